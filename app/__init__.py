@@ -1,0 +1,67 @@
+"""Cergas: a work board for Indonesian regional government units."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.paths import PACKAGE_DIR, resource_dir
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory. `config` overrides what comes from the environment (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(resource_dir("templates")),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_relative_config=True,
+    )
+    from app.config import defaults, from_environment
+
+    given = config or {}
+    app.config.update(defaults())
+    app.config.update(from_environment(Path(app.instance_path), given))
+    app.config.update(given)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+
+    from app import models  # noqa: F401  (registers the tables)
+    from app.extensions import babel, csrf, db, htmx, login_manager, migrate
+    from app.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+
+    from app import security, web
+
+    security.init_app(app)
+    web.init_app(app)
+
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.boards import bp as boards_bp
+    from app.cards import bp as cards_bp
+    from app.home import bp as home_bp
+
+    csrf.exempt(api_bp)
+    for blueprint in (auth_bp, home_bp, boards_bp, cards_bp, api_bp):
+        app.register_blueprint(blueprint)
+
+    from app.cli import init_app as init_cli
+
+    init_cli(app)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        options = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            from sqlalchemy.pool import StaticPool
+
+            options["poolclass"] = StaticPool
+        return options
+    return {"pool_pre_ping": True}

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("cards", __name__, url_prefix="/cards")
+
+from app.cards import views  # noqa: E402,F401

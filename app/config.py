@@ -1,0 +1,60 @@
+"""Configuration from the environment, with safe defaults for one small server."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        instance_path.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance_path / 'cergas.db'}"
+    # Accept the common postgres:// spellings and use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def defaults() -> dict:
+    """Settings that do not come from the environment."""
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
+        "LANGUAGES": ["id", "en"],
+        "LOGIN_MAX_FAILURES": 10,
+        "LOGIN_WINDOW_MINUTES": 15,
+        "LOGIN_LOCK_MINUTES": 15,
+        "REDIS_URL": None,
+    }
+
+
+def from_environment(instance_path: Path, given: dict) -> dict:
+    """SECRET_KEY, DATABASE_URL and REDIS_URL from the environment, unless the caller gave them."""
+    config = {}
+    if "SECRET_KEY" not in given:
+        config["SECRET_KEY"] = _secret_key(instance_path)
+    if "SQLALCHEMY_DATABASE_URI" not in given:
+        config["SQLALCHEMY_DATABASE_URI"] = database_url(instance_path)
+    if "REDIS_URL" not in given:
+        config["REDIS_URL"] = os.environ.get("REDIS_URL") or None
+    config["SESSION_COOKIE_SECURE"] = os.environ.get("CERGAS_SECURE_COOKIES", "") == "1"
+    return config

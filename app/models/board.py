@@ -1,0 +1,49 @@
+"""Boards and their ordered columns with WIP limits."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.org import Unit, utcnow
+
+COLUMN_KINDS = ("backlog", "active", "done")
+# hard: a full column refuses cards; soft: it takes them with a warning.
+WIP_POLICIES = ("hard", "soft")
+
+
+class Board(db.Model):
+    __tablename__ = "boards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Most cards one person may hold in `active` columns of this board; None = no limit.
+    personal_wip_limit: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    columns: Mapped[list["BoardColumn"]] = relationship(
+        back_populates="board", order_by="BoardColumn.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Board {self.id} {self.name!r}>"
+
+
+class BoardColumn(db.Model):
+    __tablename__ = "board_columns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    wip_limit: Mapped[int | None]
+    wip_policy: Mapped[str] = mapped_column(String(10), default="hard")
+    kind: Mapped[str] = mapped_column(String(10), default="active")
+
+    board: Mapped[Board] = relationship(back_populates="columns")
+
+    def __repr__(self) -> str:
+        return f"<BoardColumn {self.id} {self.name!r}>"

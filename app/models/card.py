@@ -1,0 +1,130 @@
+"""Cards, their deadline changes and comments, and the append-only audit trail."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    DDL,
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.board import Board, BoardColumn
+from app.models.org import User, utcnow
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+class Card(db.Model):
+    __tablename__ = "cards"
+    __table_args__ = (
+        Index("ix_cards_column_position", "column_id", "position"),
+        Index("ix_cards_assignee_id", "assignee_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("board_columns.id"))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[str] = mapped_column(String(40), default="tugas")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    estimate: Mapped[float | None] = mapped_column(Float)
+    labels: Mapped[list] = mapped_column(JSON, default=list)
+    # Optimistic locking: every change increments it; an edit from an older version is refused.
+    version: Mapped[int] = mapped_column(default=1)
+    # How often the deadline moved (kept on the card so a board renders without counting).
+    deadline_changes: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    first_active_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+    board: Mapped[Board] = relationship()
+    column: Mapped[BoardColumn] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+    def __repr__(self) -> str:
+        return f"<Card {self.id} {self.title!r}>"
+
+
+class DeadlineChange(db.Model):
+    __tablename__ = "deadline_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    old_date: Mapped[date | None] = mapped_column(Date)
+    new_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class Event(db.Model):
+    """Audit trail: one row per thing that happened. Append-only, enforced below and by triggers."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True)
+    card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+@event.listens_for(Event, "before_update")
+@event.listens_for(Event, "before_delete")
+def _refuse_event_change(mapper, connection, target):
+    raise AppendOnlyError("audit events are append-only")
+
+
+# The database refuses it too, whatever code path tries. The same DDL is in the migration.
+EVENTS_APPEND_ONLY_SQLITE = [
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
+    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END",
+]
+EVENTS_APPEND_ONLY_POSTGRESQL = [
+    "CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit events are append-only'; END; $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER events_no_update BEFORE UPDATE OR DELETE ON events "
+    "FOR EACH ROW EXECUTE FUNCTION events_append_only()",
+]
+for _sql in EVENTS_APPEND_ONLY_SQLITE:
+    event.listen(Event.__table__, "after_create", DDL(_sql).execute_if(dialect="sqlite"))
+for _sql in EVENTS_APPEND_ONLY_POSTGRESQL:
+    event.listen(Event.__table__, "after_create", DDL(_sql).execute_if(dialect="postgresql"))

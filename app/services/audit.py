@@ -1,0 +1,41 @@
+"""Writing and reading the append-only audit trail."""
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Card, Event, User
+from app.services.access import visible_card
+
+
+def _jsonable(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def record(kind: str, actor: User | None, *, board_id: int, card_id: int | None = None, **data):
+    """Add an event to the current transaction; it commits with the change it describes."""
+    event = Event(
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        board_id=board_id,
+        card_id=card_id,
+        data={key: _jsonable(value) for key, value in data.items()},
+    )
+    db.session.add(event)
+    return event
+
+
+def card_events(actor: User, card_id) -> tuple[Card, list[Event]]:
+    """The card's history, oldest first."""
+    card = visible_card(actor, card_id)
+    events = db.session.scalars(
+        select(Event)
+        .where(Event.card_id == card.id)
+        .options(selectinload(Event.actor))
+        .order_by(Event.at, Event.id)
+    ).all()
+    return card, list(events)

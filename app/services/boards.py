@@ -1,0 +1,248 @@
+"""Board use cases: create and configure boards and their columns; load a board for display."""
+
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn, Card, Unit, User
+from app.services import validation as v
+from app.services.access import managed_board, managed_unit_ids, visible_board, visible_unit_ids
+from app.services.audit import record
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.tx import lock_board, write_transaction
+
+COLUMN_FIELDS = ("name", "wip_limit", "wip_policy", "kind")
+
+
+def default_columns() -> list[dict]:
+    return [
+        {"name": _("Backlog"), "kind": "backlog", "wip_limit": None, "wip_policy": "hard"},
+        {"name": _("In progress"), "kind": "active", "wip_limit": 5, "wip_policy": "hard"},
+        {"name": _("Review"), "kind": "active", "wip_limit": 3, "wip_policy": "soft"},
+        {"name": _("Done"), "kind": "done", "wip_limit": None, "wip_policy": "hard"},
+    ]
+
+
+def _invalid(fields: dict) -> Invalid:
+    return Invalid("validation_error", _("Some fields are not valid."), fields)
+
+
+def clean_column(data: dict, *, partial: bool = False) -> dict:
+    if not isinstance(data, dict):
+        raise _invalid({"columns": _("Each column must be an object.")})
+    unknown = sorted(set(data) - set(COLUMN_FIELDS))
+    if unknown:
+        raise _invalid({name: _("Unknown field.") for name in unknown})
+    fields = v.Fields()
+    cleaners = {
+        "name": lambda x: v.text(x, field_max=80, required=True),
+        "wip_limit": lambda x: v.optional_int(x, minimum=1, maximum=999),
+        "wip_policy": lambda x: v.choice(x, WIP_POLICIES, default="hard"),
+        "kind": lambda x: v.choice(x, COLUMN_KINDS, default="active"),
+    }
+    names = data.keys() if partial else COLUMN_FIELDS
+    cleaned = {name: fields.clean(name, cleaners[name], data.get(name)) for name in names}
+    fields.raise_if_any()
+    return cleaned
+
+
+def _clean_personal_limit(value) -> int | None:
+    try:
+        return v.optional_int(value, minimum=1, maximum=999)
+    except v.FieldError as exc:
+        raise _invalid({"personal_wip_limit": str(exc)}) from None
+
+
+def visible_boards(user: User) -> list[Board]:
+    units = visible_unit_ids(user)
+    if not units:
+        return []
+    return list(
+        db.session.scalars(
+            select(Board)
+            .where(Board.unit_id.in_(units))
+            .options(selectinload(Board.unit))
+            .order_by(Board.name, Board.id)
+        )
+    )
+
+
+def manageable_units(user: User) -> list[Unit]:
+    units = managed_unit_ids(user)
+    if not units:
+        return []
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(units)).order_by(Unit.code)))
+
+
+def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=None) -> Board:
+    fields = v.Fields()
+    name = fields.clean("name", v.text, name, field_max=120, required=True)
+    unit = None
+    if not isinstance(unit_code, str) or not unit_code.strip():
+        fields.errors["unit"] = _("This field is required.")
+    else:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
+        if unit is None:
+            fields.errors["unit"] = _("No unit has this code.")
+    if columns is None or columns == []:
+        columns = default_columns()
+    if not isinstance(columns, list) or len(columns) > 20:
+        fields.errors["columns"] = _("Give a list of at most 20 columns.")
+    fields.raise_if_any()
+    cleaned_columns = [clean_column(column) for column in columns]
+    personal = _clean_personal_limit(personal_wip_limit)
+    with write_transaction():
+        if unit.id not in managed_unit_ids(actor):
+            raise Forbidden("forbidden", _("Only a head of this unit or an admin may create its boards."))
+        board = Board(name=name, unit_id=unit.id, personal_wip_limit=personal)
+        board.columns = [BoardColumn(position=i, **column) for i, column in enumerate(cleaned_columns)]
+        db.session.add(board)
+        db.session.flush()
+        record("board_created", actor, board_id=board.id, name=name, unit=unit.code)
+    return board
+
+
+def update_board(actor: User, board_id, data: dict) -> Board:
+    unknown = sorted(set(data) - {"name", "personal_wip_limit"})
+    if unknown:
+        raise _invalid({name: _("Unknown field.") for name in unknown})
+    fields = v.Fields()
+    changes = {}
+    if "name" in data:
+        changes["name"] = fields.clean("name", v.text, data["name"], field_max=120, required=True)
+    if "personal_wip_limit" in data:
+        changes["personal_wip_limit"] = fields.clean(
+            "personal_wip_limit", v.optional_int, data["personal_wip_limit"], minimum=1, maximum=999
+        )
+    fields.raise_if_any()
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        lock_board(board.id)
+        diff = {k: [getattr(board, k), new] for k, new in changes.items() if getattr(board, k) != new}
+        for key, (_old, new) in diff.items():
+            setattr(board, key, new)
+        if diff:
+            record("board_updated", actor, board_id=board.id, changes=diff)
+    return board
+
+
+def _renumber(board: Board) -> None:
+    for index, column in enumerate(sorted(board.columns, key=lambda c: c.position)):
+        column.position = index
+
+
+def add_column(actor: User, board_id, data: dict) -> BoardColumn:
+    cleaned = clean_column(data)
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        lock_board(board.id)
+        if len(board.columns) >= 20:
+            raise Conflict("too_many_columns", _("A board has at most 20 columns."))
+        column = BoardColumn(board=board, position=len(board.columns), **cleaned)
+        db.session.flush()
+        record("column_added", actor, board_id=board.id, column_id=column.id, **cleaned)
+    return column
+
+
+def _column(board: Board, column_id) -> BoardColumn:
+    try:
+        column_id = v.record_id(column_id)
+    except v.FieldError as exc:
+        raise _invalid({"column_id": str(exc)}) from None
+    for column in board.columns:
+        if column.id == column_id:
+            return column
+    raise _invalid({"column_id": _("This board has no such column.")})
+
+
+def update_column(actor: User, board_id, column_id, data: dict) -> BoardColumn:
+    cleaned = clean_column(data, partial=True)
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        lock_board(board.id)
+        column = _column(board, column_id)
+        diff = {k: [getattr(column, k), new] for k, new in cleaned.items() if getattr(column, k) != new}
+        if "kind" in diff and diff["kind"][1] != "backlog":
+            undated = db.session.scalar(
+                select(func.count(Card.id)).where(Card.column_id == column.id, Card.due_date.is_(None))
+            )
+            if undated:
+                raise Invalid(
+                    "due_date_required",
+                    _("%(n)d cards in this column have no due date; give them one first.", n=undated),
+                    {"kind": _("Cards without a due date cannot be in this kind of column.")},
+                )
+        for key, (_old, new) in diff.items():
+            setattr(column, key, new)
+        if diff:
+            record("column_updated", actor, board_id=board.id, column_id=column.id, changes=diff)
+    return column
+
+
+def move_column(actor: User, board_id, column_id, position) -> BoardColumn:
+    try:
+        position = v.optional_int(position, minimum=0, maximum=100)
+    except v.FieldError as exc:
+        raise _invalid({"position": str(exc)}) from None
+    if position is None:
+        raise _invalid({"position": _("This field is required.")})
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        lock_board(board.id)
+        column = _column(board, column_id)
+        ordered = [c for c in sorted(board.columns, key=lambda c: c.position) if c.id != column.id]
+        position = min(position, len(ordered))
+        old = column.position
+        ordered.insert(position, column)
+        for index, each in enumerate(ordered):
+            each.position = index
+        if old != position:
+            record("column_moved", actor, board_id=board.id, column_id=column.id, old=old, new=position)
+    return column
+
+
+def delete_column(actor: User, board_id, column_id) -> None:
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        lock_board(board.id)
+        column = _column(board, column_id)
+        if db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column.id)):
+            raise Conflict("column_not_empty", _("Move the cards out of column %(c)s first.", c=column.name))
+        if len(board.columns) == 1:
+            raise Conflict("last_column", _("A board needs at least one column."))
+        board.columns.remove(column)
+        db.session.flush()
+        _renumber(board)
+        record("column_deleted", actor, board_id=board.id, column_id=column_id, name=column.name)
+
+
+@dataclass
+class BoardView:
+    board: Board
+    columns: list[BoardColumn]
+    cards: dict[int, list[Card]] = field(default_factory=dict)  # column id -> cards in order
+    counts: dict[int, int] = field(default_factory=dict)  # column id -> all cards, before filters
+
+
+def load_board(actor: User, board_id) -> BoardView:
+    """The board with all its cards and assignees, in a fixed number of queries."""
+    board = visible_board(actor, board_id)
+    columns = list(
+        db.session.scalars(
+            select(BoardColumn).where(BoardColumn.board_id == board.id).order_by(BoardColumn.position)
+        )
+    )
+    cards = db.session.scalars(
+        select(Card)
+        .where(Card.board_id == board.id)
+        .options(selectinload(Card.assignee))
+        .order_by(Card.column_id, Card.position, Card.id)
+    ).all()
+    view = BoardView(board, columns, {c.id: [] for c in columns})
+    for card in cards:
+        view.cards.setdefault(card.column_id, []).append(card)
+    view.counts = {column_id: len(items) for column_id, items in view.cards.items()}
+    return view

@@ -1,0 +1,407 @@
+"""Card use cases: create, edit, move, comment. Every WIP, deadline and permission rule lives here."""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select, update
+
+from app.extensions import db
+from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineChange, User, utcnow
+from app.services import validation as v
+from app.services.access import can_manage_board, can_view_board, visible_board, visible_card
+from app.services.audit import record
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.tx import lock_board, write_transaction
+
+CARD_FIELDS = ("title", "description", "type", "assignee", "due_date", "priority", "estimate", "labels")
+
+
+@dataclass
+class MoveResult:
+    card: Card
+    warnings: list[str] = field(default_factory=list)
+    overridden: bool = False
+
+
+def find_user(login: str) -> User | None:
+    """A user by NIP or username."""
+    return db.session.scalar(select(User).where(or_(User.nip == login, User.username == login)))
+
+
+def _clean_assignee(value, board: Board) -> User | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, User):
+        user = value
+    elif isinstance(value, str):
+        user = find_user(value.strip())
+    else:
+        raise v.FieldError(_("Must be a NIP or username."))
+    if user is None or not user.active or not can_view_board(user, board):
+        raise v.FieldError(_("No member of this board has that NIP or username."))
+    return user
+
+
+def clean_card_fields(data: dict, board: Board) -> dict:
+    """Validate the card fields present in `data`; raise Invalid naming every bad one."""
+    fields = v.Fields()
+    cleaned = {}
+    cleaners = {
+        "title": lambda x: v.text(x, field_max=200, required=True),
+        "description": lambda x: v.text(x, field_max=20_000),
+        "type": lambda x: v.slug(x, default="tugas"),
+        "assignee": lambda x: _clean_assignee(x, board),
+        "due_date": v.optional_date,
+        "priority": lambda x: v.choice(x, PRIORITIES, default="normal"),
+        "estimate": lambda x: v.optional_number(x, minimum=0, maximum=1000),
+        "labels": v.labels,
+    }
+    for name, value in data.items():
+        cleaned[name] = fields.clean(name, cleaners[name], value)
+    fields.raise_if_any()
+    return cleaned
+
+
+def _column_of(board: Board, column_id) -> BoardColumn:
+    try:
+        column_id = v.record_id(column_id)
+    except v.FieldError as exc:
+        raise Invalid("validation_error", _("Some fields are not valid."), {"column_id": str(exc)})
+    column = db.session.get(BoardColumn, column_id)
+    if column is None or column.board_id != board.id:
+        raise Invalid(
+            "validation_error",
+            _("Some fields are not valid."),
+            {"column_id": _("This board has no such column.")},
+        )
+    return column
+
+
+def _count_in_column(column_id: int) -> int:
+    return db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column_id))
+
+
+def _count_active_for(board_id: int, user_id: int, exclude_card: int | None = None) -> int:
+    query = (
+        select(func.count(Card.id))
+        .join(BoardColumn, Card.column_id == BoardColumn.id)
+        .where(Card.board_id == board_id, Card.assignee_id == user_id, BoardColumn.kind == "active")
+    )
+    if exclude_card is not None:
+        query = query.where(Card.id != exclude_card)
+    return db.session.scalar(query)
+
+
+def _require_due_date(column: BoardColumn, due: date | None) -> None:
+    if column.kind in ("active", "done") and due is None:
+        raise Invalid(
+            "due_date_required",
+            _("Set a due date before the card enters column %(column)s.", column=column.name),
+            {"due_date": _("A card needs a due date in this column.")},
+        )
+
+
+def _check_limits(
+    actor: User,
+    board: Board,
+    column: BoardColumn,
+    assignee: User | None,
+    override_reason: str | None,
+    *,
+    entering_column: bool,
+    entering_active: bool,
+    card_id: int | None,
+) -> tuple[list[str], list[dict]]:
+    """Apply the column and personal WIP limits. Returns (warnings, overrides) or raises Conflict."""
+    warnings: list[str] = []
+    overrides: list[dict] = []
+    reason = (override_reason or "").strip()
+
+    def refuse_or_override(code: str, message: str, detail: dict) -> None:
+        if not reason:
+            raise Conflict(code, message)
+        if not can_manage_board(actor, board):
+            raise Forbidden("override_forbidden", _("Only a head of this unit may override a WIP limit."))
+        overrides.append({"limit": code, "reason": reason, **detail})
+
+    if entering_column and column.wip_limit is not None:
+        count = _count_in_column(column.id)
+        if count >= column.wip_limit:
+            message = _(
+                "Column %(column)s is full: WIP limit %(limit)d", column=column.name, limit=column.wip_limit
+            )
+            if column.wip_policy == "hard":
+                refuse_or_override(
+                    "wip_limit_reached",
+                    message,
+                    {"column": column.name, "wip_limit": column.wip_limit, "count": count},
+                )
+            else:
+                warnings.append(message)
+    if entering_active and assignee is not None and board.personal_wip_limit is not None:
+        held = _count_active_for(board.id, assignee.id, exclude_card=card_id)
+        if held >= board.personal_wip_limit:
+            refuse_or_override(
+                "personal_wip_limit_reached",
+                _(
+                    "%(name)s already holds %(count)d active cards: personal WIP limit %(limit)d",
+                    name=assignee.name,
+                    count=held,
+                    limit=board.personal_wip_limit,
+                ),
+                {"assignee": assignee.login, "personal_wip_limit": board.personal_wip_limit},
+            )
+    return warnings, overrides
+
+
+def _record_overrides(actor: User, card: Card, overrides: list[dict]) -> None:
+    for override in overrides:
+        record("wip_override", actor, board_id=card.board_id, card_id=card.id, **override)
+
+
+def _mark_flow(card: Card, column: BoardColumn) -> None:
+    now = utcnow()
+    if column.kind in ("active", "done") and card.first_active_at is None:
+        card.first_active_at = now
+    card.done_at = now if column.kind == "done" else None
+
+
+def create_card(actor: User, board_id, data: dict, *, column_id=None, override_reason=None) -> MoveResult:
+    """Create a card at the bottom of a column (the first column when none is given)."""
+    with write_transaction():
+        board = visible_board(actor, board_id)
+        lock_board(board.id)
+        data = {"title": data.get("title"), **data}
+        cleaned = clean_card_fields(data, board)
+        column = _column_of(board, column_id) if column_id not in (None, "") else board.columns[0]
+        _require_due_date(column, cleaned.get("due_date"))
+        warnings, overrides = _check_limits(
+            actor,
+            board,
+            column,
+            cleaned.get("assignee"),
+            override_reason,
+            entering_column=True,
+            entering_active=column.kind == "active",
+            card_id=None,
+        )
+        card = Card(
+            board_id=board.id,
+            column_id=column.id,
+            position=_count_in_column(column.id),
+            title=cleaned["title"],
+            description=cleaned.get("description") or "",
+            type=cleaned.get("type") or "tugas",
+            assignee=cleaned.get("assignee"),
+            due_date=cleaned.get("due_date"),
+            priority=cleaned.get("priority") or "normal",
+            estimate=cleaned.get("estimate"),
+            labels=cleaned.get("labels") or [],
+            created_by_id=actor.id,
+        )
+        _mark_flow(card, column)
+        db.session.add(card)
+        db.session.flush()
+        record(
+            "created",
+            actor,
+            board_id=board.id,
+            card_id=card.id,
+            title=card.title,
+            column=column.name,
+            assignee=card.assignee.login if card.assignee else None,
+            due_date=card.due_date,
+        )
+        _record_overrides(actor, card, overrides)
+    return MoveResult(card, warnings, bool(overrides))
+
+
+def _display(name: str, value):
+    if name == "assignee":
+        return value.login if value is not None else None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=None) -> Card:
+    """Edit card fields. Refuses stale versions; a due date change needs a reason and is counted."""
+    unknown = sorted(set(data) - set(CARD_FIELDS))
+    if unknown:
+        raise Invalid(
+            "validation_error",
+            _("Some fields are not valid."),
+            {name: _("Unknown field.") for name in unknown},
+        )
+    with write_transaction():
+        card = visible_card(actor, card_id)
+        lock_board(card.board_id)
+        db.session.refresh(card)
+        try:
+            expected = v.record_id(version)
+        except v.FieldError as exc:
+            raise Invalid("validation_error", _("Some fields are not valid."), {"version": str(exc)})
+        cleaned = clean_card_fields(data, card.board)
+        if expected != card.version:
+            raise Conflict(
+                "version_conflict",
+                _("Someone else changed this card since you opened it. Reload it and try again."),
+            )
+        changes = {}
+        for name, new in cleaned.items():
+            old = getattr(card, name)
+            if name == "description":
+                new = new or ""
+            if name == "labels":
+                new = new or []
+            if old != new:
+                changes[name] = (old, new)
+        if not changes:
+            return card
+
+        if "due_date" in changes:
+            old_due, new_due = changes["due_date"]
+            _require_due_date(card.column, new_due)
+            try:
+                reason = v.text(deadline_reason, field_max=1000)
+            except v.FieldError as exc:
+                raise Invalid(
+                    "validation_error", _("Some fields are not valid."), {"deadline_reason": str(exc)}
+                ) from None
+            if old_due is not None and not reason:
+                raise Invalid(
+                    "deadline_reason_required",
+                    _("Changing a due date needs a reason."),
+                    {"deadline_reason": _("Say why the due date changes.")},
+                )
+            if old_due is not None:
+                db.session.add(
+                    DeadlineChange(card_id=card.id, old_date=old_due, new_date=new_due, reason=reason, actor_id=actor.id)
+                )
+                card.deadline_changes += 1
+                record(
+                    "deadline_changed",
+                    actor,
+                    board_id=card.board_id,
+                    card_id=card.id,
+                    old=old_due,
+                    new=new_due,
+                    reason=reason,
+                )
+        overrides: list[dict] = []
+        if "assignee" in changes and card.column.kind == "active":
+            _warnings, overrides = _check_limits(
+                actor,
+                card.board,
+                card.column,
+                changes["assignee"][1],
+                None,
+                entering_column=False,
+                entering_active=True,
+                card_id=card.id,
+            )
+        for name, (_old, new) in changes.items():
+            setattr(card, name, new)
+        if "assignee" in changes:
+            old, new = changes["assignee"]
+            record(
+                "assigned",
+                actor,
+                board_id=card.board_id,
+                card_id=card.id,
+                old=_display("assignee", old),
+                new=_display("assignee", new),
+            )
+        plain = {
+            name: [_display(name, old), _display(name, new)]
+            for name, (old, new) in changes.items()
+            if name not in ("assignee",) and not (name == "due_date" and old is not None)
+        }
+        if plain:
+            record("updated", actor, board_id=card.board_id, card_id=card.id, changes=plain)
+        _record_overrides(actor, card, overrides)
+        card.version += 1
+        card.updated_at = utcnow()
+    return card
+
+
+def move_card(actor: User, card_id, column_id, position=None, override_reason=None) -> MoveResult:
+    """Move a card to a column and position, under the column and personal WIP limits."""
+    with write_transaction():
+        card = visible_card(actor, card_id)
+        lock_board(card.board_id)
+        db.session.refresh(card)
+        board = card.board
+        target = _column_of(board, column_id)
+        try:
+            position = v.optional_int(position, minimum=0, maximum=100_000)
+        except v.FieldError as exc:
+            raise Invalid("validation_error", _("Some fields are not valid."), {"position": str(exc)})
+        if override_reason is not None and not isinstance(override_reason, str):
+            raise Invalid(
+                "validation_error", _("Some fields are not valid."), {"override_reason": _("Must be text.")}
+            )
+        source = card.column
+        same_column = source.id == target.id
+        if not same_column:
+            _require_due_date(target, card.due_date)
+        warnings, overrides = _check_limits(
+            actor,
+            board,
+            target,
+            card.assignee,
+            override_reason,
+            entering_column=not same_column,
+            entering_active=target.kind == "active" and source.kind != "active",
+            card_id=card.id,
+        )
+        old_position = card.position
+        # Close the gap the card leaves, then open one where it lands.
+        db.session.execute(
+            update(Card)
+            .where(Card.column_id == source.id, Card.position > old_position)
+            .values(position=Card.position - 1)
+        )
+        size = _count_in_column(target.id) - (1 if same_column else 0)
+        new_position = size if position is None else min(position, size)
+        db.session.execute(
+            update(Card)
+            .where(Card.column_id == target.id, Card.position >= new_position, Card.id != card.id)
+            .values(position=Card.position + 1)
+        )
+        card.column_id = target.id
+        card.position = new_position
+        if same_column and old_position == new_position:
+            return MoveResult(card, warnings)
+        if not same_column:
+            _mark_flow(card, target)
+        card.version += 1
+        card.updated_at = utcnow()
+        record(
+            "moved",
+            actor,
+            board_id=board.id,
+            card_id=card.id,
+            from_column=source.name,
+            to_column=target.name,
+            from_column_id=source.id,
+            to_column_id=target.id,
+            position=new_position,
+        )
+        _record_overrides(actor, card, overrides)
+    return MoveResult(card, warnings, bool(overrides))
+
+
+def add_comment(actor: User, card_id, body) -> Comment:
+    try:
+        body = v.text(body, field_max=10_000, required=True)
+    except v.FieldError as exc:
+        raise Invalid("validation_error", _("Some fields are not valid."), {"body": str(exc)})
+    with write_transaction():
+        card = visible_card(actor, card_id)
+        comment = Comment(card_id=card.id, author_id=actor.id, body=body)
+        db.session.add(comment)
+        db.session.flush()
+        record("comment", actor, board_id=card.board_id, card_id=card.id, comment_id=comment.id, body=body)
+    return comment

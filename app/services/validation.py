@@ -1,0 +1,146 @@
+"""Cleaning of user input shared by the HTML forms, the JSON API and the CLI.
+
+Each cleaner takes what a form or JSON body may carry (strings, numbers, lists) and returns the
+Python value, or raises FieldError with a translated message for that field.
+"""
+
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+
+
+class FieldError(ValueError):
+    pass
+
+
+def text(value, *, field_max: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise FieldError(_("Must be text."))
+    value = value.strip()
+    if required and not value:
+        raise FieldError(_("This field is required."))
+    if len(value) > field_max:
+        raise FieldError(_("At most %(n)d characters.", n=field_max))
+    return value
+
+
+def optional_int(value, *, minimum: int = 0, maximum: int = 10_000) -> int | None:
+    """An optional whole number: None or "" means none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise FieldError(_("Must be a whole number."))
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*-?\d+\s*", value):
+            raise FieldError(_("Must be a whole number."))
+        value = int(value)
+    if not isinstance(value, int):
+        raise FieldError(_("Must be a whole number."))
+    if not minimum <= value <= maximum:
+        raise FieldError(_("Must be between %(lo)d and %(hi)d.", lo=minimum, hi=maximum))
+    return value
+
+
+def record_id(value) -> int:
+    """An id from a URL, form or JSON body."""
+    number = optional_int(value, minimum=1, maximum=2**31 - 1)
+    if number is None:
+        raise FieldError(_("This field is required."))
+    return number
+
+
+def optional_number(value, *, minimum: float = 0, maximum: float = 10_000) -> float | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise FieldError(_("Must be a number."))
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))
+        except ValueError:
+            raise FieldError(_("Must be a number.")) from None
+    if not isinstance(value, int | float) or value != value:
+        raise FieldError(_("Must be a number."))
+    if not minimum <= value <= maximum:
+        raise FieldError(_("Must be between %(lo)s and %(hi)s.", lo=minimum, hi=maximum))
+    return float(value)
+
+
+def optional_date(value) -> date | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            parsed = date.fromisoformat(value.strip())
+        except ValueError:
+            raise FieldError(_("Not a valid date.")) from None
+        if 2000 <= parsed.year <= 2100:
+            return parsed
+        raise FieldError(_("The year must be between 2000 and 2100."))
+    raise FieldError(_("Use the format YYYY-MM-DD."))
+
+
+def choice(value, options, *, default=None) -> str:
+    if (value is None or value == "") and default is not None:
+        return default
+    if not isinstance(value, str) or value not in options:
+        raise FieldError(_("Choose one of: %(options)s.", options=", ".join(options)))
+    return value
+
+
+def slug(value, *, default: str, field_max: int = 40) -> str:
+    """A short lowercase word such as a card type: `surat-keluar`."""
+    value = text(value, field_max=field_max)
+    if not value:
+        return default
+    value = re.sub(r"\s+", "-", value.lower())
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+        raise FieldError(_("Use lowercase letters, digits and hyphens."))
+    return value
+
+
+def labels(value) -> list[str]:
+    """A list of short labels, from a JSON list or a comma-separated string."""
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise FieldError(_("Must be a list of labels."))
+    cleaned: list[str] = []
+    for item in value:
+        item = " ".join(item.split())
+        if not item:
+            continue
+        if len(item) > 40:
+            raise FieldError(_("A label has at most 40 characters."))
+        if item not in cleaned:
+            cleaned.append(item)
+    if len(cleaned) > 20:
+        raise FieldError(_("At most 20 labels."))
+    return cleaned
+
+
+class Fields:
+    """Collects field errors so one response names every bad field at once."""
+
+    def __init__(self):
+        self.errors: dict[str, str] = {}
+
+    def clean(self, name: str, cleaner, *args, **kwargs):
+        try:
+            return cleaner(*args, **kwargs)
+        except FieldError as exc:
+            self.errors[name] = str(exc)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            from app.services.errors import Invalid
+
+            raise Invalid("validation_error", _("Some fields are not valid."), fields=self.errors)

@@ -1,0 +1,74 @@
+"""Glue shared by the HTML blueprints: login loading, error pages, template helpers."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from werkzeug.exceptions import HTTPException
+
+from app.extensions import db, login_manager
+from app.models import User
+from app.services.errors import ServiceError
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def local_today(timezone: str = "Asia/Jakarta") -> date:
+    return datetime.now(ZoneInfo(timezone)).date()
+
+
+def init_app(app):
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please log in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.active else None
+
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        if wants_json():
+            return jsonify(exc.to_dict()), exc.status
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            401: _("Please log in."),
+            403: _("You may not do this."),
+            404: _("Page not found."),
+            405: _("This method is not allowed here."),
+            413: _("The request is too large."),
+            429: _("Too many requests. Wait a moment and try again."),
+        }
+        message = messages.get(exc.code, exc.description)
+        if exc.code == 400 and "CSRF" in (exc.description or ""):
+            message = _("The form expired or came from elsewhere. Reload the page and try again.")
+        if wants_json():
+            codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                     405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
+            body = {"error": {"code": codes.get(exc.code, "http_error"), "message": message}}
+            return jsonify(body), exc.code
+        return render_template("error.html", status=exc.code, message=message), exc.code
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        message = _("Something went wrong on our side. Nothing was changed; please try again.")
+        if wants_json():
+            return jsonify({"error": {"code": "internal_error", "message": message}}), 500
+        return render_template("error.html", status=500, message=message), 500
+
+    @app.context_processor
+    def template_helpers():
+        return {"local_today": local_today}

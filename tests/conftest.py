@@ -100,14 +100,16 @@ NIPS = {
 
 @pytest.fixture
 def org(app):
-    """A small Diskominfo: Dinas > Bidang TIK > Seksi Aplikasi, plus a sibling Bidang, and a board."""
+    """A small Diskominfo: Dinas > Bidang TIK > Seksi Aplikasi, a sibling Bidang, and a board."""
     from app.services import accounts, boards
 
     with app.app_context():
         accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
         accounts.create_unit("BID-TIK", "Bidang TIK", parent_code="DISKOMINFO")
         accounts.create_unit("SEKSI-APL", "Seksi Aplikasi", parent_code="BID-TIK")
-        accounts.create_unit("BID-IKP", "Bidang IKP", parent_code="DISKOMINFO", timezone="Asia/Makassar")
+        accounts.create_unit(
+            "BID-IKP", "Bidang IKP", parent_code="DISKOMINFO", timezone="Asia/Makassar"
+        )
         accounts.create_user("Administrator", PASSWORD, username="admin", admin=True)
         people = {
             "kadis": ("Ir. Hendra Wijaya", "DISKOMINFO", "head"),
@@ -132,7 +134,10 @@ def org(app):
             ],
         )
         ids = {c.name: c.id for c in board.columns}
-        users = {key: db.session.scalar(select(User.id).where(User.nip == nip)) for key, nip in NIPS.items()}
+        users = {
+            key: db.session.scalar(select(User.id).where(User.nip == nip))
+            for key, nip in NIPS.items()
+        }
         users["admin"] = admin.id
         return SimpleNamespace(
             board_id=board.id,

@@ -17,7 +17,9 @@ def new_card(org, who="staff", **data):
 
 
 def events_of(card_id):
-    return db.session.scalars(select(Event.kind).where(Event.card_id == card_id).order_by(Event.id)).all()
+    return db.session.scalars(
+        select(Event.kind).where(Event.card_id == card_id).order_by(Event.id)
+    ).all()
 
 
 def test_new_card_goes_to_first_column_and_is_recorded(app, org):
@@ -99,7 +101,9 @@ def test_positions_stay_dense_after_moves(app, org):
         cards.move_card(staff, ids[4], org.backlog, position=0)
         cards.move_card(staff, ids[0], org.backlog, position=2)
         rows = db.session.execute(
-            select(Card.id, Card.position).where(Card.column_id == org.backlog).order_by(Card.position)
+            select(Card.id, Card.position)
+            .where(Card.column_id == org.backlog)
+            .order_by(Card.position)
         ).all()
         assert [r.position for r in rows] == [0, 1, 2, 3, 4]
         assert [r.id for r in rows] == [ids[4], ids[1], ids[0], ids[2], ids[3]]
@@ -113,7 +117,11 @@ def test_deadline_change_needs_reason_and_is_counted(app, org):
             cards.update_card(staff, card.id, {"due_date": "2026-12-05"}, version=1)
         assert refused.value.code == "deadline_reason_required"
         card = cards.update_card(
-            staff, card.id, {"due_date": "2026-12-05"}, version=1, deadline_reason="Menunggu data BPS"
+            staff,
+            card.id,
+            {"due_date": "2026-12-05"},
+            version=1,
+            deadline_reason="Menunggu data BPS",
         )
         assert card.deadline_changes == 1 and card.version == 2
         change = db.session.scalar(select(DeadlineChange))

@@ -27,8 +27,10 @@ def _unit_children() -> dict[int | None, list[int]]:
 
 
 def forget_unit_tree() -> None:
+    """Drop the request caches after units or memberships change."""
     if has_app_context():
         g.pop("_unit_children", None)
+        g.pop("_roles", None)
 
 
 def subtree(unit_id: int) -> set[int]:
@@ -47,11 +49,15 @@ def all_unit_ids() -> set[int]:
 
 
 def _roles(user: User) -> list[tuple[int, str]]:
-    return list(
-        db.session.execute(
-            select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)
+    """(unit id, role) of each membership, cached for the request."""
+    cache = g.setdefault("_roles", {}) if has_app_context() else {}
+    if user.id not in cache:
+        cache[user.id] = list(
+            db.session.execute(
+                select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)
+            )
         )
-    )
+    return cache[user.id]
 
 
 def visible_unit_ids(user: User) -> set[int]:
@@ -93,7 +99,9 @@ def visible_board(user: User, board_id) -> Board:
 def managed_board(user: User, board_id) -> Board:
     board = visible_board(user, board_id)
     if not can_manage_board(user, board):
-        raise Forbidden("forbidden", _("Only a head of this unit or an admin may change this board."))
+        raise Forbidden(
+            "forbidden", _("Only a head of this unit or an admin may change this board.")
+        )
     return board
 
 

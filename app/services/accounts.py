@@ -15,17 +15,13 @@ from app.models import ROLES, TIMEZONES, ApiToken, Membership, Unit, User, utcno
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
-from app.services.errors import Conflict, Invalid, TooManyAttempts, Unauthorized
+from app.services.errors import Conflict, TooManyAttempts, Unauthorized
 from app.services.tx import write_transaction
 
 NIP_PATTERN = re.compile(r"\d{18}")
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 # Computed once so a login for an unknown account costs as much as one for a known account.
 _DUMMY_HASH = generate_password_hash("cergas-timing-equaliser", method="scrypt")
-
-
-def _invalid(fields: dict) -> Invalid:
-    return Invalid("validation_error", _("Some fields are not valid."), fields)
 
 
 def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
@@ -44,7 +40,7 @@ def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
         if parent_code:
             parent = db.session.scalar(select(Unit).where(Unit.code == parent_code))
             if parent is None:
-                raise _invalid({"parent": _("No unit has this code.")})
+                raise v.invalid({"parent": _("No unit has this code.")}) from None
         unit = Unit(code=code, name=name, parent=parent, timezone=timezone)
         db.session.add(unit)
     forget_unit_tree()
@@ -77,7 +73,9 @@ def create_user(
     if nip and not NIP_PATTERN.fullmatch(nip):
         fields.errors["nip"] = _("A NIP has exactly 18 digits.")
     if username and not USERNAME_PATTERN.fullmatch(username):
-        fields.errors["username"] = _("3 to 60 lowercase letters, digits, dots, hyphens or underscores.")
+        fields.errors["username"] = _(
+            "3 to 60 lowercase letters, digits, dots, hyphens or underscores."
+        )
     if not nip and not username:
         fields.errors["nip"] = _("Give a NIP or a username.")
     if role not in ROLES:
@@ -96,24 +94,29 @@ def create_user(
             email=email,
             locale=locale,
             is_admin=bool(admin),
-            password_hash=generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")),
+            password_hash=generate_password_hash(
+                password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+            ),
         )
         if unit_code:
             unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
             if unit is None:
-                raise _invalid({"unit": _("No unit has this code.")})
+                raise v.invalid({"unit": _("No unit has this code.")}) from None
             user.memberships.append(Membership(unit=unit, role=role))
         db.session.add(user)
+    forget_unit_tree()
     return user
 
 
 def set_membership(user: User, unit_code: str, role: str) -> Membership:
     if role not in ROLES:
-        raise _invalid({"role": _("Choose one of: %(options)s.", options=", ".join(ROLES))})
+        raise v.invalid(
+            {"role": _("Choose one of: %(options)s.", options=", ".join(ROLES))}
+        ) from None
     with write_transaction():
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
         if unit is None:
-            raise _invalid({"unit": _("No unit has this code.")})
+            raise v.invalid({"unit": _("No unit has this code.")}) from None
         membership = db.session.scalar(
             select(Membership).where(Membership.user_id == user.id, Membership.unit_id == unit.id)
         )
@@ -121,12 +124,13 @@ def set_membership(user: User, unit_code: str, role: str) -> Membership:
             membership = Membership(user_id=user.id, unit_id=unit.id)
             db.session.add(membership)
         membership.role = role
+    forget_unit_tree()
     return membership
 
 
 def set_locale(user: User, locale) -> None:
     if locale not in current_app.config["LANGUAGES"]:
-        raise _invalid({"locale": _("Choose one of: %(options)s.", options="id, en")})
+        raise v.invalid({"locale": _("Choose one of: %(options)s.", options="id, en")}) from None
     with write_transaction():
         db.session.get(User, user.id).locale = locale
 
@@ -183,7 +187,9 @@ def user_for_token(token: str) -> User | None:
     if not token or len(token) > 200:
         return None
     row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None))
+        select(ApiToken).where(
+            ApiToken.token_hash == _hash_token(token), ApiToken.revoked_at.is_(None)
+        )
     )
     if row is None or not row.user.active:
         return None

@@ -26,16 +26,12 @@ def default_columns() -> list[dict]:
     ]
 
 
-def _invalid(fields: dict) -> Invalid:
-    return Invalid("validation_error", _("Some fields are not valid."), fields)
-
-
 def clean_column(data: dict, *, partial: bool = False) -> dict:
     if not isinstance(data, dict):
-        raise _invalid({"columns": _("Each column must be an object.")})
+        raise v.invalid({"": _("Each column must be an object.")}) from None
     unknown = sorted(set(data) - set(COLUMN_FIELDS))
     if unknown:
-        raise _invalid({name: _("Unknown field.") for name in unknown})
+        raise v.invalid({name: _("Unknown field.") for name in unknown}) from None
     fields = v.Fields()
     cleaners = {
         "name": lambda x: v.text(x, field_max=80, required=True),
@@ -53,7 +49,7 @@ def _clean_personal_limit(value) -> int | None:
     try:
         return v.optional_int(value, minimum=1, maximum=999)
     except v.FieldError as exc:
-        raise _invalid({"personal_wip_limit": str(exc)}) from None
+        raise v.invalid({"personal_wip_limit": str(exc)}) from None
 
 
 def visible_boards(user: User) -> list[Board]:
@@ -92,13 +88,26 @@ def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=
     if not isinstance(columns, list) or len(columns) > 20:
         fields.errors["columns"] = _("Give a list of at most 20 columns.")
     fields.raise_if_any()
-    cleaned_columns = [clean_column(column) for column in columns]
+    cleaned_columns = []
+    for index, column in enumerate(columns):
+        try:
+            cleaned_columns.append(clean_column(column))
+        except Invalid as exc:
+            exc.fields = {
+                f"columns[{index}]" + (f".{name}" if name else ""): msg
+                for name, msg in exc.fields.items()
+            }
+            raise
     personal = _clean_personal_limit(personal_wip_limit)
     with write_transaction():
         if unit.id not in managed_unit_ids(actor):
-            raise Forbidden("forbidden", _("Only a head of this unit or an admin may create its boards."))
+            raise Forbidden(
+                "forbidden", _("Only a head of this unit or an admin may create its boards.")
+            )
         board = Board(name=name, unit_id=unit.id, personal_wip_limit=personal)
-        board.columns = [BoardColumn(position=i, **column) for i, column in enumerate(cleaned_columns)]
+        board.columns = [
+            BoardColumn(position=i, **column) for i, column in enumerate(cleaned_columns)
+        ]
         db.session.add(board)
         db.session.flush()
         record("board_created", actor, board_id=board.id, name=name, unit=unit.code)
@@ -108,7 +117,7 @@ def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=
 def update_board(actor: User, board_id, data: dict) -> Board:
     unknown = sorted(set(data) - {"name", "personal_wip_limit"})
     if unknown:
-        raise _invalid({name: _("Unknown field.") for name in unknown})
+        raise v.invalid({name: _("Unknown field.") for name in unknown}) from None
     fields = v.Fields()
     changes = {}
     if "name" in data:
@@ -121,7 +130,9 @@ def update_board(actor: User, board_id, data: dict) -> Board:
     with write_transaction():
         board = managed_board(actor, board_id)
         lock_board(board.id)
-        diff = {k: [getattr(board, k), new] for k, new in changes.items() if getattr(board, k) != new}
+        diff = {
+            k: [getattr(board, k), new] for k, new in changes.items() if getattr(board, k) != new
+        }
         for key, (_old, new) in diff.items():
             setattr(board, key, new)
         if diff:
@@ -151,11 +162,11 @@ def _column(board: Board, column_id) -> BoardColumn:
     try:
         column_id = v.record_id(column_id)
     except v.FieldError as exc:
-        raise _invalid({"column_id": str(exc)}) from None
+        raise v.invalid({"column_id": str(exc)}) from None
     for column in board.columns:
         if column.id == column_id:
             return column
-    raise _invalid({"column_id": _("This board has no such column.")})
+    raise v.invalid({"column_id": _("This board has no such column.")}) from None
 
 
 def update_column(actor: User, board_id, column_id, data: dict) -> BoardColumn:
@@ -164,15 +175,22 @@ def update_column(actor: User, board_id, column_id, data: dict) -> BoardColumn:
         board = managed_board(actor, board_id)
         lock_board(board.id)
         column = _column(board, column_id)
-        diff = {k: [getattr(column, k), new] for k, new in cleaned.items() if getattr(column, k) != new}
+        diff = {
+            k: [getattr(column, k), new] for k, new in cleaned.items() if getattr(column, k) != new
+        }
         if "kind" in diff and diff["kind"][1] != "backlog":
             undated = db.session.scalar(
-                select(func.count(Card.id)).where(Card.column_id == column.id, Card.due_date.is_(None))
+                select(func.count(Card.id)).where(
+                    Card.column_id == column.id, Card.due_date.is_(None)
+                )
             )
             if undated:
                 raise Invalid(
                     "due_date_required",
-                    _("%(n)d cards in this column have no due date; give them one first.", n=undated),
+                    _(
+                        "%(n)d cards in this column have no due date; give them one first.",
+                        n=undated,
+                    ),
                     {"kind": _("Cards without a due date cannot be in this kind of column.")},
                 )
         for key, (_old, new) in diff.items():
@@ -186,9 +204,9 @@ def move_column(actor: User, board_id, column_id, position) -> BoardColumn:
     try:
         position = v.optional_int(position, minimum=0, maximum=100)
     except v.FieldError as exc:
-        raise _invalid({"position": str(exc)}) from None
+        raise v.invalid({"position": str(exc)}) from None
     if position is None:
-        raise _invalid({"position": _("This field is required.")})
+        raise v.invalid({"position": _("This field is required.")}) from None
     with write_transaction():
         board = managed_board(actor, board_id)
         lock_board(board.id)
@@ -200,7 +218,9 @@ def move_column(actor: User, board_id, column_id, position) -> BoardColumn:
         for index, each in enumerate(ordered):
             each.position = index
         if old != position:
-            record("column_moved", actor, board_id=board.id, column_id=column.id, old=old, new=position)
+            record(
+                "column_moved", actor, board_id=board.id, column_id=column.id, old=old, new=position
+            )
     return column
 
 
@@ -210,7 +230,9 @@ def delete_column(actor: User, board_id, column_id) -> None:
         lock_board(board.id)
         column = _column(board, column_id)
         if db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column.id)):
-            raise Conflict("column_not_empty", _("Move the cards out of column %(c)s first.", c=column.name))
+            raise Conflict(
+                "column_not_empty", _("Move the cards out of column %(c)s first.", c=column.name)
+            )
         if len(board.columns) == 1:
             raise Conflict("last_column", _("A board needs at least one column."))
         board.columns.remove(column)
@@ -232,7 +254,9 @@ def load_board(actor: User, board_id) -> BoardView:
     board = visible_board(actor, board_id)
     columns = list(
         db.session.scalars(
-            select(BoardColumn).where(BoardColumn.board_id == board.id).order_by(BoardColumn.position)
+            select(BoardColumn)
+            .where(BoardColumn.board_id == board.id)
+            .order_by(BoardColumn.position)
         )
     )
     cards = db.session.scalars(

@@ -1,4 +1,4 @@
-"""Card use cases: create, edit, move, comment. Every WIP, deadline and permission rule lives here."""
+"""Card use cases: create, edit, move, comment. The WIP, deadline and permission rules live here."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +14,16 @@ from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.tx import lock_board, write_transaction
 
-CARD_FIELDS = ("title", "description", "type", "assignee", "due_date", "priority", "estimate", "labels")
+CARD_FIELDS = (
+    "title",
+    "description",
+    "type",
+    "assignee",
+    "due_date",
+    "priority",
+    "estimate",
+    "labels",
+)
 
 
 @dataclass
@@ -67,12 +76,10 @@ def _column_of(board: Board, column_id) -> BoardColumn:
     try:
         column_id = v.record_id(column_id)
     except v.FieldError as exc:
-        raise Invalid("validation_error", _("Some fields are not valid."), {"column_id": str(exc)})
+        raise v.invalid({"column_id": str(exc)}) from None
     column = db.session.get(BoardColumn, column_id)
     if column is None or column.board_id != board.id:
-        raise Invalid(
-            "validation_error",
-            _("Some fields are not valid."),
+        raise v.invalid(
             {"column_id": _("This board has no such column.")},
         )
     return column
@@ -113,7 +120,7 @@ def _check_limits(
     entering_active: bool,
     card_id: int | None,
 ) -> tuple[list[str], list[dict]]:
-    """Apply the column and personal WIP limits. Returns (warnings, overrides) or raises Conflict."""
+    """Apply the column and personal WIP limits: (warnings, overrides), or raise Conflict."""
     warnings: list[str] = []
     overrides: list[dict] = []
     reason = (override_reason or "").strip()
@@ -122,14 +129,18 @@ def _check_limits(
         if not reason:
             raise Conflict(code, message)
         if not can_manage_board(actor, board):
-            raise Forbidden("override_forbidden", _("Only a head of this unit may override a WIP limit."))
+            raise Forbidden(
+                "override_forbidden", _("Only a head of this unit may override a WIP limit.")
+            )
         overrides.append({"limit": code, "reason": reason, **detail})
 
     if entering_column and column.wip_limit is not None:
         count = _count_in_column(column.id)
         if count >= column.wip_limit:
             message = _(
-                "Column %(column)s is full: WIP limit %(limit)d", column=column.name, limit=column.wip_limit
+                "Column %(column)s is full: WIP limit %(limit)d",
+                column=column.name,
+                limit=column.wip_limit,
             )
             if column.wip_policy == "hard":
                 refuse_or_override(
@@ -167,7 +178,9 @@ def _mark_flow(card: Card, column: BoardColumn) -> None:
     card.done_at = now if column.kind == "done" else None
 
 
-def create_card(actor: User, board_id, data: dict, *, column_id=None, override_reason=None) -> MoveResult:
+def create_card(
+    actor: User, board_id, data: dict, *, column_id=None, override_reason=None
+) -> MoveResult:
     """Create a card at the bottom of a column (the first column when none is given)."""
     with write_transaction():
         board = visible_board(actor, board_id)
@@ -229,9 +242,7 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
     """Edit card fields. Refuses stale versions; a due date change needs a reason and is counted."""
     unknown = sorted(set(data) - set(CARD_FIELDS))
     if unknown:
-        raise Invalid(
-            "validation_error",
-            _("Some fields are not valid."),
+        raise v.invalid(
             {name: _("Unknown field.") for name in unknown},
         )
     with write_transaction():
@@ -241,7 +252,7 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
         try:
             expected = v.record_id(version)
         except v.FieldError as exc:
-            raise Invalid("validation_error", _("Some fields are not valid."), {"version": str(exc)})
+            raise v.invalid({"version": str(exc)}) from None
         cleaned = clean_card_fields(data, card.board)
         if expected != card.version:
             raise Conflict(
@@ -266,8 +277,8 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
             try:
                 reason = v.text(deadline_reason, field_max=1000)
             except v.FieldError as exc:
-                raise Invalid(
-                    "validation_error", _("Some fields are not valid."), {"deadline_reason": str(exc)}
+                raise v.invalid(
+                    {"deadline_reason": str(exc)},
                 ) from None
             if old_due is not None and not reason:
                 raise Invalid(
@@ -277,7 +288,13 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
                 )
             if old_due is not None:
                 db.session.add(
-                    DeadlineChange(card_id=card.id, old_date=old_due, new_date=new_due, reason=reason, actor_id=actor.id)
+                    DeadlineChange(
+                        card_id=card.id,
+                        old_date=old_due,
+                        new_date=new_due,
+                        reason=reason,
+                        actor_id=actor.id,
+                    )
                 )
                 card.deadline_changes += 1
                 record(
@@ -337,10 +354,10 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
         try:
             position = v.optional_int(position, minimum=0, maximum=100_000)
         except v.FieldError as exc:
-            raise Invalid("validation_error", _("Some fields are not valid."), {"position": str(exc)})
+            raise v.invalid({"position": str(exc)}) from None
         if override_reason is not None and not isinstance(override_reason, str):
-            raise Invalid(
-                "validation_error", _("Some fields are not valid."), {"override_reason": _("Must be text.")}
+            raise v.invalid(
+                {"override_reason": _("Must be text.")},
             )
         source = card.column
         same_column = source.id == target.id
@@ -397,11 +414,18 @@ def add_comment(actor: User, card_id, body) -> Comment:
     try:
         body = v.text(body, field_max=10_000, required=True)
     except v.FieldError as exc:
-        raise Invalid("validation_error", _("Some fields are not valid."), {"body": str(exc)})
+        raise v.invalid({"body": str(exc)}) from None
     with write_transaction():
         card = visible_card(actor, card_id)
         comment = Comment(card_id=card.id, author_id=actor.id, body=body)
         db.session.add(comment)
         db.session.flush()
-        record("comment", actor, board_id=card.board_id, card_id=card.id, comment_id=comment.id, body=body)
+        record(
+            "comment",
+            actor,
+            board_id=card.board_id,
+            card_id=card.id,
+            comment_id=comment.id,
+            body=body,
+        )
     return comment

@@ -6,7 +6,9 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, code: str, message: str, fields: dict | None = None, status: int | None = None):
+    def __init__(
+        self, code: str, message: str, fields: dict | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.code = code
         self.message = message

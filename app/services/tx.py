@@ -61,7 +61,7 @@ def write_transaction() -> Iterator[None]:
 
 
 def lock_board(board_id: int) -> None:
-    """Serialise writes to one board (row lock on PostgreSQL; SQLite holds its write lock already)."""
+    """Serialise writes to one board (a row lock on PostgreSQL; SQLite holds its write lock)."""
     from app.models import Board
 
     db.session.execute(select(Board.id).where(Board.id == board_id).with_for_update())

@@ -9,6 +9,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from app.services.errors import Invalid
+
 
 class FieldError(ValueError):
     pass
@@ -141,6 +143,9 @@ class Fields:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            from app.services.errors import Invalid
+            raise invalid(self.errors)
 
-            raise Invalid("validation_error", _("Some fields are not valid."), fields=self.errors)
+
+def invalid(fields: dict) -> Invalid:
+    """The error for input that names its bad fields."""
+    return Invalid("validation_error", _("Some fields are not valid."), fields=fields)

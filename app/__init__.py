@@ -22,7 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(from_environment(Path(app.instance_path), given))
     app.config.update(given)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PACKAGE_DIR / "translations")
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
 
     from app import models  # noqa: F401  (registers the tables)
     from app.extensions import babel, csrf, db, htmx, login_manager, migrate

@@ -55,8 +55,15 @@ def init_app(app):
         if exc.code == 400 and "CSRF" in (exc.description or ""):
             message = _("The form expired or came from elsewhere. Reload the page and try again.")
         if wants_json():
-            codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-                     405: "method_not_allowed", 413: "too_large", 429: "too_many_requests"}
+            codes = {
+                400: "bad_request",
+                401: "unauthorized",
+                403: "forbidden",
+                404: "not_found",
+                405: "method_not_allowed",
+                413: "too_large",
+                429: "too_many_requests",
+            }
             body = {"error": {"code": codes.get(exc.code, "http_error"), "message": message}}
             return jsonify(body), exc.code
         return render_template("error.html", status=exc.code, message=message), exc.code

@@ -16,11 +16,22 @@ class FieldError(ValueError):
     pass
 
 
+def _has_bad_codepoints(value: str) -> bool:
+    """NUL or lone surrogates: PostgreSQL refuses them, so refuse them first."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in value
+
+
 def text(value, *, field_max: int, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise FieldError(_("Must be text."))
+    if _has_bad_codepoints(value):
+        raise FieldError(_("Text may not contain NUL characters or invalid Unicode."))
     value = value.strip()
     if required and not value:
         raise FieldError(_("This field is required."))

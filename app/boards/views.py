@@ -1,1 +1,285 @@
-"""Views: filled in by the feature work."""
+"""Board pages: the list of boards, one board with its columns and filters, and its settings."""
+
+from urllib.parse import parse_qsl, urlsplit
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from app.boards import bp
+from app.extensions import htmx
+from app.home.templating import fmt_date
+from app.models import User
+from app.services import access, boards, cards, work
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.web import local_today
+
+COLUMN_FORM_FIELDS = ("name", "wip_limit", "wip_policy", "kind")
+
+
+def actor() -> User:
+    return current_user._get_current_object()
+
+
+def message(category: str, text: str, link: str | None = None, link_label: str = "") -> dict:
+    """One line for the alert region; `link` opens in the board's dialog when JavaScript runs."""
+    return {"category": category, "text": text, "link": link, "link_label": link_label}
+
+
+def form_int(value) -> int | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
+
+
+# --- rendering the columns -------------------------------------------------------------------
+
+
+def board_context(user: User, board_id, filters: work.BoardFilters, **extra) -> dict:
+    """What the columns need: the loaded board (constant number of queries), filtered cards,
+    today in the unit's time zone, and each due date formatted once."""
+    view = boards.load_board(user, board_id)
+    board = view.board
+    today = local_today(board.unit.timezone)
+    shown = work.filter_board(view, filters, user, today)
+    dates = {}
+    for items in shown.values():
+        for card in items:
+            due = card.due_date
+            if due is not None and due not in dates:
+                dates[due] = fmt_date(due, "d MMM" if due.year == today.year else "d MMM yyyy")
+    return {
+        "view": view,
+        "board": board,
+        "today": today,
+        "shown": shown,
+        "dates": dates,
+        "filters": filters,
+        "add_errors": extra.get("add_errors", {}),
+        "add_values": extra.get("add_values", {}),
+    }
+
+
+def filters_of_current_page(board_id: int) -> work.BoardFilters:
+    """The filters of the board page the htmx request came from, so swapped columns match it."""
+    url = htmx.current_url if htmx else None
+    if url:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return work.BoardFilters()
+        if parts.path == url_for("boards.board", board_id=board_id):
+            return work.BoardFilters.from_args(MultiDict(parse_qsl(parts.query)))
+    return work.BoardFilters()
+
+
+def columns_update(
+    user: User,
+    board_id: int,
+    column_ids,
+    messages: list[dict],
+    *,
+    status: int = 200,
+    dialog: bool = False,
+    **extra,
+):
+    """htmx answer: the messages (or an emptied dialog) plus fresh HTML for the given columns,
+    swapped out of band so the board shows what the database holds."""
+    context = board_context(user, board_id, filters_of_current_page(board_id), **extra)
+    wanted = [c for c in context["view"].columns if c.id in set(column_ids)]
+    html = render_template(
+        "boards/_update.html", columns=wanted, messages=messages, dialog=dialog, **context
+    )
+    response = make_response(html, status)
+    if dialog and status < 300:
+        response.headers["HX-Trigger-After-Settle"] = "cergas-close-dialog"
+    return response
+
+
+def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, **extra):
+    context = board_context(user, board_id, filters, **extra)
+    if htmx and htmx.target == "board-columns":
+        return render_template("boards/_columns.html", **context), status
+    board = context["board"]
+    return (
+        render_template(
+            "boards/board.html",
+            people=work.board_people(board),
+            labels=work.labels_in_use(context["view"]),
+            can_manage=access.can_manage_board(user, board),
+            **context,
+        ),
+        status,
+    )
+
+
+# --- boards ----------------------------------------------------------------------------------
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def index():
+    user = actor()
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = {
+            name: request.form.get(name, "") for name in ("name", "unit", "personal_wip_limit")
+        }
+        try:
+            board = boards.create_board(
+                user,
+                values["name"],
+                values["unit"],
+                personal_wip_limit=values["personal_wip_limit"],
+            )
+        except Invalid as exc:
+            errors, status = exc.fields, exc.status
+            flash(exc.message, "error")
+        else:
+            flash(_("Board %(name)s created.", name=board.name), "success")
+            return redirect(url_for("boards.board", board_id=board.id))
+    page = render_template(
+        "boards/index.html",
+        boards=boards.visible_boards(user),
+        units=boards.manageable_units(user),
+        errors=errors,
+        values=values,
+    )
+    return page, status
+
+
+@bp.get("/<int(max=2147483647):board_id>")
+@login_required
+def board(board_id):
+    return board_page(actor(), board_id, work.BoardFilters.from_args(request.args))
+
+
+@bp.post("/<int(max=2147483647):board_id>/cards")
+@login_required
+def add_card(board_id):
+    user = actor()
+    column_id = form_int(request.form.get("column_id"))
+    values = {"title": request.form.get("title", "")}
+    if request.form.get("due_date", "").strip():
+        values["due_date"] = request.form["due_date"]
+    try:
+        result = cards.create_card(
+            user, board_id, dict(values), column_id=request.form.get("column_id") or None
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        extra = {"add_errors": {column_id: exc.fields}, "add_values": {column_id: values}}
+        if htmx:
+            alert = [message("error", exc.message)]
+            return columns_update(user, board_id, [column_id], alert, status=exc.status, **extra)
+        flash(exc.message, "error")
+        return board_page(user, board_id, work.BoardFilters(), status=exc.status, **extra)
+    card = result.card
+    messages = [message("success", _("Card “%(title)s” added.", title=card.title))]
+    messages += [message("warning", text) for text in result.warnings]
+    if htmx:
+        return columns_update(user, board_id, [card.column_id], messages)
+    for each in messages:
+        flash(each["text"], each["category"])
+    return redirect(url_for("boards.board", board_id=board_id))
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def settings_page(board, *, errors=None, values=None, alert=None, status=200):
+    page = render_template(
+        "boards/settings.html",
+        board=board,
+        columns=sorted(board.columns, key=lambda c: c.position),
+        counts=work.column_card_counts(board.id),
+        errors=errors or {},
+        values=values or {},
+        alert=alert,
+    )
+    return page, status
+
+
+def settings_refused(board_id, key: str, values: dict, exc):
+    """Show the settings again with the refusal next to the fields of the form that caused it."""
+    board = access.managed_board(actor(), board_id)
+    return settings_page(
+        board,
+        errors={key: exc.fields},
+        values={key: values},
+        alert=exc.message,
+        status=exc.status,
+    )
+
+
+def back_to_settings(board_id, text: str):
+    flash(text, "success")
+    return redirect(url_for("boards.settings", board_id=board_id))
+
+
+@bp.route("/<int(max=2147483647):board_id>/settings", methods=["GET", "POST"])
+@login_required
+def settings(board_id):
+    user = actor()
+    board = access.managed_board(user, board_id)
+    if request.method == "GET":
+        return settings_page(board)
+    values = {name: request.form.get(name, "") for name in ("name", "personal_wip_limit")}
+    try:
+        boards.update_board(user, board_id, values)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, "board", values, exc)
+    return back_to_settings(board_id, _("Board saved."))
+
+
+def column_values() -> dict:
+    return {name: request.form.get(name, "") for name in COLUMN_FORM_FIELDS}
+
+
+@bp.post("/<int(max=2147483647):board_id>/columns")
+@login_required
+def add_column(board_id):
+    values = column_values()
+    try:
+        column = boards.add_column(actor(), board_id, values)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, "new", values, exc)
+    return back_to_settings(board_id, _("Column %(name)s added.", name=column.name))
+
+
+@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>")
+@login_required
+def update_column(board_id, column_id):
+    values = column_values()
+    try:
+        column = boards.update_column(actor(), board_id, column_id, values)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, f"column-{column_id}", values, exc)
+    return back_to_settings(board_id, _("Column %(name)s saved.", name=column.name))
+
+
+@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>/move")
+@login_required
+def move_column(board_id, column_id):
+    user = actor()
+    board = access.managed_board(user, board_id)
+    current = next((c for c in board.columns if c.id == column_id), None)
+    direction = request.form.get("direction")
+    if current is None or direction not in ("left", "right"):
+        error = Invalid("validation_error", _("Choose a column of this board and a direction."))
+        return settings_refused(board_id, f"column-{column_id}", {}, error)
+    position = current.position - 1 if direction == "left" else current.position + 1
+    try:
+        column = boards.move_column(user, board_id, column_id, max(0, position))
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, f"column-{column_id}", {}, exc)
+    return back_to_settings(board_id, _("Column %(name)s moved.", name=column.name))
+
+
+@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>/delete")
+@login_required
+def delete_column(board_id, column_id):
+    try:
+        boards.delete_column(actor(), board_id, column_id)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, f"column-{column_id}", {}, exc)
+    return back_to_settings(board_id, _("Column deleted."))

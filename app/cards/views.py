@@ -1,1 +1,251 @@
-"""Views: filled in by the feature work."""
+"""Card pages: view and edit a card, comment on it, and move it (with or without JavaScript)."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.boards.views import actor, columns_update, form_int, message
+from app.cards import bp
+from app.extensions import htmx
+from app.home.templating import fmt_number
+from app.models import Card, User
+from app.services import access, audit, cards, work
+from app.services import validation as v
+from app.services.errors import Conflict, Forbidden, Invalid
+from app.web import local_today
+
+# Suggestions for the type field; any short lowercase word is accepted.
+CARD_TYPES = (
+    "tugas",
+    "surat-masuk",
+    "surat-keluar",
+    "nota-dinas",
+    "perizinan",
+    "pengaduan",
+    "laporan",
+    "rapat",
+)
+WIP_REFUSALS = ("wip_limit_reached", "personal_wip_limit_reached")
+
+
+def priority_labels() -> dict[str, str]:
+    return {"low": _("Low"), "normal": _("Normal"), "high": _("High"), "urgent": _("Urgent")}
+
+
+def values_of(card: Card) -> dict:
+    """The edit form's values for a card as stored."""
+    return {
+        "title": card.title,
+        "description": card.description or "",
+        "type": card.type,
+        "assignee": card.assignee.login if card.assignee else "",
+        "due_date": card.due_date.isoformat() if card.due_date else "",
+        "priority": card.priority,
+        "estimate": fmt_number(card.estimate),
+        "labels": ", ".join(card.labels or []),
+        "version": card.version,
+        "deadline_reason": "",
+    }
+
+
+def card_page(user: User, card_id, *, status=200, **extra):
+    card, events = audit.card_events(user, card_id)
+    board = card.board
+    people = work.board_people(board)
+    timezone = board.unit.timezone
+    page = render_template(
+        "cards/card.html",
+        card=card,
+        board=board,
+        column=card.column,
+        events=events,
+        comments=work.card_comments(card.id),
+        people=people,
+        names={person.login: person.name for person in people},
+        priorities=priority_labels(),
+        card_types=CARD_TYPES,
+        timezone=timezone,
+        today=local_today(timezone),
+        values=extra.get("values") or values_of(card),
+        errors=extra.get("errors") or {},
+        alert=extra.get("alert"),
+        conflict=extra.get("conflict", False),
+        comment_value=extra.get("comment_value", ""),
+        comment_errors=extra.get("comment_errors") or {},
+    )
+    return page, status
+
+
+@bp.route("/<int(max=2147483647):card_id>", methods=["GET", "POST"])
+@login_required
+def card(card_id):
+    user = actor()
+    if request.method == "GET":
+        return card_page(user, card_id)
+    form = request.form
+    data = {name: form[name] for name in cards.CARD_FIELDS if name in form}
+    if "description" in data:
+        # Browsers send textarea lines with CRLF; store them as the API does.
+        data["description"] = data["description"].replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        cards.update_card(
+            user,
+            card_id,
+            data,
+            version=form.get("version"),
+            deadline_reason=form.get("deadline_reason"),
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        values = {
+            **data,
+            "version": form.get("version", ""),
+            "deadline_reason": form.get("deadline_reason", ""),
+        }
+        return card_page(
+            user,
+            card_id,
+            status=exc.status,
+            values=values,
+            errors=exc.fields,
+            alert=exc.message,
+            conflict=exc.code == "version_conflict",
+        )
+    flash(_("Card saved."), "success")
+    return redirect(url_for("cards.card", card_id=card_id))
+
+
+@bp.post("/<int(max=2147483647):card_id>/comments")
+@login_required
+def add_comment(card_id):
+    user = actor()
+    body = request.form.get("body", "")
+    try:
+        cards.add_comment(user, card_id, body)
+    except Invalid as exc:
+        return card_page(
+            user,
+            card_id,
+            status=exc.status,
+            comment_value=body,
+            comment_errors=exc.fields,
+        )
+    flash(_("Comment added."), "success")
+    return redirect(url_for("cards.card", card_id=card_id, _anchor="comments"))
+
+
+# --- moving ----------------------------------------------------------------------------------
+
+
+def in_dialog() -> bool:
+    return bool(htmx) and htmx.target == "dialog-body"
+
+
+def move_form(
+    user: User, card: Card, *, selected, place="", override="", error=None, errors=None, status=200
+):
+    board = card.board
+    page = render_template(
+        "cards/_move_form.html" if in_dialog() else "cards/move.html",
+        card=card,
+        board=board,
+        current_column=card.column,
+        columns=sorted(board.columns, key=lambda c: c.position),
+        counts=work.column_card_counts(board.id),
+        selected_column=selected,
+        place=place,
+        override_reason=override,
+        can_override=access.can_manage_board(user, board),
+        in_dialog=in_dialog(),
+        error=error,
+        errors=errors or {},
+    )
+    return page, status
+
+
+def requested_position(form):
+    """0-based `position` (drag and drop, as in the API) or 1-based `place` (the form)."""
+    if form.get("position", "") != "":
+        return form["position"]
+    try:
+        place = v.optional_int(form.get("place"), minimum=1, maximum=100_001)
+    except v.FieldError as exc:
+        raise Invalid(
+            "validation_error", _("Some fields are not valid."), {"place": str(exc)}
+        ) from None
+    return None if place is None else place - 1
+
+
+@bp.route("/<int(max=2147483647):card_id>/move", methods=["GET", "POST"])
+@login_required
+def move(card_id):
+    user = actor()
+    card = access.visible_card(user, card_id)
+    if request.method == "GET":
+        place = request.args.get("place", "")
+        return move_form(
+            user,
+            card,
+            selected=form_int(request.args.get("column_id")) or card.column_id,
+            place=place if place.isdigit() and len(place) < 7 else "",
+        )
+    form = request.form
+    board_id, source_id = card.board_id, card.column_id
+    target_id = form_int(form.get("column_id"))
+    override = (form.get("override_reason") or "").strip()
+    try:
+        position = requested_position(form)
+        result = cards.move_card(
+            user, card_id, form.get("column_id"), position, override_reason=override or None
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        if htmx and not in_dialog():
+            alert = refusal_message(user, card, exc, target_id, position=form.get("position"))
+            return columns_update(
+                user, board_id, [source_id, target_id], [alert], status=exc.status
+            )
+        return move_form(
+            user,
+            card,
+            selected=target_id or source_id,
+            place=form.get("place", ""),
+            override=override,
+            error=exc.message,
+            errors=exc.fields,
+            status=exc.status,
+        )
+    moved = result.card
+    messages = [
+        message(
+            "success",
+            _("Moved “%(title)s” to %(column)s.", title=moved.title, column=moved.column.name),
+        )
+    ]
+    messages += [message("warning", text) for text in result.warnings]
+    if result.overridden:
+        messages.append(
+            message(
+                "warning", _("The WIP limit was overridden; the reason is in the card's history.")
+            )
+        )
+    if htmx:
+        return columns_update(
+            user, board_id, [source_id, moved.column_id], messages, dialog=in_dialog()
+        )
+    for each in messages:
+        flash(each["text"], each["category"])
+    return redirect(url_for("boards.board", board_id=board_id))
+
+
+def refusal_message(user: User, card: Card, exc, target_id, position=None) -> dict:
+    """The refusal of a drag and drop; a head is offered the move form to override a WIP limit."""
+    if exc.code in WIP_REFUSALS and target_id and access.can_manage_board(user, card.board):
+        args = {"card_id": card.id, "column_id": target_id}
+        if isinstance(position, str) and position.isdigit() and len(position) < 7:
+            args["place"] = int(position) + 1
+        return message(
+            "error",
+            exc.message,
+            link=url_for("cards.move", **args),
+            link_label=_("Override with a reason…"),
+        )
+    return message("error", exc.message)

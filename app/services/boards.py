@@ -153,8 +153,13 @@ def add_column(actor: User, board_id, data: dict) -> BoardColumn:
         if len(board.columns) >= 20:
             raise Conflict("too_many_columns", _("A board has at most 20 columns."))
         column = BoardColumn(board=board, position=len(board.columns), **cleaned)
+        db.session.add(column)
         db.session.flush()
-        record("column_added", actor, board_id=board.id, column_id=column.id, **cleaned)
+        # `kind` names the event itself in record(), so the column's kind goes in as column_kind.
+        details = {
+            ("column_kind" if key == "kind" else key): value for key, value in cleaned.items()
+        }
+        record("column_added", actor, board_id=board.id, column_id=column.id, **details)
     return column
 
 

@@ -1,0 +1,194 @@
+/* Cergas in the browser: drag and drop (SortableJS -> htmx), the move dialog, htmx glue.
+ * The Content-Security-Policy forbids inline scripts and hx-on attributes, so all behaviour
+ * lives here. Every feature also works without JavaScript through plain links and forms. */
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  function dialog() {
+    return document.getElementById("dialog");
+  }
+
+  function dialogBody() {
+    return document.getElementById("dialog-body");
+  }
+
+  /* The position to ask the server for: the card's index among ALL cards of the target column
+   * (without itself). Cards carry their stored position in data-pos, so this stays right when a
+   * filter hides some cards. null means "at the bottom". */
+  function positionFor(item, sameColumn) {
+    var oldPos = Number(item.dataset.pos);
+    var next = item.nextElementSibling;
+    var prev = item.previousElementSibling;
+    var pos;
+    if (next && next.dataset.pos !== undefined) {
+      pos = Number(next.dataset.pos);
+      if (sameColumn && oldPos < pos) pos -= 1;
+      return pos;
+    }
+    if (prev && prev.dataset.pos !== undefined) {
+      pos = Number(prev.dataset.pos) + 1;
+      if (sameColumn && oldPos < pos) pos -= 1;
+      return pos;
+    }
+    return null;
+  }
+
+  function moveUrl(item) {
+    var link = item.querySelector("a.move");
+    return link ? link.getAttribute("href") : null;
+  }
+
+  function onDrop(evt) {
+    var item = evt.item;
+    var sameColumn = evt.from === evt.to;
+    if (sameColumn && evt.oldIndex === evt.newIndex) return;
+    var url = moveUrl(item);
+    if (!url) return;
+    var values = { column_id: evt.to.dataset.columnId };
+    var position = positionFor(item, sameColumn);
+    if (position !== null) values.position = String(position);
+    item.classList.add("is-saving");
+    // The answer swaps fresh source and target columns in (hx-swap-oob): on a refusal they come
+    // back as the database holds them, so the card snaps back, and the reason lands in #alerts.
+    htmx.ajax("POST", url, {
+      source: item,
+      target: "#alerts",
+      swap: "innerHTML",
+      values: values,
+      headers: { "X-CSRFToken": csrfToken() },
+    });
+  }
+
+  function initSortable(list) {
+    if (!window.Sortable || list.dataset.sortable) return;
+    list.dataset.sortable = "1";
+    window.Sortable.create(list, {
+      group: "cards",
+      draggable: ".card",
+      filter: "a.move",
+      preventOnFilter: false,
+      animation: 150,
+      // On touch screens a short press starts a drag, so a swipe still scrolls the columns.
+      delay: 200,
+      delayOnTouchOnly: true,
+      ghostClass: "card-ghost",
+      chosenClass: "card-chosen",
+      onEnd: onDrop,
+    });
+  }
+
+  // After adding a card with htmx its column is redrawn; put the cursor back in its title field
+  // so several cards can be typed in a row.
+  var refocusColumn = null;
+
+  function initWithin(root) {
+    if (!root || !root.querySelectorAll) return;
+    if (root.matches && root.matches(".card-list")) initSortable(root);
+    root.querySelectorAll(".card-list").forEach(initSortable);
+    if (refocusColumn && root.matches && root.matches(".column") && root.dataset.columnId === refocusColumn) {
+      refocusColumn = null;
+      var title = root.querySelector('.add-card input[name="title"]');
+      if (title) title.focus();
+    }
+  }
+
+  /* Reload the columns from the server after a failure htmx does not swap (500, network). */
+  function reloadColumns() {
+    if (!document.getElementById("board-columns")) return;
+    htmx.ajax("GET", window.location.href, {
+      target: "#board-columns",
+      swap: "outerHTML",
+    });
+  }
+
+  function showFailure() {
+    var alerts = document.getElementById("alerts");
+    if (!alerts) return;
+    var p = document.createElement("p");
+    p.className = "alert alert-error";
+    p.textContent = alerts.dataset.failed || "Error";
+    alerts.replaceChildren(p);
+  }
+
+  var lastOpener = null;
+
+  function openInDialog(link) {
+    var body = dialogBody();
+    lastOpener = link;
+    htmx
+      .ajax("GET", link.getAttribute("href"), {
+        source: link,
+        target: "#dialog-body",
+        swap: "innerHTML",
+      })
+      .then(function () {
+        var box = dialog();
+        if (!box || !body.children.length) return;
+        if (!box.open) box.showModal();
+        var first = body.querySelector("select, input:not([type=hidden]), textarea");
+        if (first) first.focus();
+      });
+  }
+
+  function closeDialog() {
+    var box = dialog();
+    if (box && box.open) box.close();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("a.js-dialog");
+    if (link && dialogBody() && window.htmx) {
+      event.preventDefault();
+      openInDialog(link);
+      return;
+    }
+    if (event.target.closest(".js-close-dialog")) {
+      event.preventDefault();
+      closeDialog();
+    }
+  });
+
+  // app.js is loaded with `defer` after htmx: the document is parsed and htmx is defined, and
+  // htmx fires its first htmx:load only on DOMContentLoaded, after this has registered.
+  if (!window.htmx) return;
+  htmx.onLoad(initWithin);
+
+  document.body.addEventListener("cergas-close-dialog", closeDialog);
+
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (form && form.matches && form.matches("form.add-card")) {
+      refocusColumn = form.closest(".column").dataset.columnId;
+    }
+  });
+
+  var box = dialog();
+  if (box) {
+    box.addEventListener("close", function () {
+      dialogBody().replaceChildren();
+      // Give focus back to the card that opened the dialog (its column may have been redrawn).
+      var card = lastOpener && lastOpener.closest("[data-card-id]");
+      var target = lastOpener;
+      if (card && !document.body.contains(lastOpener)) {
+        target = document.querySelector('[data-card-id="' + card.dataset.cardId + '"] a.move');
+      }
+      if (target && document.body.contains(target)) target.focus();
+      lastOpener = null;
+    });
+  }
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    showFailure();
+    var elt = event.detail.elt;
+    if (elt && elt.closest && elt.closest(".card-list")) reloadColumns();
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showFailure();
+    reloadColumns();
+  });
+})();

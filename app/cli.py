@@ -1,11 +1,243 @@
-"""The `cergas` command: Flask's CLI bound to the app, plus Cergas' own commands."""
+"""The `cergas` command: Flask's CLI bound to the app, plus Cergas' own commands.
+
+`cergas run`, `cergas db upgrade` and every other Flask command work as `flask --app wsgi ...`
+would. The commands below stay thin: they parse options, call app/services and turn a
+ServiceError into a one-line message and exit code 1 (never a traceback).
+"""
+
+import functools
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask_babel import gettext as _
+from sqlalchemy import func, inspect, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import ROLES, TIMEZONES, Membership, Unit, User
+from app.services import accounts
+from app.services.cards import find_user
+from app.services.errors import ServiceError
+
+
+def _service_errors(command):
+    """Report a refused use case as `Error: message` (plus each bad field) and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ServiceError as exc:
+            db.session.rollback()
+            lines = [exc.message]
+            lines += [f"  {name}: {message}" for name, message in sorted(exc.fields.items())]
+            raise click.ClickException("\n".join(lines)) from None
+
+    return wrapper
+
+
+def _require_schema() -> None:
+    """Fail clearly when the tables are missing instead of with a database traceback."""
+    try:
+        ready = inspect(db.engine).has_table("users")
+    except OperationalError as exc:
+        message = _("Cannot reach the database: %(error)s", error=exc.orig)
+        raise click.ClickException(message) from None
+    if not ready:
+        raise click.ClickException(
+            _("The database has no tables yet. Run `cergas db upgrade` first.")
+        )
+
+
+def _user_from_options(nip: str | None, username: str | None) -> User:
+    login = nip or username
+    if not login or (nip and username):
+        raise click.UsageError(_("Give exactly one of --nip or --username."))
+    user = find_user(login)
+    if user is None:
+        raise click.ClickException(_("No user has the NIP or username %(login)s.", login=login))
+    return user
+
+
+units_cli = AppGroup("units", help="Organisational units (Dinas > Bidang > Seksi).")
+users_cli = AppGroup("users", help="People, their unit and role.")
+tokens_cli = AppGroup("tokens", help="API tokens for the JSON API.")
+
+
+@units_cli.command("create")
+@click.option("--code", required=True, help="Short unique code, e.g. BID-APTIKA.")
+@click.option("--name", required=True, help="Full name of the unit.")
+@click.option("--parent", "parent_code", help="Code of the parent unit.")
+@click.option(
+    "--tz",
+    "timezone",
+    type=click.Choice(list(TIMEZONES)),
+    default="Asia/Jakarta",
+    show_default=True,
+    help="Time zone: WIB, WITA or WIT.",
+)
+@_service_errors
+def create_unit(code, name, parent_code, timezone):
+    """Create a unit."""
+    _require_schema()
+    unit = accounts.create_unit(code, name, parent_code=parent_code, timezone=timezone)
+    click.echo(
+        _(
+            "Created unit %(code)s: %(name)s (%(zone)s)",
+            code=unit.code,
+            name=unit.name,
+            zone=unit.zone_abbr,
+        )
+    )
+
+
+@units_cli.command("list")
+def list_units():
+    """List the units as a tree."""
+    _require_schema()
+    units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+
+    def show(parent_id, depth):
+        for unit in children.get(parent_id, []):
+            click.echo(f"{'  ' * depth}{unit.code}  {unit.name}  [{unit.zone_abbr}]")
+            show(unit.id, depth + 1)
+
+    if not units:
+        click.echo(_("No units yet."))
+    show(None, 0)
+
+
+@users_cli.command("create")
+@click.option("--nip", help="18-digit NIP.")
+@click.option("--username", help="Username, for people without a NIP.")
+@click.option("--name", required=True, help="Full name with titles.")
+@click.option("--unit", "unit_code", help="Code of the unit the person belongs to.")
+@click.option("--role", type=click.Choice(ROLES), default="member", show_default=True)
+@click.option("--admin", is_flag=True, help="Make the person a site administrator.")
+@click.option("--email")
+@click.option("--locale", type=click.Choice(["id", "en"]))
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 8 characters; asked for when not given.",
+)
+@_service_errors
+def create_user(nip, username, name, unit_code, role, admin, email, locale, password):
+    """Create a person, optionally in a unit with a role."""
+    _require_schema()
+    if not nip and not username:
+        raise click.UsageError(_("Give --nip or --username."))
+    user = accounts.create_user(
+        name,
+        password,
+        nip=nip,
+        username=username,
+        unit_code=unit_code,
+        role=role,
+        admin=admin,
+        email=email,
+        locale=locale,
+    )
+    click.echo(_("Created user %(login)s: %(name)s", login=user.login, name=user.name))
+    if unit_code:
+        click.echo(_("Unit %(unit)s, role %(role)s", unit=unit_code, role=role))
+    if admin:
+        click.echo(_("Site administrator."))
+
+
+@users_cli.command("list")
+def list_users():
+    """List people with their units and roles."""
+    _require_schema()
+    users = db.session.scalars(
+        select(User)
+        .options(selectinload(User.memberships).selectinload(Membership.unit))
+        .order_by(User.name)
+    ).all()
+    if not users:
+        click.echo(_("No users yet."))
+    for user in users:
+        roles = ", ".join(f"{m.unit.code} ({m.role})" for m in user.memberships) or "-"
+        flags = " " + _("admin") if user.is_admin else ""
+        flags += "" if user.active else " " + _("inactive")
+        click.echo(f"{user.login:<18}  {user.name:<40}  {roles}{flags}")
+
+
+@tokens_cli.command("create")
+@click.option("--nip", help="NIP of the token's owner.")
+@click.option("--username", help="Username of the token's owner.")
+@click.option("--name", "token_name", default="cli", show_default=True, help="A label.")
+@_service_errors
+def create_token(nip, username, token_name):
+    """Create an API token; it is printed once, alone on the last line."""
+    _require_schema()
+    user = _user_from_options(nip, username)
+    token = accounts.create_token(user, token_name)
+    click.echo(
+        _(
+            "API token for %(login)s (%(name)s); store it now, it is not shown again:",
+            login=user.login,
+            name=user.name,
+        )
+    )
+    click.echo(token)
+
+
+@tokens_cli.command("revoke")
+@click.option("--nip", help="NIP of the tokens' owner.")
+@click.option("--username", help="Username of the tokens' owner.")
+@_service_errors
+def revoke_tokens(nip, username):
+    """Revoke every API token of a person."""
+    _require_schema()
+    user = _user_from_options(nip, username)
+    count = accounts.revoke_tokens(user)
+    click.echo(_("Revoked %(n)d token(s) of %(login)s.", n=count, login=user.login))
+
+
+@click.command("demo")
+@with_appcontext
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has users."
+)
+@_service_errors
+def demo(if_empty):
+    """Fill an empty database with a believable Diskominfo office."""
+    from app.services import demo as demo_data
+
+    _require_schema()
+    if db.session.scalar(select(func.count(User.id))):
+        if if_empty:
+            return
+        raise click.ClickException(
+            _("The database already has users; `cergas demo` only fills an empty database.")
+        )
+    summary = demo_data.create_demo()
+    click.echo(
+        _(
+            "Demo office created: %(units)d units, %(people)d people, %(boards)d boards, "
+            "%(cards)d cards.",
+            units=summary.units,
+            people=summary.people,
+            boards=summary.boards,
+            cards=summary.cards,
+        )
+    )
+    click.echo(_("Log in with a NIP or username below; password: %(pw)s", pw=demo_data.PASSWORD))
+    for login, name, description in summary.logins:
+        click.echo(f"  {login:<18}  {name:<32}  {description}")
 
 
 def init_app(app):
-    pass
+    """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
+    for command in (units_cli, users_cli, tokens_cli, demo):
+        app.cli.add_command(command)
 
 
 def _create_app():

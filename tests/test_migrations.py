@@ -1,0 +1,140 @@
+"""The migrations build exactly the models' schema, tear it down again, and guard the audit trail.
+
+Runs on a temporary SQLite file and, when TEST_DATABASE_URL is set, on PostgreSQL inside a
+throw-away schema (so the shared test database is left alone).
+"""
+
+import importlib.util
+import secrets
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from app import create_app
+from app.extensions import db
+from app.models.card import EVENTS_APPEND_ONLY_POSTGRESQL, EVENTS_APPEND_ONLY_SQLITE
+from app.services import accounts, boards
+from tests.conftest import PASSWORD, pg_url
+from tests.conftest import test_config as config_for
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def empty_app(request, tmp_path):
+    """An app on an empty database that only the migrations will fill."""
+    if request.param == "sqlite-file":
+        app = create_app(config_for(f"sqlite:///{tmp_path / 'migrations.db'}"))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+        return
+    url = pg_url()
+    if not url:
+        pytest.skip("PostgreSQL case: set TEST_DATABASE_URL to run the migrations on PostgreSQL")
+    schema = f"mig_{secrets.token_hex(4)}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    options = {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+    app = create_app(config_for(url, SQLALCHEMY_ENGINE_OPTIONS=options))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def schema_differences() -> list:
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_from_empty_yields_exactly_the_models_schema(empty_app):
+    with empty_app.app_context():
+        assert inspect(db.engine).get_table_names() == []
+        flask_migrate.upgrade()
+        assert schema_differences() == []
+        tables = set(inspect(db.engine).get_table_names())
+        assert tables == set(db.metadata.tables) | {"alembic_version"}
+
+
+def test_upgrade_creates_every_index_and_unique_constraint(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        inspector = inspect(db.engine)
+        for table in db.metadata.sorted_tables:
+            expected = {index.name for index in table.indexes}
+            assert {i["name"] for i in inspector.get_indexes(table.name)} >= expected
+        uniques = {u["name"] for u in inspector.get_unique_constraints("users")}
+        assert {"uq_users_nip", "uq_users_username"} <= uniques
+
+
+def test_downgrade_to_base_removes_every_table_and_trigger(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        flask_migrate.downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        with db.engine.connect() as conn:
+            if db.engine.dialect.name == "sqlite":
+                leftover = conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))
+            else:
+                leftover = conn.execute(
+                    text(
+                        "SELECT proname FROM pg_proc WHERE proname = 'events_append_only' "
+                        "AND pronamespace = current_schema()::regnamespace"
+                    )
+                )
+            assert leftover.all() == []
+        flask_migrate.upgrade()  # and up again from base
+        assert schema_differences() == []
+
+
+def test_events_are_append_only_in_a_migrated_database(empty_app):
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        accounts.create_unit("SEKSI", "Seksi Pelayanan")
+        head = accounts.create_user(
+            "Kasi", PASSWORD, username="kasi", unit_code="SEKSI", role="head"
+        )
+        boards.create_board(head, "Pelayanan", "SEKSI")  # writes a board_created event
+        db.session.remove()
+        for statement in ("UPDATE events SET kind = 'forged'", "DELETE FROM events"):
+            with pytest.raises(DBAPIError) as refused, db.engine.begin() as conn:
+                conn.execute(text(statement))
+            assert "append-only" in str(refused.value)
+        with db.engine.connect() as conn:
+            kinds = conn.execute(text("SELECT kind FROM events")).scalars().all()
+        assert kinds == ["board_created"]
+
+
+def load_revision(path: Path):
+    spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_migration_triggers_are_the_ones_the_models_define():
+    initial = load_revision(next(MIGRATIONS.glob("versions/0001_*.py")))
+    assert initial.EVENTS_APPEND_ONLY["sqlite"] == EVENTS_APPEND_ONLY_SQLITE
+    assert initial.EVENTS_APPEND_ONLY["postgresql"] == EVENTS_APPEND_ONLY_POSTGRESQL
+
+
+def test_app_uses_the_top_level_migrations_with_a_single_head():
+    app = create_app(config_for("sqlite://"))
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+    assert Path(config.get_main_option("script_location")).resolve() == MIGRATIONS.resolve()
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1

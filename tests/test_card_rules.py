@@ -109,6 +109,29 @@ def test_positions_stay_dense_after_moves(app, org):
         assert [r.id for r in rows] == [ids[4], ids[1], ids[0], ids[2], ids[3]]
 
 
+def test_moving_between_columns_keeps_both_columns_dense(app, org):
+    with app.app_context():
+        staff = get_user("staff", org)
+        ids = [new_card(org, title=f"Kartu {i}", due_date="2026-12-01").id for i in range(5)]
+        cards.move_card(staff, ids[0], org.review)
+        cards.move_card(staff, ids[1], org.review)
+        cards.move_card(staff, ids[3], org.review, position=1)
+
+        def column(column_id):
+            return db.session.execute(
+                select(Card.id, Card.position)
+                .where(Card.column_id == column_id)
+                .order_by(Card.position)
+            ).all()
+
+        assert [(r.id, r.position) for r in column(org.review)] == [
+            (ids[0], 0),
+            (ids[3], 1),
+            (ids[1], 2),
+        ]
+        assert [(r.id, r.position) for r in column(org.backlog)] == [(ids[2], 0), (ids[4], 1)]
+
+
 def test_deadline_change_needs_reason_and_is_counted(app, org):
     with app.app_context():
         staff = get_user("staff", org)

@@ -343,6 +343,26 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
     return card
 
 
+def _shift(column_id: int, delta: int, *conditions) -> None:
+    db.session.execute(
+        update(Card)
+        .where(Card.column_id == column_id, *conditions)
+        .values(position=Card.position + delta)
+    )
+
+
+def _shift_positions(card: Card, source, target, old: int, new: int) -> None:
+    """Keep positions 0..n-1 in both columns, touching only the cards between old and new."""
+    others = Card.id != card.id
+    if source.id != target.id:
+        _shift(source.id, -1, Card.position > old, others)
+        _shift(target.id, +1, Card.position >= new, others)
+    elif new < old:
+        _shift(source.id, +1, Card.position >= new, Card.position < old, others)
+    else:
+        _shift(source.id, -1, Card.position > old, Card.position <= new, others)
+
+
 def move_card(actor: User, card_id, column_id, position=None, override_reason=None) -> MoveResult:
     """Move a card to a column and position, under the column and personal WIP limits."""
     with write_transaction():
@@ -374,23 +394,13 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
             card_id=card.id,
         )
         old_position = card.position
-        # Close the gap the card leaves, then open one where it lands.
-        db.session.execute(
-            update(Card)
-            .where(Card.column_id == source.id, Card.position > old_position)
-            .values(position=Card.position - 1)
-        )
         size = _count_in_column(target.id) - (1 if same_column else 0)
         new_position = size if position is None else min(position, size)
-        db.session.execute(
-            update(Card)
-            .where(Card.column_id == target.id, Card.position >= new_position, Card.id != card.id)
-            .values(position=Card.position + 1)
-        )
-        card.column_id = target.id
-        card.position = new_position
         if same_column and old_position == new_position:
             return MoveResult(card, warnings)
+        _shift_positions(card, source, target, old_position, new_position)
+        card.column_id = target.id
+        card.position = new_position
         if not same_column:
             _mark_flow(card, target)
         card.version += 1

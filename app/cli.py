@@ -10,6 +10,7 @@ import functools
 import click
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
@@ -198,7 +199,14 @@ def revoke_tokens(nip, username):
     _require_schema()
     user = _user_from_options(nip, username)
     count = accounts.revoke_tokens(user)
-    click.echo(_("Revoked %(n)d token(s) of %(login)s.", n=count, login=user.login))
+    click.echo(
+        ngettext(
+            "Revoked %(num)d token of %(login)s.",
+            "Revoked %(num)d tokens of %(login)s.",
+            count,
+            login=user.login,
+        )
+    )
 
 
 @click.command("demo")

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import User
 from tests.conftest import PASSWORD, make_app
+from tests.i18n_helpers import t
 
 
 def page(response) -> str:
@@ -38,16 +39,21 @@ def test_login_with_username(client, auth, org):
 def test_wrong_password_is_refused_with_a_message(client, auth, org):
     response = auth.login(org.nips["staff"], "salah-sandi")
     assert response.status_code == 401
-    assert re.search(r'role="alert"[^>]*>Wrong NIP/username or password', page(response))
+    message = t("Wrong NIP/username or password.")
+    assert re.search(rf'role="alert"[^>]*>{re.escape(message)}</div>', page(response))
     assert client.get("/").status_code == 302
 
 
-def test_ten_failed_logins_lock_the_account(client, auth, org):
+def test_ten_failed_logins_lock_the_account(app, client, auth, org):
     for _ in range(10):
         assert auth.login(org.nips["staff"], "salah-sandi").status_code == 401
     response = auth.login(org.nips["staff"])  # even the right password
     assert response.status_code == 429
-    assert re.search(r'role="alert"[^>]*>Too many failed logins', page(response))
+    message = t(
+        "Too many failed logins. This account is locked; try again in %(m)d minutes.",
+        m=app.config["LOGIN_LOCK_MINUTES"],
+    )
+    assert re.search(rf'role="alert"[^>]*>{re.escape(message)}</div>', page(response))
     assert client.get("/").status_code == 302
 
 
@@ -92,18 +98,22 @@ def test_htmx_request_without_login_redirects_the_whole_page(client, org):
 
 
 def test_visitor_language_choice_is_kept_in_the_session(client):
+    assert t("Log in to Cergas") in page(client.get("/login"))  # Indonesian until a choice
     response = client.post("/language", data={"locale": "en", "next": "/login"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"
-    assert '<html lang="en">' in page(client.get("/login"))
+    html = page(client.get("/login"))
+    assert '<html lang="en">' in html and "Log in to Cergas" in html
     client.post("/language", data={"locale": "id", "next": "/login"})
-    assert '<html lang="id">' in page(client.get("/login"))
+    html = page(client.get("/login"))
+    assert '<html lang="id">' in html and t("Log in to Cergas") in html
 
 
 def test_user_language_choice_is_saved_on_the_account(app, client, auth, org):
     auth.login(org.nips["staff"])
     response = client.post("/language", data={"locale": "en", "next": "/boards"})
     assert response.headers["Location"] == "/boards"
-    assert '<html lang="en">' in page(client.get("/boards"))
+    html = page(client.get("/boards"))
+    assert '<html lang="en">' in html and "<h1>Boards</h1>" in html
     with app.app_context():
         assert db.session.get(User, org.users["staff"]).locale == "en"
 
@@ -112,7 +122,7 @@ def test_unknown_language_changes_nothing(app, client, auth, org):
     auth.login(org.nips["staff"])
     response = client.post("/language", data={"locale": "fr", "next": "https://evil.example/"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
-    assert "This language is not available." in page(client.get("/"))
+    assert t("This language is not available.") in page(client.get("/"))
     with app.app_context():
         assert db.session.get(User, org.users["staff"]).locale is None
 
@@ -175,7 +185,9 @@ def csrf_client(database_url):
 def test_post_without_csrf_token_is_refused_and_with_it_works(csrf_client):
     response = csrf_client.post("/login", data={"username": "agus", "password": PASSWORD})
     assert response.status_code == 400
-    assert "The form expired" in page(response)
+    assert t("The form expired or came from elsewhere. Reload the page and try again.") in page(
+        response
+    )
     token = re.search(r'name="csrf_token" value="([^"]+)"', page(csrf_client.get("/login"))).group(
         1
     )
@@ -211,7 +223,7 @@ def test_static_files_and_error_pages_need_no_login(client):
         assert client.get(path).status_code == 200, path
     response = client.get("/no-such-page")
     assert response.status_code == 404
-    assert "Page not found." in page(response) and 'href="/login"' in page(response)
+    assert t("Page not found.") in page(response) and 'href="/login"' in page(response)
 
 
 def test_language_switch_on_a_refused_form_goes_back_to_the_form_page(client, auth, org):

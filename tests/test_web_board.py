@@ -9,6 +9,7 @@ from app.models import Card
 from app.services import boards, cards
 from app.web import local_today
 from tests.conftest import get_user
+from tests.i18n_helpers import t
 
 
 def page(response) -> str:
@@ -75,7 +76,8 @@ def test_my_work_lists_my_open_cards_overdue_first_then_by_due_date(app, client,
 
 def test_my_work_is_friendly_when_empty(client, auth, org):
     auth.login(org.nips["staff2"])
-    assert "Nothing is assigned to you right now." in page(client.get("/"))
+    empty = t("Nothing is assigned to you right now. Open a board to pick up a card.")
+    assert f'<p class="empty">{empty}</p>' in page(client.get("/"))
 
 
 def test_board_page_shows_columns_cards_and_wip_counts(app, client, auth, org):
@@ -116,9 +118,9 @@ def test_board_page_shows_columns_cards_and_wip_counts(app, client, auth, org):
     assert f'href="/cards/{late}"' in late_card and f'href="/cards/{late}/move"' in late_card
     assert '<abbr class="avatar" title="Agus Pratama">AP</abbr>' in late_card
     assert 'class="due is-overdue"' in late_card
-    assert "deadline moved 1×" in late_card
+    assert t("deadline moved %(n)d×", n=1) in late_card
     assert "<li>ppid</li><li>urgent</li>" in late_card
-    assert "Move to…" in late_card and '<span class="card-type">tugas</span>' in late_card
+    assert "Pindahkan ke…" in late_card and '<span class="card-type">tugas</span>' in late_card
     assert 'class="due is-due-today"' in card_html(html, due_now)
     assert "is-overdue" not in card_html(html, finished)  # done cards are never overdue
     # One add-card form per column, with a due date field where the column needs one.
@@ -157,7 +159,7 @@ def test_board_filters_keep_the_wip_counts_of_all_cards(app, client, auth, org):
     assert shown(assignee="abc", label="x" * 500) == []  # nonsense filters refuse nothing
     filtered = page(client.get(url, query_string={"mine": "1"}))
     assert re.search(r'<span class="wip"[^>]*>2/3</span>', column_html(filtered, org.doing))
-    assert "Clear filters" in filtered
+    assert t("Clear filters") in filtered
 
 
 def test_filtering_with_htmx_returns_only_the_columns(client, auth, org):
@@ -208,7 +210,7 @@ def test_inline_add_card_without_javascript(app, client, auth, org):
             and card.created_by_id == org.users["staff"]
         )
     html = page(client.get(f"/boards/{org.board_id}"))
-    assert "Card “Surat undangan rapat” added." in html
+    assert t("Card “%(title)s” added.", title="Surat undangan rapat") in html
     assert "Surat undangan rapat" in column_html(html, org.doing)
 
 
@@ -219,13 +221,14 @@ def test_inline_add_card_refusal_is_shown_next_to_the_field(app, client, auth, o
     )
     assert response.status_code == 422
     doing = column_html(page(response), org.doing)
-    assert 'class="field-error"' in doing and "needs a due date" in doing
+    needs_due = re.escape(t("A card needs a due date in this column."))
+    assert re.search(rf'class="field-error"[^>]*>{needs_due}</p>', doing)
     assert 'value="Tanpa tenggat"' in doing  # what was typed is kept
     response = client.post(
         f"/boards/{org.board_id}/cards", data={"title": "  ", "column_id": org.backlog}
     )
     assert response.status_code == 422
-    assert "This field is required." in column_html(page(response), org.backlog)
+    assert t("This field is required.") in column_html(page(response), org.backlog)
     response = client.post(f"/boards/{org.board_id}/cards", data={"title": "x", "column_id": "abc"})
     assert response.status_code == 422
     with app.app_context():

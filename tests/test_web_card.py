@@ -3,6 +3,7 @@
 import re
 from datetime import date, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -10,6 +11,7 @@ from app.models import Card, Comment, DeadlineChange, Event
 from app.services import cards
 from app.web import local_today
 from tests.conftest import get_user
+from tests.i18n_helpers import t
 
 
 def page(response) -> str:
@@ -138,9 +140,9 @@ def test_edit_card_fields_is_saved_and_recorded(app, client, auth, org):
     )  # the first due date needs no reason
     assert card.version == 2
     html = page(client.get(f"/cards/{card_id}"))
-    assert "Card saved." in html
-    assert "assigned it to Dewi Lestari" in html
-    assert "title: “Surat balasan permohonan informasi” → “Surat balasan PPID”" in html
+    assert t("Card saved.") in html
+    assert t("assigned it to %(person)s", person="Dewi Lestari") in html
+    assert f"{t('title')}: “Surat balasan permohonan informasi” → “Surat balasan PPID”" in html
 
 
 def test_changing_a_due_date_without_a_reason_is_refused(app, client, auth, org):
@@ -151,10 +153,10 @@ def test_changing_a_due_date_without_a_reason_is_refused(app, client, auth, org)
     response = client.post(f"/cards/{card_id}", data=values)
     html = page(response)
     assert response.status_code == 422
-    assert "Changing a due date needs a reason." in alert_text(html)
+    assert t("Changing a due date needs a reason.") in alert_text(html)
     assert (
-        '<p class="field-error" id="card-deadline-reason-error">Say why the due date changes.</p>'
-        in html
+        '<p class="field-error" id="card-deadline-reason-error">'
+        f"{t('Say why the due date changes.')}</p>" in html
     )
     assert 'value="Judul baru"' in html and 'value="2026-12-20"' in html  # the typed values stay
     card = load(app, card_id)
@@ -175,9 +177,10 @@ def test_changing_a_due_date_with_a_reason_is_counted_and_in_the_history(app, cl
             "Menunggu data dari Disdukcapil",
         )
     html = page(client.get(f"/cards/{card_id}"))
-    assert "deadline moved 1×" in html
+    assert t("deadline moved %(n)d×", n=1) in html
     history = re.search(r'<ol class="history">(.*?)</ol>', html, re.S).group(1)
-    assert "moved the due date from 1 Des 2026 to 20 Des 2026" in history
+    moved = t("moved the due date from %(old)s to %(new)s", old="1 Des 2026", new="20 Des 2026")
+    assert moved in history
     assert "Menunggu data dari Disdukcapil" in history
 
 
@@ -190,8 +193,9 @@ def test_stale_version_is_refused_and_nothing_changes(app, client, auth, org):
     values["title"] = "Perubahan saya"
     response = client.post(f"/cards/{card_id}", data=values)
     assert response.status_code == 409
-    assert "Someone else changed this card since you opened it." in alert_text(page(response))
-    assert "Reload the card" in page(response)
+    conflict = t("Someone else changed this card since you opened it. Reload it and try again.")
+    assert conflict in alert_text(page(response))
+    assert t("Reload the card") in alert_text(page(response))
     card = load(app, card_id)
     assert card.title == "Surat balasan permohonan informasi" and card.priority == "urgent"
 
@@ -271,15 +275,19 @@ def test_history_tells_every_kind_of_event_in_words(app, client, auth, org):
     html = page(client.get(f"/cards/{card_id}"))
     history = re.search(r'<ol class="history">(.*?)</ol>', html, re.S).group(1)
     expected = [
-        "created the card in Backlog",
-        "assigned it to Agus Pratama",
-        "priority: Normal → High",
-        "moved the due date from",
+        t("created the card in %(column)s", column="Backlog"),
+        t("assigned it to %(person)s", person="Agus Pratama"),
+        f"{t('priority')}: {t('Normal')} → {t('High')}",
+        t(
+            "moved the due date from %(old)s to %(new)s",
+            old=format_date(today, "d MMM yyyy", locale="id"),
+            new=format_date(today + timedelta(3), "d MMM yyyy", locale="id"),
+        ),
         "Narasumber berhalangan",
-        "moved it from Backlog to Dikerjakan",
-        "went over the WIP limit of Dikerjakan (3)",
+        t("moved it from %(source)s to %(target)s", source="Backlog", target="Dikerjakan"),
+        t("went over the WIP limit of %(column)s (%(limit)s)", column="Dikerjakan", limit=3),
         "Perintah Kadis",
-        "commented",
+        t("commented"),
         "Draf sudah dikirim",
     ]
     positions = [history.index(text) for text in expected]

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Board, BoardColumn, Event
 from app.services import cards
 from tests.conftest import get_user
+from tests.i18n_helpers import t
 
 
 def page(response) -> str:
@@ -59,7 +60,7 @@ def test_head_renames_the_board_and_sets_the_personal_limit(app, client, auth, o
     url = f"/boards/{org.board_id}/settings"
     response = client.post(url, data={"name": "Layanan Aplikasi 2026", "personal_wip_limit": "2"})
     assert response.status_code == 302 and response.headers["Location"] == url
-    assert "Board saved." in page(client.get(url))
+    assert t("Board saved.") in page(client.get(url))
     with app.app_context():
         board = db.session.get(Board, org.board_id)
         assert (board.name, board.personal_wip_limit) == ("Layanan Aplikasi 2026", 2)
@@ -75,8 +76,10 @@ def test_bad_board_values_are_shown_next_to_the_fields(app, client, auth, org):
     )
     html = page(response)
     assert response.status_code == 422
-    assert '<p class="field-error" id="board-name-error">This field is required.</p>' in html
-    assert 'id="board-personal-wip-error"' in html and "Must be between 1 and 999." in html
+    required = t("This field is required.")
+    assert f'<p class="field-error" id="board-name-error">{required}</p>' in html
+    between = t("Must be between %(lo)d and %(hi)d.", lo=1, hi=999)
+    assert f'<p class="field-error" id="board-personal-wip-error">{between}</p>' in html
     with app.app_context():
         assert db.session.get(Board, org.board_id).name == "Layanan Aplikasi"
 
@@ -116,7 +119,9 @@ def test_column_with_undated_cards_cannot_become_active(app, client, auth, org):
         f"/boards/{org.board_id}/columns/{org.backlog}", data=column_form("Backlog", kind="active")
     )
     assert response.status_code == 422
-    assert "have no due date" in page(response)
+    assert t("%(n)d cards in this column have no due date; give them one first.", n=1) in page(
+        response
+    )
     assert columns(app, org.board_id)[0][3] == "backlog"
 
 
@@ -155,7 +160,7 @@ def test_empty_column_is_deleted_and_a_full_one_is_not(app, client, auth, org):
     assert f'action="{base}/{org.review}/delete"' in html
     response = client.post(f"{base}/{org.backlog}/delete")
     assert response.status_code == 409
-    assert "Move the cards out of column Backlog first." in page(response)
+    assert t("Move the cards out of column %(c)s first.", c="Backlog") in page(response)
     assert client.post(f"{base}/{org.review}/delete").status_code == 302
     assert [c[0] for c in columns(app, org.board_id)] == ["Backlog", "Dikerjakan", "Selesai"]
 

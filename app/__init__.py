@@ -52,9 +52,12 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (auth_bp, home_bp, boards_bp, cards_bp, api_bp):
         app.register_blueprint(blueprint)
 
+    from app import plugins
     from app.cli import init_app as init_cli
 
+    plugins.init_app(app)
     init_cli(app)
+    plugins.startup(app)
     return app
 
 

@@ -56,5 +56,8 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = database_url(instance_path)
     if "REDIS_URL" not in given:
         config["REDIS_URL"] = os.environ.get("REDIS_URL") or None
+    for key in ("CERGAS_PLUGINS", "CERGAS_DISABLED_PLUGINS"):
+        if key not in given:
+            config[key] = os.environ.get(key)
     config["SESSION_COOKIE_SECURE"] = os.environ.get("CERGAS_SECURE_COOKIES", "") == "1"
     return config

@@ -31,6 +31,8 @@ def test_config(database_url: str, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "REDIS_URL": None,
+        # No installed plugin changes the core's behaviour in core tests; plugin tests opt in.
+        "CERGAS_PLUGINS": "",
         **extra,
     }
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 
@@ -11,7 +12,7 @@ from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineCh
 from app.services import validation as v
 from app.services.access import can_manage_board, can_view_board, visible_board, visible_card
 from app.services.audit import record
-from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.services.tx import lock_board, write_transaction
 
 CARD_FIELDS = (
@@ -31,6 +32,10 @@ class MoveResult:
     card: Card
     warnings: list[str] = field(default_factory=list)
     overridden: bool = False
+
+
+def _plugins():
+    return current_app.extensions["cergas_plugins"]
 
 
 def find_user(login: str) -> User | None:
@@ -227,6 +232,7 @@ def create_card(
             due_date=card.due_date,
         )
         _record_overrides(actor, card, overrides)
+        _plugins().after("cergas_card_created", card=card, actor=actor, board=board)
     return MoveResult(card, warnings, bool(overrides))
 
 
@@ -306,6 +312,15 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
                     new=new_due,
                     reason=reason,
                 )
+                _plugins().after(
+                    "cergas_deadline_changed",
+                    card=card,
+                    old=old_due,
+                    new=new_due,
+                    reason=reason,
+                    actor=actor,
+                    board=card.board,
+                )
         overrides: list[dict] = []
         if "assignee" in changes and card.column.kind == "active":
             _warnings, overrides = _check_limits(
@@ -340,6 +355,12 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
         _record_overrides(actor, card, overrides)
         card.version += 1
         card.updated_at = utcnow()
+        described = {
+            name: [_display(name, old), _display(name, new)] for name, (old, new) in changes.items()
+        }
+        _plugins().after(
+            "cergas_card_updated", card=card, changes=described, actor=actor, board=card.board
+        )
     return card
 
 
@@ -398,6 +419,8 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
         new_position = size if position is None else min(position, size)
         if same_column and old_position == new_position:
             return MoveResult(card, warnings)
+        if not same_column:
+            _ask_plugins(card, source, target, actor, board)
         _shift_positions(card, source, target, old_position, new_position)
         card.column_id = target.id
         card.position = new_position
@@ -417,7 +440,18 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
             position=new_position,
         )
         _record_overrides(actor, card, overrides)
+        _plugins().after(
+            "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
+        )
     return MoveResult(card, warnings, bool(overrides))
+
+
+def _ask_plugins(card: Card, source: BoardColumn, target: BoardColumn, actor: User, board) -> None:
+    """Let plugins refuse a move between columns; every refusal is collected."""
+    vetoes = _plugins().vetoes(card=card, source=source, target=target, actor=actor, board=board)
+    if vetoes:
+        message = " ".join(f"{veto['plugin']}: {veto['message']}" for veto in vetoes)
+        raise Vetoed(vetoes, message)
 
 
 def add_comment(actor: User, card_id, body) -> Comment:

@@ -41,6 +41,19 @@ class Invalid(ServiceError):
     status = 422
 
 
+class Vetoed(Conflict):
+    """Plugins refused a move; `vetoes` lists each refusal as {"plugin", "message"}."""
+
+    def __init__(self, vetoes: list[dict], message: str):
+        super().__init__("vetoed", message)
+        self.vetoes = vetoes
+
+    def to_dict(self) -> dict:
+        body = super().to_dict()
+        body["error"]["vetoes"] = self.vetoes
+        return body
+
+
 class Unauthorized(ServiceError):
     status = 401
 

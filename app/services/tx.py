@@ -17,6 +17,8 @@ from sqlalchemy.engine import Engine
 from app.extensions import db
 
 _write_intent = contextvars.ContextVar("cergas_write_intent", default=False)
+# Work to run once the current write transaction has committed (after-commit hooks, delivery).
+_after_commit = contextvars.ContextVar("cergas_after_commit", default=None)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -50,6 +52,8 @@ def write_transaction() -> Iterator[None]:
         # End the read snapshot this request may hold so the write starts fresh.
         session.commit()
     token = _write_intent.set(True)
+    pending: list = []
+    pending_token = _after_commit.set(pending)
     try:
         yield
         session.commit()
@@ -58,6 +62,9 @@ def write_transaction() -> Iterator[None]:
         raise
     finally:
         _write_intent.reset(token)
+        _after_commit.reset(pending_token)
+    for work in pending:
+        work()
 
 
 def lock_board(board_id: int) -> None:
@@ -65,3 +72,26 @@ def lock_board(board_id: int) -> None:
     from app.models import Board
 
     db.session.execute(select(Board.id).where(Board.id == board_id).with_for_update())
+
+
+def after_commit(work) -> None:
+    """Run `work` once the current write transaction commits (now, when none is open)."""
+    pending = _after_commit.get()
+    if pending is None:
+        work()
+    else:
+        pending.append(work)
+
+
+def in_write_transaction() -> bool:
+    return _write_intent.get()
+
+
+def within_write(work) -> None:
+    """Run `work` in the current write transaction, or in a new one when none is open."""
+    if in_write_transaction():
+        work()
+        db.session.flush()
+        return
+    with write_transaction():
+        work()

@@ -1,0 +1,85 @@
+"""The hooks Cergas calls. Plugins implement them with `app.plugin_api.hookimpl`.
+
+Every hook is called with keyword arguments; an implementation may accept fewer arguments than
+its spec. Hooks that decorate cards receive every card of a render at once. Hooks return data
+(`Veto`, `Badge`, `BoardWarning`, `Panel`, `Setting`), never HTML. Reference: docs/plugins.md.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("cergas")
+
+
+@hookspec
+def cergas_startup(app):
+    """Once, at the end of the app factory. Raise to refuse a bad configuration."""
+
+
+@hookspec
+def cergas_register_blueprints():
+    """Return Flask blueprints, mounted under /plugins/<plugin-name> unless they set a prefix."""
+
+
+@hookspec
+def cergas_register_commands(cli):
+    """Add click commands to the `cergas` command group `cli`."""
+
+
+@hookspec
+def cergas_settings():
+    """Return a list of `Setting`: the per-board settings of this plugin, with their defaults."""
+
+
+@hookspec
+def cergas_card_before_move(card, source, target, actor, board):
+    """Before a move is written, inside its transaction. Return a `Veto` to refuse it, or None."""
+
+
+@hookspec
+def cergas_card_moved(card, source, target, actor, board):
+    """After a move is committed."""
+
+
+@hookspec
+def cergas_card_created(card, actor, board):
+    """After a new card is committed."""
+
+
+@hookspec
+def cergas_card_updated(card, changes, actor, board):
+    """After an edit is committed; `changes` maps each changed field to [old, new]."""
+
+
+@hookspec
+def cergas_deadline_changed(card, old, new, reason, actor, board):
+    """After a due date change (with its reason) is committed."""
+
+
+@hookspec
+def cergas_card_badges(cards, board):
+    """Every render of cards, all cards at once. Return {card_id: [Badge, ...]}."""
+
+
+@hookspec
+def cergas_board_warnings(board, cards):
+    """Board page and board API. Return a list of `BoardWarning`."""
+
+
+@hookspec
+def cergas_card_panels(card, board):
+    """Card view. Return a list of `Panel`."""
+
+
+@hookspec
+def cergas_card_api(cards, board):
+    """API card JSON, all cards at once. Return {card_id: {...}}, shown under "plugins"."""
+
+
+@hookspec
+def cergas_periodic(now):
+    """Run by `cergas tick [--now ISO-8601]` from cron; `now` is an aware UTC datetime."""
+
+
+@hookspec
+def cergas_notification_channels():
+    """Return channel objects with `deliver(notification)`; called when a notification is sent."""

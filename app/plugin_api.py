@@ -1,0 +1,157 @@
+"""The public API for Cergas plugins: everything a plugin may import.
+
+    from app.plugin_api import hookimpl, Veto, Badge
+
+Nothing else in `app` is public; see docs/plugins.md for the tutorial and the hook reference.
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pluggy
+
+from app.services.notifications import notify
+from app.services.plugin_store import PluginStore, plugin_settings, plugin_store
+
+hookimpl = pluggy.HookimplMarker("cergas")
+
+TONES = ("info", "success", "warning", "danger")
+SETTING_TYPES = ("bool", "int", "float", "str", "text", "date", "list", "json")
+
+__all__ = [
+    "TONES",
+    "SETTING_TYPES",
+    "Badge",
+    "BoardWarning",
+    "Panel",
+    "PluginStore",
+    "Setting",
+    "SettingError",
+    "Veto",
+    "hookimpl",
+    "notify",
+    "plugin_settings",
+    "plugin_store",
+]
+
+
+def _tone(tone: str) -> str:
+    if tone not in TONES:
+        raise ValueError(f"tone must be one of {', '.join(TONES)}, not {tone!r}")
+    return tone
+
+
+@dataclass(frozen=True)
+class Veto:
+    """Returned by `cergas_card_before_move` to refuse a move; the message is shown to the user."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A small label on a card. `title` is the longer text shown on hover and to screen readers."""
+
+    text: str
+    tone: str = "info"
+    title: str | None = None
+
+    def __post_init__(self):
+        _tone(self.tone)
+
+
+@dataclass(frozen=True)
+class BoardWarning:
+    """A line above a board (and in the board API), e.g. an SLA about to be breached."""
+
+    text: str
+    tone: str = "warning"
+
+    def __post_init__(self):
+        _tone(self.tone)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A box on the card view, rendered (and escaped) by the core from the plugin's template."""
+
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+
+
+class SettingError(ValueError):
+    """A setting value of the wrong type; the message is shown next to the field."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One per-board setting of a plugin: `type` is one of SETTING_TYPES."""
+
+    name: str
+    type: str
+    default: Any
+    label: str
+    help: str = ""
+
+    def __post_init__(self):
+        if self.type not in SETTING_TYPES:
+            raise ValueError(f"Setting type must be one of {', '.join(SETTING_TYPES)}")
+
+    def clean(self, value, *, from_form: bool = False):
+        """The value as this setting's type, or SettingError. Forms send text; JSON sends types."""
+        from flask_babel import gettext as _
+
+        kind = self.type
+        if kind == "bool":
+            if from_form:
+                return value in ("1", "on", "true", "yes", True)
+            if isinstance(value, bool):
+                return value
+            raise SettingError(_("Must be true or false."))
+        if value is None or (from_form and value == ""):
+            if kind in ("str", "text"):
+                return ""
+            if kind == "list":
+                return []
+            return None
+        if kind == "int":
+            if from_form and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                return int(value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                return value
+            raise SettingError(_("Must be a whole number."))
+        if kind == "float":
+            if from_form and isinstance(value, str):
+                try:
+                    return float(value.replace(",", "."))
+                except ValueError:
+                    raise SettingError(_("Must be a number.")) from None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            raise SettingError(_("Must be a number."))
+        if kind in ("str", "text"):
+            if isinstance(value, str) and "\x00" not in value and len(value) <= 10_000:
+                return value.strip() if kind == "str" else value
+            raise SettingError(_("Must be text."))
+        if kind == "date":
+            try:
+                return date.fromisoformat(value).isoformat()
+            except (TypeError, ValueError):
+                raise SettingError(_("Use the format YYYY-MM-DD.")) from None
+        if kind == "list":
+            if from_form and isinstance(value, str):
+                value = [item.strip() for item in value.replace("\n", ",").split(",")]
+                return [item for item in value if item]
+            if isinstance(value, list) and all(isinstance(item, str) for item in value):
+                return value
+            raise SettingError(_("Must be a list of text values."))
+        # json
+        if from_form and isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                raise SettingError(_("Not valid JSON.")) from None
+        return value

@@ -1,0 +1,293 @@
+"""The plugin host: loads plugins from the `cergas` entry points and calls their hooks, one
+plugin at a time, so that one broken plugin never breaks a request or hides another's answer.
+
+Built in the app factory and kept in app.extensions["cergas_plugins"]; each app has its own.
+"""
+
+import logging
+import threading
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+
+import pluggy
+from flask_babel import gettext as _
+
+from app import hookspecs
+from app.models import utcnow
+
+log = logging.getLogger("cergas.plugins")
+GROUP = "cergas"
+
+
+@dataclass
+class PluginRecord:
+    """What the admin page and `cergas plugins` show about one plugin."""
+
+    name: str
+    version: str | None = None
+    status: str = "loaded"  # loaded | failed | disabled
+    hooks: list[str] = field(default_factory=list)
+    errors: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    source: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "hooks": self.hooks,
+            "status": self.status,
+            "errors": self.errors,
+            "last_error": self.last_error,
+            "last_error_at": self.last_error_at.isoformat() + "Z" if self.last_error_at else None,
+        }
+
+
+def _names(value: str | None) -> set[str] | None:
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+class PluginHost:
+    def __init__(self):
+        self.pm = pluggy.PluginManager(GROUP)
+        self.pm.add_hookspecs(hookspecs)
+        self.records: dict[str, PluginRecord] = {}
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._settings: dict[str, list] | None = None
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def load(self, allow: str | None, deny: str | None, extra: dict | None = None) -> None:
+        """Load installed plugins once. `allow`: comma list (None = all, "" = none); `deny`: comma
+        list; `extra`: {name: plugin object} registered directly (tests, the test kit)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        allowed, denied = _names(allow), _names(deny) or set()
+        for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+            version = ep.dist.version if ep.dist else None
+            if (allowed is not None and ep.name not in allowed) or ep.name in denied:
+                self.records[ep.name] = PluginRecord(ep.name, version, status="disabled")
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:  # noqa: BLE001 - a plugin that cannot import is reported
+                record = PluginRecord(ep.name, version, status="failed", source=ep.value)
+                self.records[ep.name] = record
+                self._note_error(record, f"import failed: {exc!r}", exc)
+                continue
+            self.register(plugin, ep.name, version=version, source=ep.value)
+        for name, plugin in (extra or {}).items():
+            if name not in denied:
+                self.register(plugin, name)
+
+    def register(self, plugin, name: str, *, version: str | None = None, source: str = "") -> None:
+        known = {spec for spec in dir(hookspecs) if spec.startswith("cergas_")}
+        unknown = [
+            attr
+            for attr in dir(plugin)
+            if attr.startswith("cergas_")
+            and attr not in known
+            and hasattr(getattr(plugin, attr, None), f"{GROUP}_impl")
+        ]
+        record = PluginRecord(name, version, source=source)
+        self.records[name] = record
+        if unknown:
+            record.status = "failed"
+            self._note_error(record, f"unknown hooks: {', '.join(sorted(unknown))}")
+            return
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:  # noqa: BLE001 - e.g. a hook with arguments its spec lacks
+            record.status = "failed"
+            self._note_error(record, f"registration failed: {exc}", exc)
+            return
+        record.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        self._settings = None
+
+    def loaded(self) -> list[str]:
+        return [name for name, record in self.records.items() if record.status == "loaded"]
+
+    # --- calling ------------------------------------------------------------------------------
+
+    def _note_error(self, record: PluginRecord, message: str, exc: BaseException | None = None):
+        with self._lock:
+            record.errors += 1
+            record.last_error = message
+            record.last_error_at = utcnow()
+        if exc is not None:
+            log.error(
+                "plugin %s: %s\n%s", record.name, message, "".join(traceback.format_exception(exc))
+            )
+        else:
+            log.error("plugin %s: %s", record.name, message)
+
+    def failed(self, plugin_name: str, where: str, exc: BaseException) -> None:
+        record = self.records.setdefault(plugin_name, PluginRecord(plugin_name))
+        self._note_error(record, f"{where}: {exc!r}", exc)
+
+    def guard(self, plugin_name: str, where: str, function, *args, **kwargs):
+        """Call one plugin function; an exception is logged and counted, and gives None."""
+        try:
+            return function(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - isolation is the point
+            self.failed(plugin_name, where, exc)
+            return None
+
+    def _impls(self, hook_name: str, board=None):
+        """The implementations of a hook, first registered first; on a board, only the plugins
+        enabled there."""
+        impls = list(reversed(getattr(self.pm.hook, hook_name).get_hookimpls()))
+        if board is None:
+            return impls
+        from app.services.plugin_store import board_plugin_rows
+
+        rows = board_plugin_rows(board.id)
+        return [i for i in impls if rows.get(i.plugin_name) is None or rows[i.plugin_name].enabled]
+
+    def call(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
+        """(plugin name, result) for each implementation that answered; failures are isolated.
+        When the hook gets a `board`, plugins disabled on that board are skipped."""
+        results = []
+        for impl in self._impls(hook_name, kwargs.get("board")):
+            arguments = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+            except Exception as exc:  # noqa: BLE001 - isolation is the point
+                self.failed(impl.plugin_name, hook_name, exc)
+                continue
+            results.append((impl.plugin_name, result))
+        return results
+
+    def vetoes(self, **kwargs) -> list[dict]:
+        """Every refusal of a move. A veto hook that raises refuses too (fail closed)."""
+        from app.plugin_api import Veto
+
+        refusals = []
+        for impl in self._impls("cergas_card_before_move", kwargs.get("board")):
+            arguments = {name: kwargs[name] for name in impl.argnames}
+            try:
+                result = impl.function(**arguments)
+            except Exception as exc:  # noqa: BLE001 - fail closed, but say who failed
+                self.failed(impl.plugin_name, "cergas_card_before_move", exc)
+                message = _(
+                    "The plugin %(plugin)s failed while checking this move, so the move is "
+                    "refused. Tell your administrator.",
+                    plugin=impl.plugin_name,
+                )
+                refusals.append({"plugin": impl.plugin_name, "message": message})
+                continue
+            if isinstance(result, Veto):
+                refusals.append({"plugin": impl.plugin_name, "message": str(result.message)})
+            elif result is not None:
+                wrong = TypeError(f"returned {type(result).__name__}, not Veto or None")
+                self.failed(impl.plugin_name, "cergas_card_before_move", wrong)
+        return refusals
+
+    def _typed(self, hook_name: str, expected: type, **kwargs) -> list[tuple[str, object]]:
+        """(plugin, item) for each item of each plugin's list answer that has the expected type."""
+        items = []
+        for plugin, result in self.call(hook_name, **kwargs):
+            for item in result or []:
+                if isinstance(item, expected):
+                    items.append((plugin, item))
+                else:
+                    wrong = TypeError(f"returned {item!r}, not {expected.__name__}")
+                    self.failed(plugin, hook_name, wrong)
+        return items
+
+    def card_badges(self, cards, board) -> dict[int, list[tuple[str, object]]]:
+        """card id -> [(plugin, Badge)], from one call per plugin for all the cards."""
+        from app.plugin_api import Badge
+
+        badges: dict[int, list] = {}
+        if not cards:
+            return badges
+        for plugin, result in self.call("cergas_card_badges", cards=cards, board=board):
+            if not isinstance(result, dict):
+                if result is not None:
+                    self.failed(plugin, "cergas_card_badges", TypeError("did not return a dict"))
+                continue
+            for card_id, items in result.items():
+                for badge in items or []:
+                    if isinstance(badge, Badge):
+                        badges.setdefault(card_id, []).append((plugin, badge))
+                    else:
+                        wrong = TypeError(f"returned {badge!r}, not Badge")
+                        self.failed(plugin, "cergas_card_badges", wrong)
+        return badges
+
+    def board_warnings(self, board, cards) -> list[tuple[str, object]]:
+        from app.plugin_api import BoardWarning
+
+        return self._typed("cergas_board_warnings", BoardWarning, board=board, cards=cards)
+
+    def card_panels(self, card, board) -> list[tuple[str, object]]:
+        from app.plugin_api import Panel
+
+        return self._typed("cergas_card_panels", Panel, card=card, board=board)
+
+    def card_api(self, cards, board) -> dict[int, dict[str, dict]]:
+        """card id -> {plugin: data} for the API's "plugins" member."""
+        extra: dict[int, dict] = {}
+        if not cards:
+            return extra
+        for plugin, result in self.call("cergas_card_api", cards=cards, board=board):
+            if not isinstance(result, dict):
+                if result is not None:
+                    self.failed(plugin, "cergas_card_api", TypeError("did not return a dict"))
+                continue
+            for card_id, data in result.items():
+                extra.setdefault(card_id, {})[plugin] = data
+        return extra
+
+    def settings_of(self, plugin_name: str) -> list:
+        """The `Setting`s a plugin declares (collected once)."""
+        from app.plugin_api import Setting
+
+        if self._settings is None:
+            collected: dict[str, list] = {}
+            for plugin, item in self._typed("cergas_settings", Setting):
+                collected.setdefault(plugin, []).append(item)
+            self._settings = collected
+        return self._settings.get(plugin_name, [])
+
+    def after(self, hook_name: str, **kwargs) -> None:
+        """Call an after-commit hook once the current use case has committed."""
+        from app.services import tx
+
+        tx.after_commit(lambda: self.call(hook_name, **kwargs))
+
+
+def init_app(app) -> PluginHost:
+    """Build this app's plugin host, load plugins, mount their blueprints and commands, and let
+    them check the configuration (`cergas_startup` may raise to refuse it)."""
+    host = PluginHost()
+    app.extensions["cergas_plugins"] = host
+    host.load(
+        app.config.get("CERGAS_PLUGINS"),
+        app.config.get("CERGAS_DISABLED_PLUGINS"),
+        app.config.get("CERGAS_PLUGIN_OBJECTS"),
+    )
+    for plugin, blueprints in host.call("cergas_register_blueprints"):
+        for blueprint in blueprints or []:
+            prefix = blueprint.url_prefix or f"/plugins/{plugin}"
+            host.guard(
+                plugin, "register blueprint", app.register_blueprint, blueprint, url_prefix=prefix
+            )
+    host.call("cergas_register_commands", cli=app.cli)
+    return host
+
+
+def startup(app) -> None:
+    """The last step of the factory. Not isolated: a plugin refusing the configuration stops it."""
+    host = app.extensions["cergas_plugins"]
+    with app.app_context():
+        for impl in reversed(host.pm.hook.cergas_startup.get_hookimpls()):
+            impl.function(**{name: app for name in impl.argnames})

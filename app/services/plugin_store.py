@@ -1,0 +1,81 @@
+"""Storage that plugins use through app.plugin_api: per-board settings and a key-value store."""
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Board, BoardPlugin, PluginData, utcnow
+from app.services import tx
+
+
+def board_plugin_rows(board_id: int) -> dict[str, BoardPlugin]:
+    """plugin name -> stored row for one board (one query, cached for the request)."""
+    cache = g.setdefault("_board_plugins", {}) if has_app_context() else {}
+    if board_id not in cache:
+        rows = db.session.scalars(select(BoardPlugin).where(BoardPlugin.board_id == board_id))
+        cache[board_id] = {row.plugin: row for row in rows}
+    return cache[board_id]
+
+
+def forget_board_plugins() -> None:
+    if has_app_context():
+        g.pop("_board_plugins", None)
+
+
+def plugin_settings(board: Board, plugin_name: str) -> dict:
+    """The plugin's settings on this board: declared defaults, overridden by what a head saved."""
+    host = current_app.extensions["cergas_plugins"]
+    values = {setting.name: setting.default for setting in host.settings_of(plugin_name)}
+    row = board_plugin_rows(board.id).get(plugin_name)
+    if row is not None:
+        values.update({k: v for k, v in (row.settings or {}).items() if k in values})
+    return values
+
+
+class PluginStore:
+    """A small key-value store for one plugin. Values are anything JSON can hold.
+
+    Inside a use case (e.g. a veto hook) writes join its transaction; elsewhere (after-commit
+    hooks, periodic work) each write commits on its own.
+    """
+
+    def __init__(self, plugin_name: str):
+        self.plugin = plugin_name
+
+    def _row(self, key: str) -> PluginData | None:
+        return db.session.scalar(
+            select(PluginData).where(PluginData.plugin == self.plugin, PluginData.key == key)
+        )
+
+    def get(self, key: str, default=None):
+        row = self._row(key)
+        return default if row is None else row.value
+
+    def keys(self, prefix: str = "") -> list[str]:
+        query = select(PluginData.key).where(PluginData.plugin == self.plugin)
+        if prefix:
+            query = query.where(PluginData.key.startswith(prefix, autoescape=True))
+        return list(db.session.scalars(query.order_by(PluginData.key)))
+
+    def set(self, key: str, value) -> None:
+        def write():
+            row = self._row(key)
+            if row is None:
+                db.session.add(PluginData(plugin=self.plugin, key=key, value=value))
+            else:
+                row.value = value
+                row.updated_at = utcnow()
+
+        tx.within_write(write)
+
+    def delete(self, key: str) -> None:
+        def write():
+            row = self._row(key)
+            if row is not None:
+                db.session.delete(row)
+
+        tx.within_write(write)
+
+
+def plugin_store(plugin_name: str) -> PluginStore:
+    return PluginStore(plugin_name)

@@ -42,14 +42,16 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
 
+    from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.boards import bp as boards_bp
     from app.cards import bp as cards_bp
     from app.home import bp as home_bp
+    from app.notifications import bp as notifications_bp
 
     csrf.exempt(api_bp)
-    for blueprint in (auth_bp, home_bp, boards_bp, cards_bp, api_bp):
+    for blueprint in (auth_bp, home_bp, boards_bp, cards_bp, api_bp, admin_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from app import plugins

@@ -5,13 +5,14 @@ would. The commands below stay thin: they parse options, call app/services and t
 ServiceError into a one-line message and exit code 1 (never a traceback).
 """
 
+import contextlib
 import functools
 
 import click
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import selectinload
 
@@ -242,9 +243,138 @@ def demo(if_empty):
         click.echo(f"  {login:<18}  {name:<32}  {description}")
 
 
+def _plugin_host():
+    from flask import current_app
+
+    return current_app.extensions["cergas_plugins"]
+
+
+@click.command("plugins")
+@with_appcontext
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def plugins_command(as_json):
+    """List every plugin: version, status (loaded/failed/disabled), hooks and errors."""
+    import json
+
+    records = sorted(_plugin_host().records.values(), key=lambda record: record.name)
+    if as_json:
+        keys = ("name", "version", "hooks", "status", "errors", "last_error")
+        rows = [{key: record.to_dict()[key] for key in keys} for record in records]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not records:
+        click.echo(_("No plugins are installed."))
+        return
+    width = max(len(record.name) for record in records)
+    for record in records:
+        version = record.version or "-"
+        click.echo(
+            f"{record.name:<{width}}  {version:<10}  {record.status:<8}  "
+            + _("errors: %(num)d", num=record.errors)
+        )
+        if record.hooks:
+            click.echo(f"{'':<{width}}  " + ", ".join(record.hooks))
+        if record.last_error:
+            click.echo(f"{'':<{width}}  " + _("last error: %(error)s", error=record.last_error))
+
+
+def _parse_now(value: str | None):
+    """`--now` as an aware UTC datetime; a time without a zone is taken as UTC."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.ClickException(
+            _("--now must be an ISO-8601 time, e.g. 2026-11-30T08:00:00+07:00.")
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+TICK_LOCK_KEY = 0x43455247  # "CERG": the PostgreSQL advisory lock of `cergas tick`
+
+
+@contextlib.contextmanager
+def _tick_lock():
+    """Yield True when this process may run the periodic work, False when another `cergas tick`
+    holds the lock. PostgreSQL: a session advisory lock (any host). SQLite file: an exclusive
+    lock on a file next to the database (one host). In-memory SQLite: always True."""
+    engine = db.engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            got = conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": TICK_LOCK_KEY})
+            try:
+                yield bool(got)
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": TICK_LOCK_KEY})
+        return
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield True
+        return
+    import fcntl
+
+    with open(f"{database}.tick-lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@click.command("tick")
+@with_appcontext
+@click.option(
+    "--now", "now_text", metavar="ISO-8601", help="Pretend it is this time (default: now)."
+)
+def tick(now_text):
+    """Run every plugin's periodic work once; meant for cron (e.g. every 5 minutes).
+
+    A plugin that fails does not stop the others; the command then reports it and exits 1.
+    While one tick runs, another (from cron on another host, or a slow previous run) skips."""
+    now = _parse_now(now_text)
+    _require_schema()
+    host = _plugin_host()
+    implementations = [
+        impl.plugin_name for impl in reversed(host.pm.hook.cergas_periodic.get_hookimpls())
+    ]
+    with _tick_lock() as mine:
+        if not mine:
+            click.echo(_("Another `cergas tick` is running; this one did nothing."))
+            return
+        answered = {plugin for plugin, _result in host.call("cergas_periodic", now=now)}
+        db.session.remove()
+    failed = [name for name in implementations if name not in answered]
+    click.echo(
+        ngettext(
+            "Periodic work at %(now)s: %(num)d plugin ran.",
+            "Periodic work at %(now)s: %(num)d plugins ran.",
+            len(implementations),
+            now=now.isoformat(),
+        )
+    )
+    if failed:
+        for name in failed:
+            record = host.records.get(name)
+            error = record.last_error if record is not None else ""
+            click.echo(_("Plugin %(name)s failed: %(error)s", name=name, error=error), err=True)
+        raise click.ClickException(
+            ngettext("%(num)d plugin failed.", "%(num)d plugins failed.", len(failed))
+        )
+
+
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
-    for command in (units_cli, users_cli, tokens_cli, demo):
+    for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
 
 

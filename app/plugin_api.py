@@ -6,6 +6,8 @@ Nothing else in `app` is public; see docs/plugins.md for the tutorial and the ho
 """
 
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -118,19 +120,22 @@ class Setting:
                 return []
             return None
         if kind == "int":
-            if from_form and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            whole = isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip())
+            if from_form and whole:
                 return int(value)
-            if isinstance(value, int) and not isinstance(value, bool):
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
                 return value
             raise SettingError(_("Must be a whole number."))
         if kind == "float":
+            number = value
             if from_form and isinstance(value, str):
                 try:
-                    return float(value.replace(",", "."))
+                    number = float(value.replace(",", "."))
                 except ValueError:
                     raise SettingError(_("Must be a number.")) from None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return float(value)
+            numeric = isinstance(number, int | float) and not isinstance(number, bool)
+            if numeric and math.isfinite(number):
+                return float(number)
             raise SettingError(_("Must be a number."))
         if kind in ("str", "text"):
             if isinstance(value, str) and "\x00" not in value and len(value) <= 10_000:
@@ -152,6 +157,6 @@ class Setting:
         if from_form and isinstance(value, str):
             try:
                 return json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise SettingError(_("Not valid JSON.")) from None
         return value

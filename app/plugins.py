@@ -143,7 +143,7 @@ class PluginHost:
     def _impls(self, hook_name: str, board=None):
         """The implementations of a hook, first registered first; on a board, only the plugins
         enabled there."""
-        impls = list(reversed(getattr(self.pm.hook, hook_name).get_hookimpls()))
+        impls = list(getattr(self.pm.hook, hook_name).get_hookimpls())
         if board is None:
             return impls
         from app.services.plugin_store import board_plugin_rows
@@ -289,5 +289,5 @@ def startup(app) -> None:
     """The last step of the factory. Not isolated: a plugin refusing the configuration stops it."""
     host = app.extensions["cergas_plugins"]
     with app.app_context():
-        for impl in reversed(host.pm.hook.cergas_startup.get_hookimpls()):
+        for impl in host.pm.hook.cergas_startup.get_hookimpls():
             impl.function(**{name: app for name in impl.argnames})

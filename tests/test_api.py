@@ -29,6 +29,7 @@ CARD_KEYS = {
     "deadline_changes",
     "created_at",
     "updated_at",
+    "plugins",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -221,6 +222,7 @@ def test_head_creates_a_board_with_its_columns(api, org):
             {"id": ids[2], "name": "Selesai", "kind": "done", "wip_limit": None,
              "wip_policy": "hard", "cards": []},
         ],
+        "warnings": [],
     }  # fmt: skip
     assert response.headers["Location"].endswith(f"/api/v1/boards/{board['id']}")
     assert api("kasi").get(f"/api/v1/boards/{board['id']}").get_json() == board
@@ -261,7 +263,7 @@ def test_board_shows_columns_in_order_with_their_cards_in_order(app, api, org):
         f"/api/v1/cards/{second}/move", json={"column_id": org.backlog, "position": 0}
     )
     board = api("staff").get(f"/api/v1/boards/{org.board_id}").get_json()
-    assert set(board) == {"id", "name", "unit", "personal_wip_limit", "columns"}
+    assert set(board) == {"id", "name", "unit", "personal_wip_limit", "columns", "warnings"}
     assert (board["id"], board["name"], board["unit"]) == (
         org.board_id,
         "Layanan Aplikasi",
@@ -321,6 +323,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "deadline_changes": 0,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
+        "plugins": {},
     }
     assert response.headers["Location"].endswith(f"/api/v1/cards/{card['id']}")
     assert api("staff").get(f"/api/v1/cards/{card['id']}").get_json() == card
@@ -332,7 +335,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         .post(f"/api/v1/boards/{org.board_id}/cards", json={"title": "  Rapat koordinasi  "})
         .get_json()
     )
-    assert {k: card[k] for k in CARD_KEYS - {"id", "created_at", "updated_at"}} == {
+    assert {k: card[k] for k in CARD_KEYS - {"id", "created_at", "updated_at", "plugins"}} == {
         "board_id": org.board_id,
         "column_id": org.backlog,
         "position": 0,

@@ -2,14 +2,19 @@
 
 Levels: `login` needs any signed-in person; `board` needs someone who may see the board
 (members of its unit, heads of it or an ancestor, admins), others get 404; `manage` is for the
-heads and admins, members get 403; `create` is creating a board in the unit (heads, admins).
+heads and admins, members get 403; `create` is creating a board in the unit (heads, admins);
+`admin` is for site administrators only, everyone else signed in gets 403; `own` is a
+notification addressed to staff: staff may act on it, everyone else signed in gets 404.
 A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
 import pytest
 
+from app.extensions import db
+from app.plugin_api import Setting, hookimpl
 from app.services import cards
-from tests.conftest import NIPS, PASSWORD, get_user
+from app.services.notifications import notify
+from tests.conftest import NIPS, PASSWORD, get_user, make_app
 
 ROLES = ["anonymous", "outsider", "staff", "kasi", "kabid", "kadis", "admin"]
 VIEWERS = {"staff", "kasi", "kabid", "kadis", "admin"}
@@ -78,13 +83,67 @@ MATRIX = [
     ("api.add_comment", "POST", "/api/v1/cards/{card}/comments", {"body": "Oke"}, "api-board"),
     ("api.card_events", "GET", "/api/v1/cards/{card}/events", None, "api-board"),
     (
+        "boards.plugin_settings",
+        "POST",
+        "/boards/{board}/plugins/matriks",
+        {"enabled": "1", "setting-limit": "4"},
+        "manage",
+    ),
+    ("admin.plugins", "GET", "/admin/plugins", None, "admin"),
+    (
+        "api.get_plugin_settings",
+        "GET",
+        "/api/v1/boards/{board}/plugins/matriks/settings",
+        None,
+        "api-board",
+    ),
+    (
+        "api.put_plugin_settings",
+        "PUT",
+        "/api/v1/boards/{board}/plugins/matriks/settings",
+        {"settings": {"limit": 4}},
+        "api-manage",
+    ),
+    ("api.list_plugins", "GET", "/api/v1/plugins", None, "api-admin"),
+    (
         "api.create_token",
         "POST",
         "/api/v1/tokens",
         {"username": "{login}", "password": PASSWORD},
         "api-token",
     ),
+    # Notifications: each person's own; `own` rows act on a notification addressed to staff.
+    ("notifications.index", "GET", "/notifications", None, "login"),
+    ("notifications.mark_read", "POST", "/notifications/{notification}/read", None, "own"),
+    ("notifications.mark_all_read", "POST", "/notifications/read-all", None, "login"),
+    ("api.list_notifications", "GET", "/api/v1/notifications", None, "api-login"),
+    (
+        "api.read_notification",
+        "POST",
+        "/api/v1/notifications/{notification}/read",
+        None,
+        "api-own",
+    ),
+    ("api.read_all_notifications", "POST", "/api/v1/notifications/read-all", None, "api-login"),
 ]
+
+
+class MatrixPlugin:
+    """A plugin with one setting, so the plugin routes have something to show and change."""
+
+    @hookimpl
+    def cergas_settings(self):
+        return [Setting("limit", "int", 3, "Limit")]
+
+
+@pytest.fixture
+def app(database_url):
+    """The shared app, plus the plugin above (it changes nothing else any route does)."""
+    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def expected(level: str, role: str) -> set[int]:
@@ -103,6 +162,12 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api
         if level == "api-create":
             return ok_api if role in MANAGERS else {403}
+        if level == "api-manage":
+            return ok_api if role in MANAGERS else ({403} if role in VIEWERS else {404})
+        if level == "api-admin":
+            return ok_api if role == "admin" else {403}
+        if level == "api-own":
+            return ok_api if role == "staff" else {404}
         return ok_api if role in VIEWERS else {404}
     if role == "anonymous":
         return {302}  # to the login page
@@ -112,6 +177,10 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS else {403}
     if level == "board":
         return ok_html if role in VIEWERS else {404}
+    if level == "admin":
+        return ok_html if role == "admin" else {403}
+    if level == "own":
+        return ok_html if role == "staff" else {404}
     if level == "manage":
         return ok_html if role in MANAGERS else ({403} if role in VIEWERS else {404})
     raise AssertionError(level)
@@ -146,6 +215,7 @@ def test_route_gives_each_role_what_it_may(
             {"title": "Permohonan data", "due_date": "2026-12-01"},
         ).card
         card_id = card.id
+        notification_id = notify(get_user("staff", org), "Kartu baru untuk Anda").id
     login = "admin" if role == "admin" else NIPS.get(role, "nobody")
     ids = {
         "board": org.board_id,
@@ -153,6 +223,7 @@ def test_route_gives_each_role_what_it_may(
         "backlog": org.backlog,
         "review": org.review,
         "login": login,
+        "notification": notification_id,
     }
     url, body = fill(url, ids), fill(body, ids)
     headers = {}

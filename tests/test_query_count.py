@@ -1,9 +1,56 @@
-"""The board's SQL query count does not grow with the number of cards."""
+"""The board's SQL query count does not grow with the number of cards, with or without a plugin
+that decorates every card (badges, warnings, API data)."""
+
+import pytest
 
 from app.extensions import db
+from app.plugin_api import Badge, BoardWarning, hookimpl
 from app.services import boards, cards
-from tests.conftest import get_user
+from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
+
+
+class Decorator:
+    """Decorates every card from what the board loaded (card.column and card.assignee are in
+    the session already), so it adds no query per card; it records the cards it was given."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, int]] = []
+
+    @hookimpl
+    def cergas_card_badges(self, cards, board):
+        self.calls.append(("badges", len(cards)))
+        return {
+            c.id: [Badge(c.column.kind, tone="warning" if c.assignee is None else "info")]
+            for c in cards
+        }
+
+    @hookimpl
+    def cergas_board_warnings(self, board, cards):
+        self.calls.append(("warnings", len(cards)))
+        unassigned = sum(1 for c in cards if c.assignee is None)
+        return [BoardWarning(f"{unassigned} cards have nobody assigned")] if unassigned else []
+
+    @hookimpl
+    def cergas_card_api(self, cards, board):
+        self.calls.append(("api", len(cards)))
+        return {c.id: {"column_kind": c.column.kind} for c in cards}
+
+
+@pytest.fixture(params=["core", "with-plugin"])
+def app(request, database_url):
+    """The core alone, and the core with the decorating plugin enabled on every board."""
+    objects = {"decorator": Decorator()} if request.param == "with-plugin" else {}
+    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS=objects)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def decorator_calls(app) -> list[tuple[str, int]] | None:
+    plugin = app.extensions["cergas_plugins"].pm.get_plugin("decorator")
+    return None if plugin is None else plugin.calls
 
 
 def add_cards(app, org, n, start=0):
@@ -51,6 +98,9 @@ def test_board_page_query_count_does_not_grow_with_cards(app, client, auth, org)
     many = board_page_queries(app, client, org)
     assert few == many
     assert many <= 15
+    calls = decorator_calls(app)
+    if calls is not None:  # one call per hook and page, with every card of the board
+        assert calls == [("badges", 3), ("warnings", 3), ("badges", 63), ("warnings", 63)]
 
 
 def test_board_api_query_count_does_not_grow_with_cards(app, client, org, tokens):
@@ -61,5 +111,11 @@ def test_board_api_query_count_does_not_grow_with_cards(app, client, org, tokens
     add_cards(app, org, 60, start=3)
     with count_queries(app) as many:
         response = client.get(f"/api/v1/boards/{org.board_id}", headers=headers)
-    assert sum(len(c["cards"]) for c in response.get_json()["columns"]) == 63
+    body = response.get_json()
+    assert sum(len(c["cards"]) for c in body["columns"]) == 63
     assert len(few) == len(many) <= 15
+    calls = decorator_calls(app)
+    if calls is not None:
+        assert calls == [("api", 3), ("warnings", 3), ("api", 63), ("warnings", 63)]
+        assert all(c["plugins"]["decorator"]["column_kind"] for c in body["columns"][0]["cards"])
+        assert body["warnings"][0]["plugin"] == "decorator"

@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from flask import current_app
+
 from app.models import Board, BoardColumn, Card, Comment, Event, User
 
 
@@ -17,7 +19,37 @@ def login(user: User | None) -> str | None:
     return user.login if user is not None else None
 
 
-def card_json(card: Card) -> dict:
+def plugin_card_data(cards: list[Card], board: Board) -> dict[int, dict]:
+    """card id -> {plugin: data} from one `cergas_card_api` call per plugin for all the cards.
+    Data that JSON cannot carry is left out and counted against its plugin, so a plugin never
+    breaks the answer."""
+    host = current_app.extensions["cergas_plugins"]
+    extra = host.card_api(cards, board)
+    broken: set[str] = set()
+    for data in extra.values():
+        for plugin in list(data):
+            if plugin in broken:
+                del data[plugin]
+                continue
+            try:
+                current_app.json.dumps(data[plugin])
+            except (TypeError, ValueError, OverflowError) as exc:
+                host.failed(plugin, "cergas_card_api", exc)
+                broken.add(plugin)
+                del data[plugin]
+    return extra
+
+
+def board_warnings_json(board: Board, cards: list[Card]) -> list[dict]:
+    host = current_app.extensions["cergas_plugins"]
+    return [
+        {"plugin": plugin, "text": str(warning.text), "tone": warning.tone}
+        for plugin, warning in host.board_warnings(board, cards)
+    ]
+
+
+def card_json(card: Card, plugins: dict | None = None) -> dict:
+    """One card; `plugins` is what plugins add to it ({plugin: data}, from plugin_card_data)."""
     return {
         "id": card.id,
         "board_id": card.board_id,
@@ -35,29 +67,40 @@ def card_json(card: Card) -> dict:
         "deadline_changes": card.deadline_changes,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
+        "plugins": plugins or {},
     }
+
+
+def one_card_json(card: Card) -> dict:
+    """A card alone, with what plugins add to it."""
+    return card_json(card, plugin_card_data([card], card.board).get(card.id))
 
 
 def board_summary_json(board: Board) -> dict:
     return {"id": board.id, "name": board.name, "unit": board.unit.code}
 
 
-def column_json(column: BoardColumn, cards: list[Card]) -> dict:
+def column_json(column: BoardColumn, cards: list[Card], plugins: dict[int, dict]) -> dict:
     return {
         "id": column.id,
         "name": column.name,
         "kind": column.kind,
         "wip_limit": column.wip_limit,
         "wip_policy": column.wip_policy,
-        "cards": [card_json(card) for card in cards],
+        "cards": [card_json(card, plugins.get(card.id)) for card in cards],
     }
 
 
 def board_json(board: Board, columns: list[BoardColumn], cards: dict[int, list[Card]]) -> dict:
+    """The board with its columns and cards, what plugins add to each card (one call for all of
+    them) and the plugins' warnings about the board."""
+    every_card = [card for items in cards.values() for card in items]
+    plugins = plugin_card_data(every_card, board)
     return {
         **board_summary_json(board),
         "personal_wip_limit": board.personal_wip_limit,
-        "columns": [column_json(column, cards.get(column.id, [])) for column in columns],
+        "columns": [column_json(c, cards.get(c.id, []), plugins) for c in columns],
+        "warnings": board_warnings_json(board, every_card),
     }
 
 

@@ -12,9 +12,9 @@ from app.api.auth import add_challenge, caller, public, require_token
 from app.api.serializers import (
     board_json,
     board_summary_json,
-    card_json,
     comment_json,
     event_json,
+    one_card_json,
 )
 from app.services import accounts, audit, boards, cards
 from app.services import validation as v
@@ -128,7 +128,7 @@ def create_card(board_id: int):
     body = p.checked(p.json_body(), NEW_CARD_SPEC, required=("title",))
     column_id = body.pop("column_id", None)
     result = cards.create_card(caller(), board_id, body, column_id=column_id)
-    data = card_json(result.card)
+    data = one_card_json(result.card)
     if result.warnings:
         data["warnings"] = result.warnings
     response = jsonify(data)
@@ -139,7 +139,7 @@ def create_card(board_id: int):
 
 @bp.get("/cards/<int:card_id>")
 def get_card(card_id: int):
-    return jsonify(card_json(visible_card(caller(), _card_id(card_id))))
+    return jsonify(one_card_json(visible_card(caller(), _card_id(card_id))))
 
 
 @bp.patch("/cards/<int:card_id>")
@@ -149,7 +149,7 @@ def update_card(card_id: int):
     version = body.pop("version")
     reason = body.pop("deadline_reason", None)
     card = cards.update_card(caller(), card_id, body, version=version, deadline_reason=reason)
-    return jsonify(card_json(card))
+    return jsonify(one_card_json(card))
 
 
 @bp.post("/cards/<int:card_id>/move")
@@ -163,7 +163,7 @@ def move_card(card_id: int):
         position=body.get("position"),
         override_reason=body.get("override_reason"),
     )
-    data = card_json(result.card)
+    data = one_card_json(result.card)
     if result.warnings:
         data["warnings"] = result.warnings
     return jsonify(data)

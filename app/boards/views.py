@@ -2,7 +2,7 @@
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -35,13 +35,30 @@ def form_int(value) -> int | None:
 # --- rendering the columns -------------------------------------------------------------------
 
 
-def board_context(user: User, board_id, filters: work.BoardFilters, **extra) -> dict:
+def plugin_host():
+    return current_app.extensions["cergas_plugins"]
+
+
+def all_cards(view: boards.BoardView) -> list:
+    return [card for items in view.cards.values() for card in items]
+
+
+def board_context(
+    user: User, board_id, filters: work.BoardFilters, *, column_ids=None, **extra
+) -> dict:
     """What the columns need: the loaded board (constant number of queries), filtered cards,
-    today in the unit's time zone, and each due date formatted once."""
+    today in the unit's time zone, each due date formatted once, and what plugins add: badges
+    (one call for every card rendered: all of them, or those of `column_ids`) and warnings."""
     view = boards.load_board(user, board_id)
     board = view.board
     today = local_today(board.unit.timezone)
     shown = work.filter_board(view, filters, user, today)
+    host = plugin_host()
+    loaded = all_cards(view)
+    if column_ids is None:
+        decorated = loaded
+    else:
+        decorated = [card for column_id in column_ids for card in shown.get(column_id, [])]
     dates = {}
     for items in shown.values():
         for card in items:
@@ -57,6 +74,8 @@ def board_context(user: User, board_id, filters: work.BoardFilters, **extra) -> 
         "filters": filters,
         "add_errors": extra.get("add_errors", {}),
         "add_values": extra.get("add_values", {}),
+        "badges": host.card_badges(decorated, board),
+        "warnings": host.board_warnings(board, loaded),
     }
 
 
@@ -85,8 +104,10 @@ def columns_update(
 ):
     """htmx answer: the messages (or an emptied dialog) plus fresh HTML for the given columns,
     swapped out of band so the board shows what the database holds."""
-    context = board_context(user, board_id, filters_of_current_page(board_id), **extra)
-    wanted = [c for c in context["view"].columns if c.id in set(column_ids)]
+    wanted_ids = set(column_ids)
+    filters = filters_of_current_page(board_id)
+    context = board_context(user, board_id, filters, column_ids=wanted_ids, **extra)
+    wanted = [c for c in context["view"].columns if c.id in wanted_ids]
     html = render_template(
         "boards/_update.html", columns=wanted, messages=messages, dialog=dialog, **context
     )
@@ -283,3 +304,69 @@ def delete_column(board_id, column_id):
     except (Invalid, Conflict) as exc:
         return settings_refused(board_id, f"column-{column_id}", {}, exc)
     return back_to_settings(board_id, _("Column deleted."))
+
+
+# --- plugins on a board (issue 3) --------------------------------------------------------------
+
+
+def setting_form_value(setting, value) -> str:
+    """A setting's value as the text its form field shows."""
+    import json
+
+    if value is None:
+        return ""
+    if setting.type == "list":
+        return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
+    if setting.type == "json":
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    return str(value)
+
+
+@bp.app_template_global("board_plugin_forms")
+def board_plugin_forms(board) -> list[dict]:
+    """The plugins section of the settings page: each loaded plugin with its form values."""
+    from app.services import plugins as board_plugin_service
+
+    forms = []
+    for state in board_plugin_service.board_plugins(actor(), board.id):
+        fields = [
+            {
+                "setting": setting,
+                "value": state.values.get(setting.name),
+                "text": setting_form_value(setting, state.values.get(setting.name)),
+            }
+            for setting in state.settings
+        ]
+        forms.append(
+            {
+                "name": state.name,
+                "version": state.version,
+                "enabled": state.enabled,
+                "fields": fields,
+            }
+        )
+    return forms
+
+
+@bp.post("/<int(max=2147483647):board_id>/plugins/<string(maxlength=80):plugin>")
+@login_required
+def plugin_settings(board_id, plugin):
+    """Save one plugin's switch and settings from the settings page form."""
+    from app.services import plugins as board_plugin_service
+
+    user = actor()
+    access.managed_board(user, board_id)
+    state = board_plugin_service.board_plugin(user, board_id, plugin)
+    enabled = request.form.get("enabled") in ("1", "on", "true")
+    # Every declared setting is in the form; an unticked checkbox is simply absent.
+    settings = {
+        setting.name: request.form.get(f"setting-{setting.name}") for setting in state.settings
+    }
+    try:
+        board_plugin_service.set_board_plugin(
+            user, board_id, plugin, enabled=enabled, settings=settings, from_form=True
+        )
+    except Invalid as exc:
+        values = {"enabled": enabled, "settings": settings}
+        return settings_refused(board_id, f"plugin-{plugin}", values, exc)
+    return back_to_settings(board_id, _("Plugin %(name)s saved.", name=plugin))

@@ -1,17 +1,18 @@
 """Card pages: view and edit a card, comment on it, and move it (with or without JavaScript)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 
-from app.boards.views import actor, columns_update, form_int, message
+from app.boards.views import actor, columns_update, form_int, message, plugin_host
 from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
 from app.models import Card, User
 from app.services import access, audit, cards, work
 from app.services import validation as v
-from app.services.errors import Conflict, Forbidden, Invalid
+from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.web import local_today
 
 # Suggestions for the type field; any short lowercase word is accepted.
@@ -48,6 +49,25 @@ def values_of(card: Card) -> dict:
     }
 
 
+def plugin_panels(card: Card, board) -> list[dict]:
+    """The plugins' panels, each rendered from its template with its context, escaped like every
+    page. A panel that fails to render is left out and counted against its plugin."""
+    host = plugin_host()
+    rendered = []
+    for plugin, panel in host.card_panels(card, board):
+        try:
+            if not current_app.select_jinja_autoescape(panel.template):
+                raise ValueError(
+                    f"panel template {panel.template!r} must end in .html so that it is escaped"
+                )
+            html = render_template(panel.template, **panel.context)
+        except Exception as exc:  # noqa: BLE001 - a broken panel never breaks the card page
+            host.failed(plugin, "panel", exc)
+            continue
+        rendered.append({"plugin": plugin, "title": panel.title, "html": Markup(html)})
+    return rendered
+
+
 def card_page(user: User, card_id, *, status=200, **extra):
     card, events = audit.card_events(user, card_id)
     board = card.board
@@ -72,6 +92,8 @@ def card_page(user: User, card_id, *, status=200, **extra):
         conflict=extra.get("conflict", False),
         comment_value=extra.get("comment_value", ""),
         comment_errors=extra.get("comment_errors") or {},
+        badges=plugin_host().card_badges([card], board).get(card.id, []),
+        panels=plugin_panels(card, board),
     )
     return page, status
 
@@ -141,7 +163,16 @@ def in_dialog() -> bool:
 
 
 def move_form(
-    user: User, card: Card, *, selected, place="", override="", error=None, errors=None, status=200
+    user: User,
+    card: Card,
+    *,
+    selected,
+    place="",
+    override="",
+    error=None,
+    errors=None,
+    vetoes=None,
+    status=200,
 ):
     board = card.board
     page = render_template(
@@ -158,6 +189,7 @@ def move_form(
         in_dialog=in_dialog(),
         error=error,
         errors=errors or {},
+        vetoes=vetoes or [],
     )
     return page, status
 
@@ -199,10 +231,8 @@ def move(card_id):
         )
     except (Invalid, Conflict, Forbidden) as exc:
         if htmx and not in_dialog():
-            alert = refusal_message(user, card, exc, target_id, position=form.get("position"))
-            return columns_update(
-                user, board_id, [source_id, target_id], [alert], status=exc.status
-            )
+            alerts = refusal_messages(user, card, exc, target_id, position=form.get("position"))
+            return columns_update(user, board_id, [source_id, target_id], alerts, status=exc.status)
         return move_form(
             user,
             card,
@@ -211,6 +241,7 @@ def move(card_id):
             override=override,
             error=exc.message,
             errors=exc.fields,
+            vetoes=getattr(exc, "vetoes", None),
             status=exc.status,
         )
     moved = result.card
@@ -236,16 +267,20 @@ def move(card_id):
     return redirect(url_for("boards.board", board_id=board_id))
 
 
-def refusal_message(user: User, card: Card, exc, target_id, position=None) -> dict:
-    """The refusal of a drag and drop; a head is offered the move form to override a WIP limit."""
+def refusal_messages(user: User, card: Card, exc, target_id, position=None) -> list[dict]:
+    """The refusal of a drag and drop: one line per plugin veto, each naming its plugin; a head
+    is offered the move form to override a WIP limit."""
+    if isinstance(exc, Vetoed):
+        return [message("error", f"{veto['plugin']}: {veto['message']}") for veto in exc.vetoes]
     if exc.code in WIP_REFUSALS and target_id and access.can_manage_board(user, card.board):
         args = {"card_id": card.id, "column_id": target_id}
         if isinstance(position, str) and position.isdigit() and len(position) < 7:
             args["place"] = int(position) + 1
-        return message(
+        override = message(
             "error",
             exc.message,
             link=url_for("cards.move", **args),
             link_label=_("Override with a reason…"),
         )
-    return message("error", exc.message)
+        return [override]
+    return [message("error", exc.message)]

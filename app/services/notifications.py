@@ -1,10 +1,22 @@
-"""Notifications: stored for the in-app bell, then delivered through every plugin channel."""
+"""Notifications: stored for the in-app bell, then delivered through every plugin channel.
+
+The stored row is the in-app copy; reading the list, the unread count and marking as read are
+for the person the notification is addressed to only. Someone else's notification is "not
+found", so its existence does not leak.
+"""
 
 from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Card, Notification, User
+from app.models import TIMEZONES, Card, Membership, Notification, Unit, User, utcnow
 from app.services import tx
+from app.services.errors import Invalid, NotFound
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+MAX_ID = 2**31 - 1
 
 
 def notify(
@@ -43,3 +55,69 @@ def deliver(notification: Notification) -> None:
     for plugin_name, channels in host.call("cergas_notification_channels"):
         for channel in channels or []:
             host.guard(plugin_name, "deliver", channel.deliver, notification)
+
+
+def list_notifications(
+    user: User, unread_only: bool = False, limit: int = DEFAULT_LIMIT
+) -> list[Notification]:
+    """The person's notifications, newest first; at most `limit` (1 to MAX_LIMIT)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        message = _("Must be between %(lo)d and %(hi)d.", lo=1, hi=MAX_LIMIT)
+        raise Invalid("validation_error", _("Some fields are not valid."), {"limit": message})
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def unread_count(user: User) -> int:
+    """How many of the person's notifications are unread (one query)."""
+    query = select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    return db.session.scalar(query) or 0
+
+
+def _own(user: User, notification_id) -> Notification:
+    """The person's notification with this id; anyone else's (or none) is 404 `not_found`."""
+    found = None
+    is_int = isinstance(notification_id, int) and not isinstance(notification_id, bool)
+    if is_int and 1 <= notification_id <= MAX_ID:
+        found = db.session.get(Notification, notification_id)
+    if found is None or found.user_id != user.id:
+        raise NotFound("not_found", _("Notification not found."))
+    return found
+
+
+def mark_read(user: User, notification_id: int) -> Notification:
+    """Mark one of the person's notifications as read; reading it again keeps the first time."""
+    with tx.write_transaction():
+        notification = _own(user, notification_id)
+        if notification.read_at is None:
+            notification.read_at = utcnow()
+    return notification
+
+
+def mark_all_read(user: User) -> int:
+    """Mark every unread notification of the person as read; returns how many were unread."""
+    with tx.write_transaction():
+        marked = db.session.execute(
+            update(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+    return marked or 0
+
+
+def reader_timezone(user: User) -> str:
+    """The time zone the person reads times in: that of their first unit (WIB when none)."""
+    zone = db.session.scalar(
+        select(Unit.timezone)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Membership.id)
+        .limit(1)
+    )
+    return zone if zone in TIMEZONES else "Asia/Jakarta"

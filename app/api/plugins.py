@@ -1,0 +1,77 @@
+"""JSON API for plugins: a plugin's switch and settings on a board, and (for admins) the list
+of every plugin the server knows with its health."""
+
+from flask import current_app, jsonify
+from flask_babel import gettext as _
+
+from app.api import bp
+from app.api import payload as p
+from app.api.auth import caller
+from app.services import plugins as board_plugins
+from app.services.access import managed_board
+from app.services.errors import Forbidden, Invalid, NotFound
+
+MAX_ID = 2**31 - 1
+SETTINGS_URL = "/boards/<int:board_id>/plugins/<string(maxlength=80):plugin>/settings"
+
+
+def _board_id(value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise NotFound("not_found", _("Board not found."))
+    return value
+
+
+def _enabled(value):
+    return None if isinstance(value, bool) else _("Must be true or false.")
+
+
+def _settings(value):
+    return None if isinstance(value, dict) else _("Must be an object of setting names and values.")
+
+
+@bp.get(SETTINGS_URL)
+def get_plugin_settings(board_id: int, plugin: str):
+    """{"plugin": name, "enabled": bool, "settings": {name: value}}: defaults overridden by what
+    a head saved. Anyone who may see the board may read it."""
+    state = board_plugins.board_plugin(caller(), _board_id(board_id), plugin)
+    return jsonify(state.to_dict())
+
+
+@bp.put(SETTINGS_URL)
+def put_plugin_settings(board_id: int, plugin: str):
+    """Change a plugin's switch and/or settings on a board (heads of the unit and admins).
+
+    The body has the shape GET answers with: {"enabled": bool, "settings": {name: value}}, both
+    optional; "plugin" may be sent back too but must name this plugin. Settings not given keep
+    their values. Values have their JSON types (true/false, numbers, text, "YYYY-MM-DD" dates,
+    lists of text). An unknown key or a wrong type is 422 `validation_error` with `fields` named
+    "enabled", "plugin" or "settings.<name>", and nothing changes. Answers like GET."""
+    board_id = _board_id(board_id)
+    body = p.json_body()
+    errors = p.check(body, {"enabled": _enabled, "settings": _settings, "plugin": p.text})
+    if "plugin" in body and "plugin" not in errors and body["plugin"] != plugin:
+        errors["plugin"] = _("Names another plugin than the address.")
+    # Permissions and the plugin's existence first: outsiders 404, members 403, then the body.
+    managed_board(caller(), board_id)
+    board_plugins.board_plugin(caller(), board_id, plugin)
+    p.raise_if_any(errors)
+    try:
+        state = board_plugins.set_board_plugin(
+            caller(), board_id, plugin, enabled=body.get("enabled"), settings=body.get("settings")
+        )
+    except Invalid as exc:
+        if exc.fields:
+            exc.fields = {f"settings.{name}": message for name, message in exc.fields.items()}
+        raise
+    return jsonify(state.to_dict())
+
+
+@bp.get("/plugins")
+def list_plugins():
+    """Every plugin the server knows (loaded, failed or disabled) with its hooks and errors.
+    Admins only."""
+    if not caller().is_admin:
+        raise Forbidden("forbidden", _("Only an administrator may see the plugins."))
+    host = current_app.extensions["cergas_plugins"]
+    records = sorted(host.records.values(), key=lambda record: record.name)
+    return jsonify({"plugins": [record.to_dict() for record in records]})

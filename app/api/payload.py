@@ -11,6 +11,7 @@ from flask import abort, request
 from flask_babel import gettext as _
 
 from app.services.errors import Invalid, ServiceError
+from app.services.validation import has_unstorable_text
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -21,26 +22,6 @@ def _bad_request(message: str) -> ServiceError:
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
-
-
-def _has_bad_text(value) -> bool:
-    """True when a key or string value holds NUL or a lone surrogate, which no database stores."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                return True
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-    return False
 
 
 def json_body() -> dict:
@@ -58,7 +39,7 @@ def json_body() -> dict:
         raise _bad_request(_("The body is not valid JSON.")) from None
     if not isinstance(body, dict):
         raise _bad_request(_("The body must be a JSON object."))
-    if _has_bad_text(body):
+    if has_unstorable_text(body):
         raise _bad_request(_("Text may not contain NUL characters or invalid Unicode."))
     return body
 

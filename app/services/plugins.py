@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Board, BoardPlugin, User, utcnow
 from app.plugin_api import Setting, SettingError
 from app.services import audit
+from app.services import validation as v
 from app.services.access import managed_board, visible_board
 from app.services.errors import Invalid, NotFound
 from app.services.plugin_store import board_plugin_rows, forget_board_plugins, plugin_settings
@@ -77,22 +78,7 @@ def _storable(value) -> bool:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return False
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                return False
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return False
-    return True
+    return not v.has_unstorable_text(value)
 
 
 def clean_settings(plugin: str, settings, *, from_form: bool = False) -> dict:

@@ -25,6 +25,22 @@ def _has_bad_codepoints(value: str) -> bool:
     return "\x00" in value
 
 
+def has_unstorable_text(value) -> bool:
+    """True when a JSON value (keys included) holds text no database stores: NUL characters or
+    lone surrogates."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and _has_bad_codepoints(item):
+            return True
+    return False
+
+
 def text(value, *, field_max: int, required: bool = False) -> str:
     if value is None:
         value = ""

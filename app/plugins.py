@@ -202,25 +202,30 @@ class PluginHost:
                     self.failed(plugin, hook_name, wrong)
         return items
 
+    def _per_card(self, hook_name: str, cards, board):
+        """(plugin, card id, value) from each plugin's {card_id: value} answer, one call per
+        plugin for all the cards."""
+        if not cards:
+            return
+        for plugin, result in self.call(hook_name, cards=cards, board=board):
+            if isinstance(result, dict):
+                for card_id, value in result.items():
+                    yield plugin, card_id, value
+            elif result is not None:
+                self.failed(plugin, hook_name, TypeError("did not return a dict"))
+
     def card_badges(self, cards, board) -> dict[int, list[tuple[str, object]]]:
-        """card id -> [(plugin, Badge)], from one call per plugin for all the cards."""
+        """card id -> [(plugin, Badge)]."""
         from app.plugin_api import Badge
 
         badges: dict[int, list] = {}
-        if not cards:
-            return badges
-        for plugin, result in self.call("cergas_card_badges", cards=cards, board=board):
-            if not isinstance(result, dict):
-                if result is not None:
-                    self.failed(plugin, "cergas_card_badges", TypeError("did not return a dict"))
-                continue
-            for card_id, items in result.items():
-                for badge in items or []:
-                    if isinstance(badge, Badge):
-                        badges.setdefault(card_id, []).append((plugin, badge))
-                    else:
-                        wrong = TypeError(f"returned {badge!r}, not Badge")
-                        self.failed(plugin, "cergas_card_badges", wrong)
+        for plugin, card_id, items in self._per_card("cergas_card_badges", cards, board):
+            for badge in items or []:
+                if isinstance(badge, Badge):
+                    badges.setdefault(card_id, []).append((plugin, badge))
+                else:
+                    wrong = TypeError(f"returned {badge!r}, not Badge")
+                    self.failed(plugin, "cergas_card_badges", wrong)
         return badges
 
     def board_warnings(self, board, cards) -> list[tuple[str, object]]:
@@ -236,15 +241,8 @@ class PluginHost:
     def card_api(self, cards, board) -> dict[int, dict[str, dict]]:
         """card id -> {plugin: data} for the API's "plugins" member."""
         extra: dict[int, dict] = {}
-        if not cards:
-            return extra
-        for plugin, result in self.call("cergas_card_api", cards=cards, board=board):
-            if not isinstance(result, dict):
-                if result is not None:
-                    self.failed(plugin, "cergas_card_api", TypeError("did not return a dict"))
-                continue
-            for card_id, data in result.items():
-                extra.setdefault(card_id, {})[plugin] = data
+        for plugin, card_id, data in self._per_card("cergas_card_api", cards, board):
+            extra.setdefault(card_id, {})[plugin] = data
         return extra
 
     def settings_of(self, plugin_name: str) -> list:

@@ -390,59 +390,67 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
         card = visible_card(actor, card_id)
         lock_board(card.board_id)
         db.session.refresh(card)
-        board = card.board
-        target = _column_of(board, column_id)
-        try:
-            position = v.optional_int(position, minimum=0, maximum=100_000)
-        except v.FieldError as exc:
-            raise v.invalid({"position": str(exc)}) from None
-        if override_reason is not None and not isinstance(override_reason, str):
-            raise v.invalid(
-                {"override_reason": _("Must be text.")},
-            )
-        source = card.column
-        same_column = source.id == target.id
-        if not same_column:
-            _require_due_date(target, card.due_date)
-        warnings, overrides = _check_limits(
-            actor,
-            board,
-            target,
-            card.assignee,
-            override_reason,
-            entering_column=not same_column,
-            entering_active=target.kind == "active" and source.kind != "active",
-            card_id=card.id,
+        return move_card_locked(actor, card, column_id, position, override_reason)
+
+
+def move_card_locked(
+    actor: User, card: Card, column_id, position=None, override_reason=None
+) -> MoveResult:
+    """The body of `move_card` for a caller that already holds the write transaction and the
+    board lock and has read the card fresh (e.g. a plugin's use case through plugin_api)."""
+    board = card.board
+    target = _column_of(board, column_id)
+    try:
+        position = v.optional_int(position, minimum=0, maximum=100_000)
+    except v.FieldError as exc:
+        raise v.invalid({"position": str(exc)}) from None
+    if override_reason is not None and not isinstance(override_reason, str):
+        raise v.invalid(
+            {"override_reason": _("Must be text.")},
         )
-        old_position = card.position
-        size = _count_in_column(target.id) - (1 if same_column else 0)
-        new_position = size if position is None else min(position, size)
-        if same_column and old_position == new_position:
-            return MoveResult(card, warnings)
-        if not same_column:
-            _ask_plugins(card, source, target, actor, board)
-        _shift_positions(card, source, target, old_position, new_position)
-        card.column_id = target.id
-        card.position = new_position
-        if not same_column:
-            _mark_flow(card, target)
-        card.version += 1
-        card.updated_at = utcnow()
-        record(
-            "moved",
-            actor,
-            board_id=board.id,
-            card_id=card.id,
-            from_column=source.name,
-            to_column=target.name,
-            from_column_id=source.id,
-            to_column_id=target.id,
-            position=new_position,
-        )
-        _record_overrides(actor, card, overrides)
-        _plugins().after(
-            "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
-        )
+    source = card.column
+    same_column = source.id == target.id
+    if not same_column:
+        _require_due_date(target, card.due_date)
+    warnings, overrides = _check_limits(
+        actor,
+        board,
+        target,
+        card.assignee,
+        override_reason,
+        entering_column=not same_column,
+        entering_active=target.kind == "active" and source.kind != "active",
+        card_id=card.id,
+    )
+    old_position = card.position
+    size = _count_in_column(target.id) - (1 if same_column else 0)
+    new_position = size if position is None else min(position, size)
+    if same_column and old_position == new_position:
+        return MoveResult(card, warnings)
+    if not same_column:
+        _ask_plugins(card, source, target, actor, board)
+    _shift_positions(card, source, target, old_position, new_position)
+    card.column_id = target.id
+    card.position = new_position
+    if not same_column:
+        _mark_flow(card, target)
+    card.version += 1
+    card.updated_at = utcnow()
+    record(
+        "moved",
+        actor,
+        board_id=board.id,
+        card_id=card.id,
+        from_column=source.name,
+        to_column=target.name,
+        from_column_id=source.id,
+        to_column_id=target.id,
+        position=new_position,
+    )
+    _record_overrides(actor, card, overrides)
+    _plugins().after(
+        "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
+    )
     return MoveResult(card, warnings, bool(overrides))
 
 

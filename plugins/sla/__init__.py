@@ -1,0 +1,122 @@
+"""SLA: service-time clocks in Indonesian working days (standar pelayanan, UU 25/2009).
+
+Per board, policies by card type (`{"policies": [{"type": "pengaduan", "duration": 5, "unit":
+"working_days", ...}]}`) give every card of that type a due moment on its unit's working
+calendar (app.plugin_api.work_calendar). Cards show a badge with the time left; the card API
+shows `plugins.sla`; `cergas tick` alerts the assignee and the unit's heads when a card becomes
+at risk and when it is breached, once each; heads get a compliance report per board. See
+docs/sla.md.
+"""
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from app.plugin_api import (
+    Badge,
+    BoardWarning,
+    NavItem,
+    Setting,
+    hookimpl,
+    units_managed_by,
+    work_calendars,
+)
+
+from .policies import clean_policies
+
+POLICIES_HELP = _l(
+    'A JSON list, e.g. [{"type": "pengaduan", "duration": 5, "unit": "working_days", '
+    '"start": "created", "pause_columns": ["Menunggu kelengkapan"], "at_risk": 0.75}]. '
+    "Units: working_days, working_hours, working_minutes, calendar_days."
+)
+
+
+@hookimpl
+def cergas_settings():
+    return [
+        Setting(
+            "policies",
+            "json",
+            [],
+            _l("Service-time policies by card type"),
+            POLICIES_HELP,
+            validate=clean_policies,
+        )
+    ]
+
+
+@hookimpl
+def cergas_card_badges(cards, board):
+    from .service import board_clocks
+    from .text import badge_text
+
+    clocks = board_clocks(board, cards)
+    if not clocks:
+        return {}
+    cal = work_calendars([board.unit_id])[board.unit_id]
+    badges = {}
+    for card_id, clock in clocks.items():
+        text, tone, title = badge_text(clock, cal)
+        badges[card_id] = [Badge(text, tone, title)]
+    return badges
+
+
+@hookimpl
+def cergas_board_warnings(board, cards):
+    from flask_babel import ngettext
+
+    from .service import board_clocks
+
+    states = [clock.state for clock in board_clocks(board, cards).values()]
+    warnings = []
+    late = states.count("breached")
+    if late:
+        text = ngettext(
+            "%(num)d card is past its service time (SLA).",
+            "%(num)d cards are past their service time (SLA).",
+            late,
+        )
+        warnings.append(BoardWarning(text, "danger"))
+    risky = states.count("at_risk")
+    if risky:
+        text = ngettext(
+            "%(num)d card is close to its service time (SLA).",
+            "%(num)d cards are close to their service time (SLA).",
+            risky,
+        )
+        warnings.append(BoardWarning(text, "warning"))
+    return warnings
+
+
+@hookimpl
+def cergas_nav_items(user):
+    if not units_managed_by(user):
+        return []
+    return [NavItem(str(_l("SLA")), url_for("sla.index"), endpoint="sla.")]
+
+
+@hookimpl
+def cergas_card_api(cards, board):
+    from .service import board_clocks
+
+    return {card_id: clock.as_json() for card_id, clock in board_clocks(board, cards).items()}
+
+
+@hookimpl
+def cergas_periodic(now):
+    from .alerts import run_tick
+
+    run_tick(now)
+
+
+@hookimpl
+def cergas_register_blueprints():
+    from .views import bp
+
+    return [bp]
+
+
+@hookimpl
+def cergas_register_commands(cli):
+    from .commands import sla
+
+    cli.add_command(sla)

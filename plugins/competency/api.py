@@ -1,0 +1,106 @@
+"""JSON API of the competency plugin (bearer token, under /api/v1)."""
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from app.plugin_api import (
+    Invalid,
+    api_blueprint,
+    api_caller,
+    api_json_body,
+    api_operation,
+    api_query,
+    editable_person,
+    record_learning,
+)
+from plugins.competency import core
+from plugins.competency.views import period_from_args
+
+api = api_blueprint("competency_api", __name__)
+
+LEARNING_TYPES = {
+    "activity": (str,),
+    "date": (str,),
+    "hours": (int, float),
+    "evidence_url": (str, type(None)),
+    "skills": (list,),
+    "title": (str, type(None)),
+}
+
+
+def _check_learning_body(body: dict) -> None:
+    """Known fields of the right JSON type; the service checks the values."""
+    errors = {}
+    for name, value in body.items():
+        types = LEARNING_TYPES.get(name)
+        if types is None:
+            errors[name] = _("Unknown field.")
+        elif isinstance(value, bool) or not isinstance(value, types):
+            errors[name] = {
+                "hours": _("Must be a number."),
+                "skills": _("Must be a list of skill codes."),
+            }.get(name, _("Must be text."))
+        elif name == "skills" and not all(isinstance(item, str) for item in value):
+            errors[name] = _("Must be a list of skill codes.")
+    for name in ("activity", "date", "hours"):
+        if name not in body:
+            errors.setdefault(name, _("This field is required."))
+    if errors:
+        raise Invalid("validation_error", _("Some fields are not valid."), fields=errors)
+
+
+DATE = {"type": "string", "format": "date"}
+TAGS = ("competency",)
+
+
+@api.get("/users/<login>/competency")
+@api_operation(
+    "A person's skills, certificates, learning log and JP progress",
+    query=(api_query("year", {"type": "integer"}, "Default: this year"),),
+    tags=TAGS,
+)
+def user_competency(login):
+    year = request.args.get("year")
+    if year is not None and not (year.isdigit() and len(year) == 4 and year.startswith("20")):
+        raise Invalid(
+            "validation_error",
+            _("Some fields are not valid."),
+            fields={"year": _("Give a year such as 2026.")},
+        )
+    data = core.person_competency(api_caller(), login, int(year) if year else None)
+    return jsonify(core.person_json(data))
+
+
+@api.post("/users/<login>/learning")
+@api_operation(
+    "Log a competency-development activity (hours become whole minutes and JP)",
+    responses={201: None},
+    errors=(403,),
+    tags=TAGS,
+)
+def add_learning(login):
+    user = editable_person(api_caller(), login)
+    body = api_json_body()
+    _check_learning_body(body)
+    activity = record_learning(api_caller(), user, body)
+    data = core.person_competency(api_caller(), user.login, activity.held_on.year)
+    return jsonify(
+        {"learning": core.learning_json(activity), "jp": core.person_json(data)["jp"]}
+    ), 201
+
+
+@api.get("/units/<code>/competency-gaps")
+@api_operation(
+    "Competency gaps of a unit over a period, with ranked recommendations",
+    query=(
+        api_query("from", DATE, "Default: 89 days before `to`"),
+        api_query("to", DATE, "Default: today"),
+    ),
+    errors=(403,),
+    tags=TAGS,
+)
+def unit_gaps(code):
+    start, end, errors = period_from_args(request.args)
+    if errors:
+        raise Invalid("validation_error", _("Some fields are not valid."), fields=errors)
+    return jsonify(core.report_json(core.unit_gaps(api_caller(), code, start, end)))

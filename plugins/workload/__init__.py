@@ -1,0 +1,90 @@
+"""Workload balance: who carries the unit, warnings before work piles on a few people, and
+who could take it (docs/workload.md).
+
+- board warnings (`cergas_board_warnings`): above the personal WIP limit, above a multiple of
+  the team median, over the effective working time, idle members while others are overloaded,
+  the imbalance index (Gini of active hours), skills held by one member only;
+- pages per board and per unit (`/plugins/workload/...`) with SVG bar charts, an 8-week trend
+  rebuilt from the audit trail, suggestions by skill and one-click reassignment by a head;
+- the API `GET /api/v1/boards/<id>/workload` and `GET /api/v1/units/<code>/workload`.
+"""
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from app.plugin_api import BoardWarning, NavItem, Setting, hookimpl
+
+from .load import DEFAULTS
+
+NAME = "workload"
+
+
+@hookimpl
+def cergas_settings():
+    return [
+        Setting(
+            "default_estimate",
+            "float",
+            DEFAULTS["default_estimate"],
+            _l("Hours counted for a card without an estimate"),
+        ),
+        Setting(
+            "effective_hours",
+            "float",
+            DEFAULTS["effective_hours"],
+            _l("Effective working hours per day"),
+            help=_l("Analisis Beban Kerja: about 1,250 hours a year, 5.5 hours a working day."),
+        ),
+        Setting(
+            "horizon_days",
+            "int",
+            DEFAULTS["horizon_days"],
+            _l("Working days ahead for the effectiveness ratio"),
+        ),
+        Setting(
+            "overload_factor",
+            "float",
+            DEFAULTS["overload_factor"],
+            _l("Overloaded above this multiple of the team median of active cards"),
+        ),
+        Setting(
+            "overload_effectiveness",
+            "float",
+            DEFAULTS["overload_effectiveness"],
+            _l("Overloaded above this effectiveness ratio"),
+            help=_l("1.0: the work due fills the effective working time exactly."),
+        ),
+        Setting(
+            "imbalance_threshold",
+            "float",
+            DEFAULTS["imbalance_threshold"],
+            _l("Warn when the imbalance index (Gini, 0 to 1) reaches"),
+            help=_l("0 turns the warning off."),
+        ),
+        Setting(
+            "suggestions",
+            "int",
+            DEFAULTS["suggestions"],
+            _l("Members suggested per card of an overloaded person"),
+        ),
+    ]
+
+
+@hookimpl
+def cergas_board_warnings(board, cards):
+    from .service import board_warnings
+
+    workload = board_warnings(board, cards)
+    return [BoardWarning(w.message, w.tone) for w in workload.warnings]
+
+
+@hookimpl
+def cergas_register_blueprints():
+    from .views import api, bp
+
+    return [bp, api]
+
+
+@hookimpl
+def cergas_nav_items(user):
+    return [NavItem(str(_l("Workload")), url_for("workload.index"), endpoint="workload.")]

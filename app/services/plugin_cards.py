@@ -1,0 +1,189 @@
+"""What plugins get from the platform to run their own use cases on cards, re-exported by
+`app.plugin_api`: a locked card transaction, audit events, a move through the core rules, a
+few read helpers that answer in one query, and JSON API blueprints under /api/v1.
+
+A plugin's write (an approval decision, a reminder) goes through `card_transaction`: one
+transaction, the board row locked (PostgreSQL) or the database write lock held (SQLite), so
+that two people acting on the same card at the same moment are serialised and the second one
+sees what the first one wrote.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Blueprint
+from sqlalchemy import or_, select, text
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Board, Card, Membership, Unit, User
+from app.services import access, audit, tx
+from app.services.cards import MoveResult, move_card_locked
+
+
+@contextmanager
+def card_transaction(actor: User | None, card_id) -> Iterator[Card]:
+    """One write use case on one card: opens the transaction, locks the card's board and yields
+    the card read fresh. Everything written inside (plugin store, audit events, notifications, a
+    `move_card_in_transaction`) commits together or not at all. `actor=None` (periodic work)
+    skips the visibility check; otherwise a card the actor may not see is 404."""
+    with tx.write_transaction():
+        if actor is None:
+            card = db.session.get(Card, card_id) if isinstance(card_id, int) else None
+            if card is None:
+                from flask_babel import gettext as _
+
+                from app.services.errors import NotFound
+
+                raise NotFound("not_found", _("Card not found."))
+        else:
+            card = access.visible_card(actor, card_id)
+        tx.lock_board(card.board_id)
+        db.session.refresh(card)
+        yield card
+
+
+def record_card_event(kind: str, actor: User | None, card: Card, **data) -> None:
+    """Add an audit event about a card to the card's history (`GET /api/v1/cards/<id>/events`
+    and the card page). Inside a use case it commits with it; elsewhere it commits on its own.
+    Values must be JSON-serialisable (dates are written as YYYY-MM-DD). The card page shows
+    `text` (an English msgid, translated when shown) formatted with `params`, and quotes `note`."""
+    tx.within_write(
+        lambda: audit.record(kind, actor, board_id=card.board_id, card_id=card.id, **data)
+    )
+
+
+def move_card_in_transaction(actor: User, card: Card, column_id: int) -> MoveResult:
+    """Move a card to another column inside the current `card_transaction`, under every core
+    rule (due date, WIP limits, other plugins' vetoes); a refusal raises and rolls back the
+    whole use case. Records the usual `moved` event and calls `cergas_card_moved` after the
+    commit."""
+    if not tx.in_write_transaction():
+        raise RuntimeError("move_card_in_transaction needs an open card_transaction")
+    return move_card_locked(actor, card, column_id)
+
+
+def cards_by_ids(ids) -> dict[int, Card]:
+    """card id -> card, with board, unit, column and assignee loaded, in one query."""
+    ids = {card_id for card_id in ids if isinstance(card_id, int)}
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        select(Card)
+        .where(Card.id.in_(ids))
+        .options(
+            selectinload(Card.board).selectinload(Board.unit),
+            selectinload(Card.column),
+            selectinload(Card.assignee),
+        )
+    )
+    return {card.id: card for card in rows}
+
+
+def users_by_ids(ids) -> dict[int, User]:
+    """user id -> user, in one query."""
+    ids = {user_id for user_id in ids if isinstance(user_id, int)}
+    if not ids:
+        return {}
+    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def find_user(login) -> User | None:
+    """An active user by NIP or username, or None."""
+    if not isinstance(login, str) or not login.strip():
+        return None
+    login = login.strip()
+    user = db.session.scalar(select(User).where(or_(User.nip == login, User.username == login)))
+    return user if user is not None and user.active else None
+
+
+def find_unit(code) -> Unit | None:
+    """A unit by its code, or None."""
+    if not isinstance(code, str) or not code.strip():
+        return None
+    return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+
+
+def unit_heads(codes) -> dict[str, list[User]]:
+    """unit code -> its active heads (oldest membership first), in one query; a unit without a
+    head maps to []. Unknown codes are left out."""
+    codes = {code for code in codes if isinstance(code, str)}
+    if not codes:
+        return {}
+    found: dict[str, list[User]] = {
+        code: [] for code in db.session.scalars(select(Unit.code).where(Unit.code.in_(codes)))
+    }
+    rows = db.session.execute(
+        select(Unit.code, User)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Unit.code.in_(codes), Membership.role == "head", User.active.is_(True))
+        .order_by(Membership.id)
+    )
+    for code, user in rows:
+        found[code].append(user)
+    return found
+
+
+def can_view_card(user: User, card: Card) -> bool:
+    return access.can_view_board(user, card.board)
+
+
+def can_manage_board(user: User, board: Board) -> bool:
+    """Heads of the board's unit (or an ancestor) and admins."""
+    return access.can_manage_board(user, board)
+
+
+def api_blueprint(name: str, import_name: str, **options) -> Blueprint:
+    """A blueprint for a plugin's JSON API, mounted under /api/v1: bearer-token authentication
+    like the core API (401 without a valid token), no CSRF (tokens are not cookies), and errors
+    as {"error": {...}}. Read the caller with `api_caller()`, the body with `api_json_body()`."""
+    from app.api.auth import add_challenge, require_token
+    from app.api.contract import check_query
+
+    options.setdefault("url_prefix", "/api/v1")
+    blueprint = Blueprint(name, import_name, **options)
+    blueprint.before_request(require_token)
+    blueprint.before_request(check_query)
+    blueprint.after_request(add_challenge)
+    blueprint.cergas_api = True
+    return blueprint
+
+
+def api_caller() -> User:
+    """The user an API request (of an `api_blueprint`) acts for."""
+    from app.api.auth import caller
+
+    return caller()
+
+
+def api_json_body() -> dict:
+    """The request body as a JSON object, or a 400 `bad_request` error (not JSON, not an
+    object, too large, NUL characters)."""
+    from app.api.payload import json_body
+
+    return json_body()
+
+
+@contextmanager
+def plugin_transaction(plugin_name: str) -> Iterator[None]:
+    """One write use case of a plugin that is not about one card (e.g. a delegation): a
+    transaction in which the plugin's writes are serialised with its other
+    `plugin_transaction`s (a transaction-scoped advisory lock on PostgreSQL, the write lock on
+    SQLite), so a check-then-write on the plugin store cannot race."""
+    with tx.write_transaction():
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                {"name": f"cergas-plugin:{plugin_name}"},
+            )
+        yield
+
+
+def is_head_of(actor: User, person: User) -> bool:
+    """True when `actor` heads one of `person`'s units or an ancestor unit (admins: always)."""
+    if actor.is_admin:
+        return True
+    managed = access.managed_unit_ids(actor)
+    units = db.session.scalars(select(Membership.unit_id).where(Membership.user_id == person.id))
+    return any(unit_id in managed for unit_id in units)

@@ -1,0 +1,190 @@
+"""Approvals: document-approval routing (paraf chains) with Plh/Plt stand-ins, an approver inbox
+and a gate before Done. See docs/approvals.md.
+
+A head configures, per board and card type, a chain of steps (a named person, or "the head of
+unit X" resolved when the step is reached). When a card of that type enters the chain's review
+column, step 1 is requested; each approver (or their active Plh/Plt) approves, returns (the
+card goes back to the return column; the next entry into review starts again at step 1) or
+rejects. The card cannot reach a done column until every step approved.
+"""
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.plugin_api import (
+    Badge,
+    NavItem,
+    Panel,
+    Setting,
+    Veto,
+    can_manage_board,
+    hookimpl,
+    plugin_settings,
+)
+from plugins.approvals import service
+from plugins.approvals.chains import NAME, chains_of, same_column, validate_chains
+
+
+@hookimpl
+def cergas_settings():
+    return [
+        Setting(
+            "chains",
+            "json",
+            [],
+            _l("Paraf chains"),
+            help=_l(
+                'A list, e.g. [{"type": "surat-keluar", "review_column": "Paraf", '
+                '"return_column": "Dikerjakan", "steps": [{"head_of": "SEKSI-APL"}, '
+                '{"head_of": "BID-TIK"}, {"user": "<NIP>"}]}]'
+            ),
+            validate=validate_chains,
+        ),
+        Setting(
+            "remind_after_days",
+            "int",
+            2,
+            _l("Remind an approver after this many working days"),
+            validate=_non_negative,
+        ),
+    ]
+
+
+def _non_negative(value):
+    from app.plugin_api import SettingError
+
+    if value is None or value < 0 or value > 365:
+        raise SettingError(_("Must be a whole number from 0 to 365."))
+    return value
+
+
+@hookimpl
+def cergas_register_blueprints():
+    from plugins.approvals.views import api_bp, bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def cergas_card_before_move(card, source, target, actor, board):
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    if chain is None:
+        return None
+    state = service.state_of(card.id)
+    if same_column(target.name, chain.review_column):
+        if state and state.get("state") == "rejected":
+            return Veto(_("The paraf chain rejected this card; make a new card for a new draft."))
+        if state is None or state.get("state") != "pending":
+            service.start_chain(card, chain, actor)
+        return None
+    if target.kind == "done":
+        if state and state.get("state") == "approved":
+            return None
+        return Veto(service.waiting_message(state, chain))
+    if state and state.get("state") == "pending" and same_column(source.name, chain.review_column):
+        service.withdraw(card, state, actor, target.name)
+    return None
+
+
+@hookimpl
+def cergas_card_created(card, actor, board):
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    if chain is not None and same_column(card.column.name, chain.review_column):
+        with service.card_transaction(None, card.id) as locked:
+            if service.state_of(locked.id) is None:
+                service.start_chain(locked, chain, actor)
+
+
+@hookimpl
+def cergas_card_badges(cards, board):
+    states = service.states_of([card.id for card in cards])
+    badges = {}
+    for card in cards:
+        state = states.get(card.id)
+        if not state:
+            continue
+        kind = state.get("state")
+        if kind == "pending":
+            step = service.current(state)
+            badges[card.id] = [
+                Badge(
+                    _("Paraf %(n)d/%(total)d", n=state["current_step"], total=len(state["steps"])),
+                    "warning",
+                    title=_("Waiting for paraf of %(step)s", step=step["label"]),
+                )
+            ]
+        elif kind == "approved":
+            badges[card.id] = [Badge(_("Paraf complete"), "success")]
+        elif kind == "returned":
+            badges[card.id] = [Badge(_("Returned for revision"), "warning")]
+        elif kind == "rejected":
+            badges[card.id] = [Badge(_("Rejected"), "danger")]
+    return badges
+
+
+@hookimpl
+def cergas_card_api(cards, board):
+    states = service.states_of([card.id for card in cards])
+    people = service.people_of(states.values())
+    return {card.id: service.state_json(states.get(card.id), people) for card in cards}
+
+
+@hookimpl
+def cergas_card_panels(card, board):
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    state = service.state_of(card.id)
+    if chain is None and state is None:
+        return []
+    return [Panel(_("Paraf"), "approvals/_panel.html", panel_context(card, board, chain, state))]
+
+
+def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
+    people = service.people_of([state])
+    user = current_user._get_current_object()
+    step = service.current(state)
+    day = service.local_today(board.unit)
+    how = service.capacity(user, step["approver_id"], day) if step else None
+    approver = people.get(step["approver_id"]) if step else None
+    blocked = None
+    if step and approver is not None and service.self_approval_reason(card, approver):
+        blocked = _(
+            "%(name)s created or is assigned to this card and may not give it paraf: their "
+            "Plh/Plt or an admin's reassignment is needed.",
+            name=approver.name,
+        )
+    return {
+        "card": card,
+        "chain": chain,
+        "state": state,
+        "step": step,
+        "people": people,
+        "approver": approver,
+        "can_decide": how is not None and service.self_approval_reason(card, user) is None,
+        "acting": how,
+        "self_refusal": service.self_approval_reason(card, user) if how else None,
+        "blocked": blocked,
+        "can_reassign": step is not None and can_manage_board(user, board),
+        "errors": errors or {},
+        "note": note,
+        "decide_url": url_for("approvals.decide", card_id=card.id),
+        "when": service.naive_utc,
+    }
+
+
+@hookimpl
+def cergas_nav_items(user):
+    return [
+        NavItem(
+            _("Awaiting my paraf"),
+            url_for("approvals.inbox"),
+            count=service.inbox_count(user),
+            endpoint="approvals.",
+        )
+    ]
+
+
+@hookimpl
+def cergas_periodic(now):
+    service.remind(now)

@@ -1,0 +1,332 @@
+"""Pages (inbox, delegations, the decision form of the card panel) and the JSON API."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from app.plugin_api import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    api_blueprint,
+    api_caller,
+    api_json_body,
+    api_operation,
+    can_view_card,
+    cards_by_ids,
+    plugin_settings,
+    users_by_ids,
+)
+from plugins.approvals import service
+from plugins.approvals.chains import NAME, chains_of
+
+MAX_ID = 2**31 - 1
+
+bp = Blueprint("approvals", __name__, url_prefix="/plugins/approvals")
+api_bp = api_blueprint("approvals_api", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _visible_card(user, card_id: int):
+    """The card, for whoever sees its board or takes part in its paraf chain; else 404."""
+    card = cards_by_ids([card_id]).get(card_id) if 1 <= card_id <= MAX_ID else None
+    if card is None or not service.may_see(user, card):
+        raise NotFound("not_found", _("Card not found."))
+    return card
+
+
+def card_link(user, card) -> str:
+    """The core card page for those who see the board; the plugin's card page for approvers
+    from other units."""
+    if can_view_card(user, card):
+        return url_for("cards.card", card_id=card.id)
+    return url_for("approvals.card", card_id=card.id)
+
+
+@bp.get("/cards/<int:card_id>")
+@login_required
+def card(card_id: int):
+    """The card as its approvers see it: what the letter is, and the paraf panel."""
+    from plugins.approvals import panel_context
+
+    user = _user()
+    card = _visible_card(user, card_id)
+    board = card.board
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    context = panel_context(card, board, chain, service.state_of(card.id))
+    return render_template(
+        "approvals/card.html", panel=context, core_link=can_view_card(user, card), **context
+    )
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    user = _user()
+    items = service.inbox(user)
+    rows = []
+    waited_texts: dict[int, str] = {}
+    when = current_app.jinja_env.filters["fmt_when"]  # the filter every page uses
+    for item in items:
+        if item.waited not in waited_texts:  # formatting is the page's main cost: once per value
+            waited_texts[item.waited] = ngettext(
+                "%(num)d working day", "%(num)d working days", item.waited
+            )
+        rows.append(
+            {
+                "item": item,
+                "link": card_link(user, item.card),
+                "since": when(item.since, item.card.board.unit.timezone),
+                "waited": waited_texts[item.waited],
+            }
+        )
+    return render_template("approvals/inbox.html", rows=rows)
+
+
+def _panel_response(card, status: int, errors=None, note="", alert=None):
+    from plugins.approvals import panel_context
+
+    board = card.board
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    context = panel_context(card, board, chain, service.state_of(card.id), errors=errors, note=note)
+    return render_template("approvals/_panel.html", alert=alert, **context), status
+
+
+@bp.post("/cards/<int:card_id>/decision")
+@login_required
+def decide(card_id: int):
+    user = _user()
+    card = _visible_card(user, card_id)
+    form = request.form
+    decision = form.get("decision", "")
+    note = form.get("note", "")
+    step = form.get("step", "")
+    step = int(step) if step.isdigit() and len(step) < 6 else None
+    try:
+        if decision == "reassign":
+            service.reassign(user, card.id, form.get("to", ""), step=step)
+            message = _("Paraf step reassigned.")
+        else:
+            outcome = service.decide(user, card.id, decision, note or None, step=step)
+            message = {
+                "approved": _("Paraf given: the chain is complete."),
+                "pending": _("Paraf given: the next step is requested."),
+                "returned": _("The card was returned for revision."),
+                "rejected": _("The card was rejected."),
+            }[outcome.state["state"]]
+    except (Invalid, Conflict, Forbidden) as exc:
+        if request.headers.get("HX-Request"):
+            card = _visible_card(user, card_id)
+            return _panel_response(card, exc.status, exc.fields, note, exc.message)
+        flash(exc.message, "danger")
+        return redirect(card_link(user, card), code=303)
+    flash(message, "success")
+    target = card_link(user, card)
+    if request.headers.get("HX-Request"):
+        response = jsonify({})
+        response.status_code = 200
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+@bp.route("/delegations", methods=["GET", "POST"])
+@login_required
+def delegations():
+    user = _user()
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = {
+            name: request.form.get(name, "") for name in ("from", "to", "kind", "start", "end")
+        }
+        data = dict(values)
+        if not data["from"].strip():
+            data["from"] = None
+        try:
+            service.create_delegation(user, data)
+        except (Invalid, Conflict, Forbidden) as exc:
+            errors = dict(exc.fields) or {"_": exc.message}
+            if exc.fields:
+                errors["_"] = exc.message
+            status = exc.status
+        else:
+            flash(_("Delegation saved."), "success")
+            return redirect(url_for("approvals.delegations"), code=303)
+    items = service.visible_delegations(user)
+    people = users_by_ids(
+        {i for d in items for i in (d["from_id"], d["to_id"], d["created_by_id"])}
+    )
+    return (
+        render_template(
+            "approvals/delegations.html",
+            items=items,
+            people=people,
+            errors=errors,
+            values=values,
+            today=service.jakarta_today(),
+            active_on=service.active_on,
+        ),
+        status,
+    )
+
+
+@bp.post("/delegations/<string(maxlength=40):delegation_id>/revoke")
+@login_required
+def revoke(delegation_id: str):
+    service.revoke_delegation(_user(), delegation_id)
+    flash(_("Delegation ended."), "success")
+    return redirect(url_for("approvals.delegations"), code=303)
+
+
+# --- JSON API -------------------------------------------------------------------------------
+
+
+def _check(body: dict, spec: dict, required=()) -> None:
+    errors = {}
+    for name in body:
+        if name not in spec:
+            errors[name] = _("Unknown field.")
+    for name, kinds in spec.items():
+        value = body.get(name)
+        if name in body and (isinstance(value, bool) or not isinstance(value, kinds)):
+            errors[name] = _("Wrong type.")
+    for name in required:
+        if body.get(name) is None:
+            errors[name] = _("Required.")
+    if errors:
+        raise Invalid("validation_error", _("Check the highlighted fields."), errors)
+
+
+DECISION_SPEC = {
+    "decision": (str,),
+    "note": (str, type(None)),
+    "step": (int, type(None)),
+    "to": (str,),
+}
+DELEGATION_SPEC = {
+    "from": (str, type(None)),
+    "to": (str,),
+    "kind": (str,),
+    "start": (str,),
+    "end": (str,),
+}
+
+
+TAGS = ("approvals",)
+BODY_ERRORS = (400, 413)
+
+
+@api_bp.post("/cards/<int:card_id>/approval")
+@api_operation(
+    "Decide the waiting paraf step of a card: approve, return, reject (or reassign it)",
+    description='Body: {"decision": "approve"|"return"|"reject", "note": text (required to '
+    'return or reject), "step": the step decided (409 when it is no longer current)}, or '
+    '{"decision": "reassign", "to": NIP, "step"} for heads and admins. Answers '
+    '{"card_id", "approvals": the card\'s approval state}.',
+    errors=(*BODY_ERRORS, 403, 409),
+    tags=TAGS,
+)
+def api_decide(card_id: int):
+    user = api_caller()
+    card = _visible_card(user, card_id)
+    body = api_json_body()
+    _check(body, DECISION_SPEC, required=("decision",))
+    if body["decision"] == "reassign":
+        _check(body, DECISION_SPEC, required=("decision", "to"))
+        outcome = service.reassign(user, card.id, body["to"], step=body.get("step"))
+    else:
+        if "to" in body:
+            raise Invalid(
+                "validation_error",
+                _("Check the highlighted fields."),
+                {"to": _("Only a reassignment names a person.")},
+            )
+        outcome = service.decide(
+            user, card.id, body["decision"], body.get("note"), step=body.get("step")
+        )
+    people = service.people_of([outcome.state])
+    return jsonify({"card_id": card.id, "approvals": service.state_json(outcome.state, people)})
+
+
+@api_bp.get("/approvals/inbox")
+@api_operation(
+    "Cards waiting for my paraf (directly or as Plh/Plt), oldest first, with working days waited",
+    tags=TAGS,
+)
+def api_inbox():
+    items = service.inbox(api_caller())
+    return jsonify(
+        {
+            "items": [
+                {
+                    "card": {
+                        "id": item.card.id,
+                        "title": item.card.title,
+                        "type": item.card.type,
+                        "board_id": item.card.board_id,
+                        "board": item.card.board.name,
+                    },
+                    "step": item.step,
+                    "label": item.label,
+                    "since": service.iso(item.since),
+                    "waited_working_days": item.waited,
+                    "acting_as": item.kind,
+                    "acting_for": item.acting_as.login if item.acting_as else None,
+                }
+                for item in items
+            ]
+        }
+    )
+
+
+@api_bp.get("/delegations")
+@api_operation("The Plh/Plt delegations I gave, received or may manage", tags=TAGS)
+def api_delegations():
+    items = service.visible_delegations(api_caller())
+    people = users_by_ids(
+        {i for d in items for i in (d["from_id"], d["to_id"], d["created_by_id"])}
+    )
+    return jsonify({"delegations": [service.delegation_json(d, people) for d in items]})
+
+
+@api_bp.post("/delegations")
+@api_operation(
+    "Name a Plh (absence) or Plt (vacant post) for an approver between two dates",
+    description='Body: {"from": NIP (default: me), "to": NIP, "kind": "plh"|"plt", '
+    '"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}. By the approver, their head or an admin.',
+    responses={201: None},
+    errors=(*BODY_ERRORS, 403, 409),
+    tags=TAGS,
+)
+def api_create_delegation():
+    user = api_caller()
+    body = api_json_body()
+    _check(body, DELEGATION_SPEC, required=("to", "kind", "start", "end"))
+    item = service.create_delegation(user, body)
+    people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])
+    return jsonify(service.delegation_json(item, people)), 201
+
+
+@api_bp.delete("/delegations/<string(maxlength=40):delegation_id>")
+@api_operation("End a delegation now", tags=TAGS)
+def api_revoke_delegation(delegation_id: str):
+    item = service.revoke_delegation(api_caller(), delegation_id)
+    people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])
+    return jsonify(service.delegation_json(item, people))

@@ -1,0 +1,30 @@
+"""`cergas demo` with the approvals plugin installed (loaded through its entry point, as a
+server does): the Persuratan board has its paraf chain and a letter waits for the Sekretaris."""
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Board, User
+from app.services import demo as demo_data
+from tests.conftest import make_app
+
+
+def test_demo_letters_wait_in_the_sekretaris_inbox(database_url):
+    app = make_app(database_url, CERGAS_PLUGINS="approvals")
+    try:
+        assert app.extensions["cergas_plugins"].loaded() == ["approvals"]
+        result = app.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 0, result.output
+        with app.app_context():
+            from plugins.approvals import service
+
+            sekretaris = db.session.scalar(select(User).where(User.name.startswith("Sri Wahyuni")))
+            items = service.inbox(sekretaris)
+            assert items, "a letter waits for the Sekretaris"
+            board = db.session.scalar(select(Board).where(Board.name == demo_data.PERSURATAN.name))
+            assert {item.card.board_id for item in items} == {board.id}
+            assert all(item.label == "Sekretaris" for item in items)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -1,0 +1,830 @@
+"""Sprint use cases: create, plan (commit cards), start (snapshot), change scope, close, review.
+
+Only heads of the board's unit (and admins) change sprints; whoever sees the board reads them.
+The committed scope is snapshotted at start in `sprint_cards`; cards added or removed after the
+start are recorded in `sprint_scope_changes` and shown in the review.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    GOAL_OUTCOMES,
+    Board,
+    BoardColumn,
+    Card,
+    DeadlineChange,
+    Event,
+    Sprint,
+    SprintCard,
+    SprintScopeChange,
+    User,
+    utcnow,
+)
+from app.services import validation as v
+from app.services.access import managed_board, visible_board
+from app.services.audit import record
+from app.services.errors import Conflict, Invalid, NotFound
+from app.services.tx import lock_board, write_transaction
+from app.workcal import work_calendar
+
+MAX_SPRINT_DAYS = 92
+CARRY_CHOICES = ("next", "backlog")
+
+
+def _plugins():
+    return current_app.extensions["cergas_plugins"]
+
+
+# --- working days -------------------------------------------------------------------------------
+
+
+def calendar_of(board: Board):
+    """The unit's working-day calendar: national holidays, cuti bersama, unit overrides."""
+    return work_calendar(board.unit)
+
+
+def local_today(board: Board) -> date:
+    return datetime.now(ZoneInfo(board.unit.timezone)).date()
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The date in the unit's zone of a naive UTC timestamp."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
+
+
+def working_days_left(sprint: Sprint, today: date, calendar=None) -> int:
+    """Working days from today (counted when it is one) to the end date, inclusive."""
+    calendar = calendar or calendar_of(sprint.board)
+    first = max(today, sprint.start_date)
+    if first > sprint.end_date:
+        return 0
+    return calendar.working_days_in(first, sprint.end_date)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def visible_sprint(actor: User, sprint_id) -> Sprint:
+    sprint = db.session.get(Sprint, sprint_id) if isinstance(sprint_id, int) else None
+    if sprint is None:
+        raise NotFound("not_found", _("Sprint not found."))
+    try:
+        visible_board(actor, sprint.board_id)
+    except NotFound:
+        raise NotFound("not_found", _("Sprint not found.")) from None
+    return sprint
+
+
+def managed_sprint(actor: User, sprint_id) -> Sprint:
+    sprint = visible_sprint(actor, sprint_id)
+    managed_board(actor, sprint.board_id)
+    return sprint
+
+
+def board_sprints(actor: User, board_id) -> tuple[Board, list[Sprint]]:
+    """The board and its sprints: active first, then planned by start date, then closed."""
+    board = visible_board(actor, board_id)
+    order = case({"active": 0, "planned": 1}, value=Sprint.state, else_=2)
+    sprints = db.session.scalars(
+        select(Sprint)
+        .where(Sprint.board_id == board.id)
+        .order_by(order, Sprint.start_date.desc(), Sprint.id.desc())
+    ).all()
+    return board, list(sprints)
+
+
+def active_sprint(board_id: int) -> Sprint | None:
+    return db.session.scalar(
+        select(Sprint).where(Sprint.board_id == board_id, Sprint.state == "active")
+    )
+
+
+def next_planned_sprint(board_id: int, exclude: int | None = None) -> Sprint | None:
+    query = select(Sprint).where(Sprint.board_id == board_id, Sprint.state == "planned")
+    if exclude is not None:
+        query = query.where(Sprint.id != exclude)
+    return db.session.scalar(query.order_by(Sprint.start_date, Sprint.id).limit(1))
+
+
+def sprint_cards(sprint: Sprint) -> list[Card]:
+    """Cards in the sprint now (for a closed sprint: the cards it held at close)."""
+    query = (
+        select(Card)
+        .join(SprintCard, SprintCard.card_id == Card.id)
+        .where(SprintCard.sprint_id == sprint.id, SprintCard.removed_at.is_(None))
+        .options(selectinload(Card.assignee), selectinload(Card.column))
+        .order_by(Card.column_id, Card.position, Card.id)
+    )
+    return list(db.session.scalars(query))
+
+
+def backlog_cards(sprint: Sprint) -> list[Card]:
+    """Cards the head may commit: unfinished, on the board, in no open sprint."""
+    open_sprint = select(Sprint.id).where(Sprint.state != "closed")
+    query = (
+        select(Card)
+        .join(BoardColumn, Card.column_id == BoardColumn.id)
+        .where(
+            Card.board_id == sprint.board_id,
+            BoardColumn.kind != "done",
+            (Card.sprint_id.is_(None)) | (Card.sprint_id.not_in(open_sprint)),
+        )
+        .options(selectinload(Card.assignee), selectinload(Card.column))
+        .order_by(BoardColumn.position, Card.position, Card.id)
+    )
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class SprintBar:
+    """What the board header shows about the active sprint."""
+
+    sprint: Sprint
+    days_left: int
+    committed: int
+    in_scope: int
+    done: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.in_scope) if self.in_scope else 0
+
+
+def sprint_bar(board: Board, today: date | None = None) -> SprintBar | None:
+    """The active sprint of a board with its progress: two queries whatever the card count."""
+    sprint = active_sprint(board.id)
+    if sprint is None:
+        return None
+    today = today or local_today(board)
+    row = db.session.execute(
+        select(
+            func.count(SprintCard.id).filter(SprintCard.committed.is_(True)),
+            func.count(SprintCard.id).filter(SprintCard.removed_at.is_(None)),
+            func.count(SprintCard.id).filter(
+                SprintCard.removed_at.is_(None), BoardColumn.kind == "done"
+            ),
+        )
+        .select_from(SprintCard)
+        .join(Card, Card.id == SprintCard.card_id)
+        .join(BoardColumn, BoardColumn.id == Card.column_id)
+        .where(SprintCard.sprint_id == sprint.id)
+    ).one()
+    return SprintBar(sprint, working_days_left(sprint, today), row[0], row[1], row[2])
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def clean_sprint(data: dict) -> dict:
+    fields = v.Fields()
+    cleaned = {
+        "name": fields.clean("name", v.text, data.get("name"), field_max=120, required=True),
+        "goal": fields.clean("goal", v.text, data.get("goal"), field_max=2000, required=True),
+        "start": fields.clean("start", v.optional_date, data.get("start")),
+        "end": fields.clean("end", v.optional_date, data.get("end")),
+    }
+    for name in ("start", "end"):
+        if name not in fields.errors and cleaned[name] is None:
+            fields.errors[name] = _("This field is required.")
+    start, end = cleaned["start"], cleaned["end"]
+    if start and end and "end" not in fields.errors:
+        if end < start:
+            fields.errors["end"] = _("The end date must be on or after the start date.")
+        elif (end - start).days > MAX_SPRINT_DAYS:
+            fields.errors["end"] = _("A sprint lasts at most %(n)d days.", n=MAX_SPRINT_DAYS)
+    fields.raise_if_any()
+    return cleaned
+
+
+def create_sprint(actor: User, board_id, data: dict) -> Sprint:
+    """A planned sprint with a name, a goal and its dates."""
+    with write_transaction():
+        board = managed_board(actor, board_id)
+        cleaned = clean_sprint(data)
+        sprint = Sprint(
+            board_id=board.id,
+            name=cleaned["name"],
+            goal=cleaned["goal"],
+            start_date=cleaned["start"],
+            end_date=cleaned["end"],
+            state="planned",
+            created_by_id=actor.id,
+            review_note="",
+        )
+        db.session.add(sprint)
+        db.session.flush()
+        record(
+            "sprint_created",
+            actor,
+            board_id=board.id,
+            sprint_id=sprint.id,
+            name=sprint.name,
+            goal=sprint.goal,
+            start=sprint.start_date,
+            end=sprint.end_date,
+        )
+    return sprint
+
+
+def _open_for_changes(sprint: Sprint) -> None:
+    if sprint.state == "closed":
+        raise Conflict("sprint_closed", _("This sprint is closed; its scope no longer changes."))
+
+
+def _card_ids(values) -> list[int]:
+    if not isinstance(values, list | tuple) or not values:
+        raise v.invalid({"card_ids": _("Choose at least one card.")})
+    ids: list[int] = []
+    for value in values:
+        try:
+            card_id = v.record_id(value)
+        except v.FieldError:
+            raise v.invalid({"card_ids": _("Card ids must be whole numbers.")}) from None
+        if card_id not in ids:
+            ids.append(card_id)
+    if len(ids) > 500:
+        raise v.invalid({"card_ids": _("At most %(n)d cards at once.", n=500)})
+    return ids
+
+
+def add_cards(actor: User, sprint_id, card_ids) -> list[Card]:
+    """Commit cards to a sprint. After the start each one is recorded as a scope change."""
+    ids = _card_ids(card_ids)
+    with write_transaction():
+        sprint = managed_sprint(actor, sprint_id)
+        lock_board(sprint.board_id)
+        db.session.refresh(sprint)
+        _open_for_changes(sprint)
+        found = db.session.scalars(
+            select(Card)
+            .where(Card.id.in_(ids), Card.board_id == sprint.board_id)
+            .options(selectinload(Card.column))
+        ).all()
+        by_id = {card.id: card for card in found}
+        missing = [str(card_id) for card_id in ids if card_id not in by_id]
+        if missing:
+            raise v.invalid(
+                {"card_ids": _("This board has no cards %(ids)s.", ids=", ".join(missing))}
+            )
+        other_ids = {c.sprint_id for c in found if c.sprint_id not in (None, sprint.id)}
+        open_other = set()
+        if other_ids:
+            open_other = set(
+                db.session.scalars(
+                    select(Sprint.id).where(Sprint.id.in_(other_ids), Sprint.state != "closed")
+                )
+            )
+        refused = [
+            card.title
+            for card in found
+            if card.column.kind == "done" or card.sprint_id in open_other
+        ]
+        if refused:
+            raise Invalid(
+                "card_not_available",
+                _(
+                    "Only unfinished cards that are in no other open sprint can be added: "
+                    "%(titles)s.",
+                    titles="; ".join(refused),
+                ),
+                {"card_ids": _("Some cards are finished or in another sprint.")},
+            )
+        rows = {
+            row.card_id: row
+            for row in db.session.scalars(
+                select(SprintCard).where(
+                    SprintCard.sprint_id == sprint.id, SprintCard.card_id.in_(ids)
+                )
+            )
+        }
+        added = []
+        now = utcnow()
+        for card_id in ids:
+            card = by_id[card_id]
+            row = rows.get(card_id)
+            if row is not None and row.removed_at is None:
+                continue
+            if row is None:
+                db.session.add(SprintCard(sprint_id=sprint.id, card_id=card.id, added_at=now))
+            else:
+                row.removed_at = None
+                row.added_at = now
+            card.sprint_id = sprint.id
+            if sprint.state == "active":
+                db.session.add(
+                    SprintScopeChange(
+                        sprint_id=sprint.id,
+                        card_id=card.id,
+                        change="added",
+                        estimate=card.estimate,
+                        actor_id=actor.id,
+                        at=now,
+                    )
+                )
+            record(
+                "sprint_card_added",
+                actor,
+                board_id=sprint.board_id,
+                card_id=card.id,
+                sprint_id=sprint.id,
+                sprint=sprint.name,
+                after_start=sprint.state == "active",
+            )
+            added.append(card)
+    return added
+
+
+def remove_card(actor: User, sprint_id, card_id) -> Card:
+    """Take a card out of a sprint; after the start the removal is recorded as a scope change."""
+    try:
+        card_id = v.record_id(card_id)
+    except v.FieldError as exc:
+        raise v.invalid({"card_id": str(exc)}) from None
+    with write_transaction():
+        sprint = managed_sprint(actor, sprint_id)
+        lock_board(sprint.board_id)
+        db.session.refresh(sprint)
+        _open_for_changes(sprint)
+        row = db.session.scalar(
+            select(SprintCard).where(
+                SprintCard.sprint_id == sprint.id,
+                SprintCard.card_id == card_id,
+                SprintCard.removed_at.is_(None),
+            )
+        )
+        if row is None:
+            raise NotFound("not_found", _("That card is not in this sprint."))
+        card = db.session.get(Card, card_id)
+        now = utcnow()
+        if sprint.state == "planned":
+            db.session.delete(row)
+        else:
+            row.removed_at = now
+            db.session.add(
+                SprintScopeChange(
+                    sprint_id=sprint.id,
+                    card_id=card.id,
+                    change="removed",
+                    estimate=card.estimate,
+                    actor_id=actor.id,
+                    at=now,
+                )
+            )
+        card.sprint_id = None
+        record(
+            "sprint_card_removed",
+            actor,
+            board_id=sprint.board_id,
+            card_id=card.id,
+            sprint_id=sprint.id,
+            sprint=sprint.name,
+            after_start=sprint.state == "active",
+        )
+    return card
+
+
+def start_sprint(actor: User, sprint_id) -> Sprint:
+    """Start a planned sprint: snapshot its cards and their estimates as the commitment."""
+    with write_transaction():
+        sprint = managed_sprint(actor, sprint_id)
+        lock_board(sprint.board_id)
+        db.session.refresh(sprint)
+        if sprint.state != "planned":
+            raise Conflict("sprint_not_planned", _("Only a planned sprint can be started."))
+        running = active_sprint(sprint.board_id)
+        if running is not None:
+            raise Conflict(
+                "sprint_already_active",
+                _(
+                    "Sprint %(name)s is still running on this board; close it first.",
+                    name=running.name,
+                ),
+            )
+        rows = db.session.execute(
+            select(SprintCard, Card.estimate)
+            .join(Card, Card.id == SprintCard.card_id)
+            .where(SprintCard.sprint_id == sprint.id, SprintCard.removed_at.is_(None))
+        ).all()
+        if not rows:
+            raise Conflict(
+                "sprint_empty", _("Commit at least one card to the sprint before starting it.")
+            )
+        for row, estimate in rows:
+            row.committed = True
+            row.estimate_at_start = estimate
+        sprint.state = "active"
+        sprint.started_at = utcnow()
+        db.session.flush()
+        record(
+            "sprint_started",
+            actor,
+            board_id=sprint.board_id,
+            sprint_id=sprint.id,
+            name=sprint.name,
+            goal=sprint.goal,
+            committed=len(rows),
+            committed_estimate=sum(estimate or 0 for _row, estimate in rows),
+        )
+        _plugins().after("cergas_sprint_started", sprint=sprint, actor=actor, board=sprint.board)
+    return sprint
+
+
+def _clean_close(sprint: Sprint, goal_met, note, carry_over, next_sprint_id):
+    fields = v.Fields()
+    goal_met = fields.clean("goal_met", v.choice, goal_met, GOAL_OUTCOMES)
+    note = fields.clean("note", v.text, note, field_max=5000)
+    if goal_met in ("partly", "no") and not note and "note" not in fields.errors:
+        fields.errors["note"] = _("Say what slipped and why when the goal was not fully met.")
+    if isinstance(carry_over, dict):
+        choices = {}
+        for key, value in carry_over.items():
+            try:
+                card_id = v.record_id(key)
+            except v.FieldError:
+                fields.errors["carry_over"] = _("Card ids must be whole numbers.")
+                break
+            if value not in CARRY_CHOICES:
+                fields.errors[f"carry_over.{card_id}"] = _(
+                    "Choose one of: %(options)s.", options=", ".join(CARRY_CHOICES)
+                )
+            choices[card_id] = value
+        carry_over = choices
+    else:
+        carry_over = fields.clean(
+            "carry_over", v.choice, carry_over, CARRY_CHOICES, default="backlog"
+        )
+    target = None
+    if next_sprint_id not in (None, ""):
+        try:
+            target_id = v.record_id(next_sprint_id)
+        except v.FieldError as exc:
+            fields.errors["next_sprint_id"] = str(exc)
+        else:
+            target = db.session.get(Sprint, target_id)
+            if target is None or target.board_id != sprint.board_id or target.state != "planned":
+                fields.errors["next_sprint_id"] = _("Choose a planned sprint of this board.")
+                target = None
+    fields.raise_if_any()
+    return goal_met, note, carry_over, target
+
+
+def close_sprint(
+    actor: User, sprint_id, goal_met, note="", carry_over="backlog", next_sprint_id=None
+) -> Sprint:
+    """Close the active sprint with the head's verdict on the goal. Unfinished cards go to the
+    next planned sprint or back to the backlog: `carry_over` is "next"/"backlog" for all of
+    them, or {card_id: "next"|"backlog"} per card (cards not named go to the backlog)."""
+    with write_transaction():
+        sprint = managed_sprint(actor, sprint_id)
+        lock_board(sprint.board_id)
+        db.session.refresh(sprint)
+        if sprint.state != "active":
+            raise Conflict("sprint_not_active", _("Only an active sprint can be closed."))
+        goal_met, note, carry_over, target = _clean_close(
+            sprint, goal_met, note, carry_over, next_sprint_id
+        )
+        rows = db.session.execute(
+            select(SprintCard, Card, BoardColumn.kind)
+            .join(Card, Card.id == SprintCard.card_id)
+            .join(BoardColumn, BoardColumn.id == Card.column_id)
+            .where(SprintCard.sprint_id == sprint.id, SprintCard.removed_at.is_(None))
+        ).all()
+        unfinished = {card.id for _row, card, kind in rows if kind != "done"}
+        if isinstance(carry_over, dict):
+            strangers = sorted(set(carry_over) - unfinished)
+            if strangers:
+                raise v.invalid(
+                    {"carry_over": _("Only unfinished cards of this sprint can be carried over.")}
+                )
+            choice_of = {card_id: carry_over.get(card_id, "backlog") for card_id in unfinished}
+        else:
+            choice_of = dict.fromkeys(unfinished, carry_over)
+        if "next" in choice_of.values() and target is None:
+            target = next_planned_sprint(sprint.board_id, exclude=sprint.id)
+            if target is None:
+                raise Invalid(
+                    "no_next_sprint",
+                    _(
+                        "There is no planned sprint to carry cards to. Plan one, or send the "
+                        "unfinished cards back to the backlog."
+                    ),
+                    {"carry_over": _("No planned sprint on this board.")},
+                )
+        now = utcnow()
+        for row, card, kind in rows:
+            row.estimate_at_close = card.estimate
+            row.assignee_at_close_id = card.assignee_id
+            if kind == "done":
+                row.outcome = "done"
+                continue
+            row.outcome = choice_of[card.id]
+            if row.outcome == "next":
+                card.sprint_id = target.id
+                db.session.add(SprintCard(sprint_id=target.id, card_id=card.id, added_at=now))
+            else:
+                card.sprint_id = None
+            record(
+                "sprint_carried_over",
+                actor,
+                board_id=sprint.board_id,
+                card_id=card.id,
+                sprint_id=sprint.id,
+                to=row.outcome,
+                to_sprint_id=target.id if row.outcome == "next" else None,
+            )
+        sprint.state = "closed"
+        sprint.closed_at = now
+        sprint.goal_met = goal_met
+        sprint.review_note = note or ""
+        db.session.flush()
+        summary = review(sprint)
+        record(
+            "sprint_closed",
+            actor,
+            board_id=sprint.board_id,
+            sprint_id=sprint.id,
+            goal_met=goal_met,
+            note=note,
+            committed=summary.committed.cards,
+            completed=summary.completed.cards,
+        )
+        _plugins().after(
+            "cergas_sprint_closed",
+            sprint=sprint,
+            review=summary.to_dict(),
+            actor=actor,
+            board=sprint.board,
+        )
+    return sprint
+
+
+# --- review -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    cards: int = 0
+    estimate: float = 0.0
+
+    def add(self, estimate) -> None:
+        self.cards += 1
+        self.estimate += estimate or 0
+
+    def to_dict(self) -> dict:
+        return {"cards": self.cards, "estimate": self.estimate}
+
+
+@dataclass
+class Review:
+    """What a sprint committed to and what became of it. Live while the sprint runs."""
+
+    sprint: Sprint
+    committed: Tally
+    completed: Tally
+    added: list[dict] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)
+    carried_over: list[dict] = field(default_factory=list)
+    unfinished: list[dict] = field(default_factory=list)
+    deadline_changes: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "committed": self.committed.to_dict(),
+            "completed": self.completed.to_dict(),
+            "added": self.added,
+            "removed": self.removed,
+            "carried_over": self.carried_over,
+            "deadline_changes": self.deadline_changes,
+            "people": self.people,
+        }
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def review(sprint: Sprint) -> Review:
+    """Committed vs completed (cards and estimates), scope changes, carry-over, deadlines moved
+    during the sprint (with reasons) and completion per person: five queries."""
+    closed = sprint.state == "closed"
+    members = db.session.execute(
+        select(SprintCard, Card, BoardColumn.kind)
+        .join(Card, Card.id == SprintCard.card_id)
+        .join(BoardColumn, BoardColumn.id == Card.column_id)
+        .where(SprintCard.sprint_id == sprint.id)
+        .order_by(Card.id)
+    ).all()
+    people_ids = {
+        (row.assignee_at_close_id if closed else card.assignee_id) for row, card, _kind in members
+    }
+    names = {
+        user.id: user
+        for user in db.session.scalars(select(User).where(User.id.in_(people_ids - {None})))
+    }
+    committed, completed = Tally(), Tally()
+    carried, unfinished = [], []
+    per_person: dict[int | None, dict] = {}
+    for row, card, kind in members:
+        if row.committed:
+            committed.add(row.estimate_at_start)
+        if row.removed_at is not None:
+            continue
+        done = row.outcome == "done" if closed else kind == "done"
+        estimate = row.estimate_at_close if closed else card.estimate
+        person_id = row.assignee_at_close_id if closed else card.assignee_id
+        person = per_person.setdefault(
+            person_id,
+            {
+                "assignee": names[person_id].login if person_id in names else None,
+                "name": names[person_id].name if person_id in names else None,
+                "cards": 0,
+                "done": 0,
+                "estimate": 0.0,
+                "estimate_done": 0.0,
+            },
+        )
+        person["cards"] += 1
+        person["estimate"] += estimate or 0
+        entry = {"card_id": card.id, "title": card.title, "estimate": estimate}
+        if done:
+            completed.add(estimate)
+            person["done"] += 1
+            person["estimate_done"] += estimate or 0
+        elif closed:
+            carried.append({**entry, "to": row.outcome})
+        else:
+            unfinished.append(entry)
+    titles = {card.id: card.title for _row, card, _kind in members}
+    changes = db.session.scalars(
+        select(SprintScopeChange)
+        .where(SprintScopeChange.sprint_id == sprint.id)
+        .options(selectinload(SprintScopeChange.actor))
+        .order_by(SprintScopeChange.at, SprintScopeChange.id)
+    ).all()
+    scope = {"added": [], "removed": []}
+    for change in changes:
+        scope[change.change].append(
+            {
+                "card_id": change.card_id,
+                "title": titles.get(change.card_id, ""),
+                "estimate": change.estimate,
+                "at": _iso(change.at),
+                "by": change.actor.login if change.actor else None,
+            }
+        )
+    moved = []
+    if sprint.started_at is not None and members:
+        until = sprint.closed_at or utcnow()
+        query = (
+            select(DeadlineChange)
+            .where(
+                DeadlineChange.card_id.in_(list(titles)),
+                DeadlineChange.at >= sprint.started_at,
+                DeadlineChange.at <= until,
+            )
+            .options(selectinload(DeadlineChange.actor))
+            .order_by(DeadlineChange.at, DeadlineChange.id)
+        )
+        for change in db.session.scalars(query):
+            moved.append(
+                {
+                    "card_id": change.card_id,
+                    "title": titles[change.card_id],
+                    "old": _iso(change.old_date),
+                    "new": _iso(change.new_date),
+                    "reason": change.reason,
+                    "by": change.actor.login if change.actor else None,
+                    "at": _iso(change.at),
+                }
+            )
+    people = sorted(per_person.values(), key=lambda p: (p["name"] is None, p["name"] or ""))
+    return Review(
+        sprint=sprint,
+        committed=committed,
+        completed=completed,
+        added=scope["added"],
+        removed=scope["removed"],
+        carried_over=carried,
+        unfinished=unfinished,
+        deadline_changes=moved,
+        people=people,
+    )
+
+
+# --- burndown -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BurndownDay:
+    day: date
+    ideal: float
+    remaining: int | None  # None for days still to come
+    scope: int | None
+
+
+def burndown(sprint: Sprint, today: date | None = None, calendar=None) -> list[BurndownDay]:
+    """Cards remaining at the end of each sprint day, from the audit events, next to the ideal
+    line: the committed count burning down evenly over the working days."""
+    board = sprint.board
+    zone = board.unit.timezone
+    calendar = calendar or calendar_of(board)
+    today = today or local_today(board)
+    days = [
+        sprint.start_date + timedelta(days=offset)
+        for offset in range((sprint.end_date - sprint.start_date).days + 1)
+    ]
+    committed = db.session.scalar(
+        select(func.count(SprintCard.id)).where(
+            SprintCard.sprint_id == sprint.id, SprintCard.committed.is_(True)
+        )
+    )
+    working = [calendar.is_working_day(day) for day in days]
+    total_working = sum(working) or 1
+    ideal, burnt = [], 0
+    for is_working in working:
+        burnt += is_working
+        ideal.append(round(committed * (1 - burnt / total_working), 2))
+    if sprint.started_at is None:
+        return [BurndownDay(day, ideal[i], None, None) for i, day in enumerate(days)]
+
+    # Scope at the end of a day: committed + added - removed up to then.
+    scope_delta: dict[date, int] = {}
+    for change, at in db.session.execute(
+        select(SprintScopeChange.change, SprintScopeChange.at).where(
+            SprintScopeChange.sprint_id == sprint.id
+        )
+    ):
+        day = local_date(at, zone)
+        scope_delta[day] = scope_delta.get(day, 0) + (1 if change == "added" else -1)
+    # Membership intervals, to count only done cards that are in the sprint that day.
+    member_rows = db.session.execute(
+        select(SprintCard.card_id, SprintCard.committed, SprintCard.removed_at).where(
+            SprintCard.sprint_id == sprint.id
+        )
+    ).all()
+    added_on = {
+        card_id: local_date(at, zone)
+        for card_id, at in db.session.execute(
+            select(SprintScopeChange.card_id, func.max(SprintScopeChange.at))
+            .where(SprintScopeChange.sprint_id == sprint.id, SprintScopeChange.change == "added")
+            .group_by(SprintScopeChange.card_id)
+        )
+    }
+    card_ids = [row.card_id for row in member_rows]
+    done_columns = set(
+        db.session.scalars(
+            select(BoardColumn.id).where(
+                BoardColumn.board_id == board.id, BoardColumn.kind == "done"
+            )
+        )
+    )
+    # Whether each card was in a done column at the end of each day: its moves, oldest first.
+    transitions: dict[int, list[tuple[date, bool]]] = {}
+    to_column = Event.data["to_column_id"].as_integer()
+    if card_ids:
+        for card_id, at, column_id in db.session.execute(
+            select(Event.card_id, Event.at, to_column)
+            .where(Event.card_id.in_(card_ids), Event.kind == "moved")
+            .order_by(Event.at, Event.id)
+        ):
+            transitions.setdefault(card_id, []).append(
+                (local_date(at, zone), column_id in done_columns)
+            )
+    end = min(today, local_date(sprint.closed_at, zone) if sprint.closed_at else today)
+    start_day = local_date(sprint.started_at, zone)
+    result = []
+    scope = committed
+    for i, day in enumerate(days):
+        scope += scope_delta.get(day, 0)
+        if day > end:
+            result.append(BurndownDay(day, ideal[i], None, None))
+            continue
+        if day < start_day:
+            # Before a late start nothing is burnt yet.
+            result.append(BurndownDay(day, ideal[i], committed, committed))
+            continue
+        done = 0
+        for row in member_rows:
+            if not row.committed and row.card_id not in added_on:
+                continue
+            if row.card_id in added_on and added_on[row.card_id] > day:
+                continue
+            if row.removed_at is not None and local_date(row.removed_at, zone) <= day:
+                continue
+            state = False
+            for moved_on, is_done in transitions.get(row.card_id, ()):
+                if moved_on > day:
+                    break
+                state = is_done
+            done += state
+        result.append(BurndownDay(day, ideal[i], scope - done, scope))
+    return result

@@ -1,0 +1,68 @@
+"""Gunicorn settings for Cergas (`make serve`, or `gunicorn -c deploy/gunicorn.conf.py`).
+
+Why threaded workers (`gthread`): every open board page holds one Server-Sent Events connection
+(GET /boards/<id>/stream) for minutes. A sync worker serves one request at a time, so a handful
+of open boards would block it. gevent/eventlet would serve thousands of streams, but they
+monkey-patch the standard library under SQLAlchemy, psycopg and sqlite3, where a missed patch
+blocks the whole worker. A gthread worker runs each connection in a plain OS thread: a waiting
+stream costs one sleeping thread (a few tens of KB), the database code stays ordinary blocking
+code, and requests keep being served by the other threads. Size it so that
+workers x threads >= open board pages + concurrent requests, e.g. 2 x 256 = 512 (the kernel
+spreads connections over workers unevenly, so leave room).
+
+Every setting can be changed from the environment:
+
+| variable | default | meaning |
+|---|---|---|
+| CERGAS_BIND | 127.0.0.1:8000 | address to listen on (nginx proxies to it) |
+| CERGAS_WORKERS | 2 with REDIS_URL, else 1 | worker processes |
+| CERGAS_THREADS | 256 | threads per worker (= concurrent connections, SSE included) |
+
+Start it with MALLOC_ARENA_MAX=2 in the environment (make serve and deploy/cergas.env do): with
+hundreds of threads glibc would otherwise grow one malloc arena per thread and the worker's memory
+with them.
+
+Without Redis, live updates only reach pages connected to the worker that made the change, so
+more than one worker needs REDIS_URL (a warning is logged otherwise).
+"""
+
+import gc
+import os
+
+bind = os.environ.get("CERGAS_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("CERGAS_WORKERS") or (2 if os.environ.get("REDIS_URL") else 1))
+worker_class = "gthread"
+threads = int(os.environ.get("CERGAS_THREADS", "256"))
+# The app factory; the same from a checkout or an installed wheel.
+wsgi_app = "app:create_app()"
+
+# gthread: `timeout` is how long a worker may stay silent to the arbiter, not a request limit, so
+# long-lived streams are fine. Streams end on their own after 10 minutes (the page reconnects);
+# on restart, workers get `graceful_timeout` to finish before streams are cut (pages reconnect).
+timeout = 30
+graceful_timeout = 15
+keepalive = 5
+# Never recycle workers on a request count: that would cut every stream of the worker at once.
+max_requests = 0
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("CERGAS_LOG_LEVEL", "info")
+# Behind nginx, trust its X-Forwarded-* headers (set CERGAS_PROXY_COUNT=1 for the app as well).
+forwarded_allow_ips = os.environ.get("CERGAS_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    if server.cfg.workers > 1 and not os.environ.get("REDIS_URL"):
+        server.log.warning(
+            "%d workers without REDIS_URL: live board updates reach only pages served by the "
+            "worker that made the change. Set REDIS_URL or run one worker.",
+            server.cfg.workers,
+        )
+
+
+def post_worker_init(worker):
+    # The app is loaded: move its long-lived objects (modules, templates, metadata) out of the
+    # cyclic garbage collector's reach, which takes the collector's pauses out of the p99.
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,144 @@
+"""`cergas backup PATH` and `cergas restore PATH`: consistent copies of a live SQLite database."""
+
+import re
+import sqlite3
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Card, Event
+from app.services import cards
+from tests.conftest import get_user, make_app
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A SQLite file: backups copy files (other tests' in-memory database has none)."""
+    return f"sqlite:///{tmp_path}/cergas.db"
+
+
+def counts(app) -> tuple[int, int]:
+    with app.app_context():
+        return (
+            db.session.scalar(select(func.count(Card.id))),
+            db.session.scalar(select(func.count(Event.id))),
+        )
+
+
+def snapshot(app) -> tuple[set, set]:
+    """Every card (id, title, column, position) and every event (id, kind, card)."""
+    with app.app_context():
+        card_rows = db.session.execute(
+            select(Card.id, Card.title, Card.column_id, Card.position)
+        ).all()
+        event_rows = db.session.execute(select(Event.id, Event.kind, Event.card_id)).all()
+        return {tuple(r) for r in card_rows}, {tuple(r) for r in event_rows}
+
+
+def add_cards(app, org, n, prefix="Kartu"):
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        for i in range(n):
+            cards.create_card(kasi, org.board_id, {"title": f"{prefix} {i}"})
+
+
+def test_backup_then_restore_brings_back_every_card_and_event(app, org, runner, tmp_path):
+    add_cards(app, org, 12)
+    before = snapshot(app)
+    target = tmp_path / "cadangan.db"
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\b12\b", result.output)  # the number of cards copied
+    # Life goes on after the backup...
+    add_cards(app, org, 3, prefix="Sesudah")
+    with app.app_context():
+        cards.add_comment(get_user("kasi", org), 1, "Setelah cadangan")
+    assert snapshot(app) != before
+    # ...and the restore returns exactly to the moment of the backup.
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert snapshot(app) == before
+    assert counts(app) == (12, len(before[1]))
+
+
+def test_a_backup_taken_during_writes_is_consistent(app, org, runner, tmp_path):
+    add_cards(app, org, 5)
+    stop = threading.Event()
+    errors = []
+
+    def writer():
+        n = 0
+        try:
+            while not stop.is_set():
+                add_cards(app, org, 1, prefix=f"Paralel {n}")
+                n += 1
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        targets = [tmp_path / f"cadangan-{i}.db" for i in range(3)]
+        for target in targets:
+            assert runner.invoke(args=["backup", str(target)]).exit_code == 0
+    finally:
+        stop.set()
+        thread.join()
+    assert not errors
+    for target in targets:
+        copy = sqlite3.connect(target)
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        # Every card has its "created" event and the reverse: no half-written transaction.
+        card_count = copy.execute("SELECT count(*) FROM cards").fetchone()[0]
+        created = copy.execute("SELECT count(*) FROM events WHERE kind = 'created'").fetchone()[0]
+        assert card_count == created >= 5
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        copy.close()
+
+
+def test_restore_refuses_a_file_that_is_not_a_cergas_database(app, org, runner, tmp_path):
+    add_cards(app, org, 2)
+    other = tmp_path / "lain.db"
+    sqlite3.connect(other).execute("CREATE TABLE catatan (x)").connection.commit()
+    garbage = tmp_path / "rusak.db"
+    garbage.write_bytes(b"bukan database" * 100)
+    for path in (other, garbage, tmp_path / "tidak-ada.db"):
+        result = runner.invoke(args=["restore", str(path), "--yes"])
+        assert result.exit_code == 1
+        assert "Error:" in result.output
+    assert counts(app)[0] == 2
+
+
+def test_restore_asks_before_replacing(app, org, runner, tmp_path):
+    add_cards(app, org, 1)
+    target = tmp_path / "cadangan.db"
+    runner.invoke(args=["backup", str(target)])
+    add_cards(app, org, 1)
+    result = runner.invoke(args=["restore", str(target)], input="n\n")
+    assert result.exit_code == 1
+    assert counts(app)[0] == 2
+
+
+def test_backup_refuses_a_missing_folder(app, org, runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "tidak" / "ada.db")])
+    assert result.exit_code == 1 and str(tmp_path / "tidak") in result.output
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "postgresql"])
+def test_backup_explains_what_to_do_on_other_databases(url, tmp_path):
+    if url == "postgresql":
+        from tests.conftest import PG_SKIP, pg_url
+
+        if not pg_url():
+            pytest.skip(PG_SKIP)
+        url = pg_url()
+    app = make_app(url)
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.db")])
+    assert result.exit_code == 1
+    assert (
+        ("pg_dump" in result.output) if url.startswith("postgresql") else "memory" in result.output
+    )
+    with app.app_context():
+        db.engine.dispose()

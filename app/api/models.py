@@ -1,0 +1,283 @@
+"""Request and response models of the core API v1 (see `app.api.contract`).
+
+Request models check JSON types and field names; the services check values. Response models
+describe what `app.api.serializers` writes; the fuzz tests check every answer against them.
+"""
+
+from typing import Annotated, Any, Literal
+
+from flask_babel import lazy_gettext as _l
+from pydantic import ConfigDict, Field
+
+from app.api.contract import (
+    ApiModel,
+    ApiResponse,
+    Integer,
+    Msg,
+    OptionalDate,
+    OptionalInteger,
+    OptionalNumber,
+    OptionalText,
+    Text,
+    TextList,
+)
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+def examples(*items: dict) -> ConfigDict:
+    return ConfigDict(strict=True, extra="forbid", json_schema_extra={"examples": list(items)})
+
+
+def response_examples(*items: dict) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(items)})
+
+
+# Requests
+
+
+class CardFields(ApiModel):
+    title: Text = Field(None, description="1 to 200 characters.")
+    description: Text = Field(None, description="Markdown, at most 20,000 characters.")
+    type: Text = Field(None, description="A card type known to the board, e.g. `task`.")
+    assignee: OptionalText = Field(None, description="NIP or username of someone on the board.")
+    due_date: OptionalDate = Field(None, description="YYYY-MM-DD.")
+    priority: Text = Field(None, description="`low`, `normal`, `high` or `urgent`.")
+    estimate: OptionalNumber = Field(None, description="0 to 1000.")
+    labels: TextList = Field(None, description="At most 20 labels of at most 40 characters.")
+
+
+class NewCard(CardFields):
+    model_config = examples(
+        {"title": "Permohonan data kependudukan", "due_date": "2026-12-01", "priority": "high"}
+    )
+
+    title: Text = Field(description="1 to 200 characters.")
+    column_id: Integer = Field(None, description="A column of this board; default: the first.")
+
+
+class CardPatch(CardFields):
+    model_config = examples({"version": 1, "title": "Permohonan data (revisi)"})
+
+    version: Integer = Field(description="The version you read; a stale one is 409.")
+    deadline_reason: OptionalText = Field(
+        None, description="Why the due date moves; required by some boards."
+    )
+
+
+class Move(ApiModel):
+    model_config = examples({"column_id": 2, "position": 0})
+
+    column_id: Integer
+    position: OptionalInteger = Field(None, description="0-based; default: the end.")
+    override_reason: OptionalText = Field(
+        None, description="Heads only: why a hard WIP limit may be exceeded."
+    )
+
+
+class NewComment(ApiModel):
+    model_config = examples({"body": "Sudah dicek, lanjut."})
+
+    body: Text = Field(description="1 to 10,000 characters.")
+
+
+class NewToken(ApiModel):
+    model_config = examples(
+        {"username": "199001012015011004", "password": "rahasia123", "name": "e-office"}
+    )
+
+    username: Text = Field(description="NIP or username.")
+    password: Text
+    name: OptionalText = Field(None, description="A label for the token, at most 100 chars.")
+
+
+class NewColumn(ApiModel):
+    object_message = _l("Each column must be an object.")
+
+    name: Text
+    wip_limit: OptionalInteger = None
+    wip_policy: Text = Field(None, description="`hard` or `soft`.")
+    kind: Text = Field(None, description="`backlog`, `active` or `done`.")
+
+
+class NewBoard(ApiModel):
+    model_config = examples(
+        {
+            "name": "Layanan Aplikasi",
+            "unit": "SEKSI-APL",
+            "columns": [
+                {"name": "Backlog", "kind": "backlog"},
+                {"name": "Dikerjakan", "kind": "active", "wip_limit": 3, "wip_policy": "hard"},
+                {"name": "Selesai", "kind": "done"},
+            ],
+        }
+    )
+
+    name: Text
+    unit: Text = Field(description="The code of the unit the board belongs to.")
+    columns: Annotated[
+        list[NewColumn],
+        Msg(_l("Give a list of columns, or leave it out for the default columns.")),
+        Field(min_length=1),
+    ] = Field(None, description="Default: Backlog, Dikerjakan, Review, Selesai.")
+    personal_wip_limit: OptionalInteger = None
+
+
+class PluginSettingsPut(ApiModel):
+    model_config = examples({"enabled": True, "settings": {"limit": 4}})
+
+    enabled: Annotated[bool, Msg(_l("Must be true or false."))] = None
+    settings: Annotated[
+        dict[str, Any], Msg(_l("Must be an object of setting names and values."))
+    ] = Field(None, description="Setting name -> value; settings not given keep their values.")
+    plugin: Text = Field(None, description="May be sent back; must name this plugin.")
+
+
+# Responses
+
+
+class Warning(ApiResponse):
+    plugin: str
+    text: str
+    tone: str
+
+
+class Card(ApiResponse):
+    model_config = response_examples(
+        {
+            "id": 7,
+            "board_id": 1,
+            "column_id": 2,
+            "position": 0,
+            "title": "Permohonan data kependudukan",
+            "description": "",
+            "type": "task",
+            "assignee": "199001012015011004",
+            "due_date": "2026-12-01",
+            "priority": "high",
+            "estimate": 3.0,
+            "labels": ["data"],
+            "version": 1,
+            "deadline_changes": 0,
+            "sprint_id": None,
+            "created_at": "2026-11-20T02:15:00Z",
+            "updated_at": "2026-11-20T02:15:00Z",
+            "plugins": {},
+        }
+    )
+
+    id: int
+    board_id: int
+    column_id: int
+    position: int
+    title: str
+    description: str
+    type: str
+    assignee: str | None
+    due_date: str | None = Field(json_schema_extra={"format": "date"})
+    priority: str
+    estimate: float | None
+    labels: list[str]
+    version: int
+    deadline_changes: int
+    sprint_id: int | None = Field(description="The sprint the card is planned in, if any.")
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+    plugins: dict[str, Any] = Field(description="What each enabled plugin adds, by plugin name.")
+    warnings: list[str] = Field(
+        None, description="After a create or move: the soft limits it went over."
+    )
+
+
+class Column(ApiResponse):
+    id: int
+    name: str
+    kind: str
+    wip_limit: int | None
+    wip_policy: str
+    cards: list[Card]
+
+
+class BoardSummary(ApiResponse):
+    id: int
+    name: str
+    unit: str
+
+
+class BoardList(ApiResponse):
+    boards: list[BoardSummary]
+
+
+class Board(ApiResponse):
+    id: int
+    name: str
+    unit: str
+    personal_wip_limit: int | None
+    columns: list[Column]
+    warnings: list[Warning]
+
+
+class Event(ApiResponse):
+    kind: str
+    actor: str | None
+    at: Timestamp | None
+    data: dict[str, Any]
+
+
+class EventList(ApiResponse):
+    events: list[Event]
+
+
+class Comment(ApiResponse):
+    id: int
+    author: str | None
+    body: str
+    created_at: Timestamp | None
+
+
+class Token(ApiResponse):
+    model_config = response_examples({"token": "cg_3q2-7wVx…"})
+
+    token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class Notification(ApiResponse):
+    id: int
+    kind: str
+    plugin: str | None
+    title: str
+    body: str
+    link: str | None
+    card_id: int | None
+    created_at: Timestamp | None
+    read_at: Timestamp | None
+
+
+class NotificationList(ApiResponse):
+    notifications: list[Notification]
+    unread: int
+
+
+class MarkedRead(ApiResponse):
+    marked: int
+    unread: int
+
+
+class PluginState(ApiResponse):
+    plugin: str
+    enabled: bool
+    settings: dict[str, Any]
+
+
+class PluginRecord(ApiResponse):
+    name: str
+    version: str | None
+    hooks: list[str]
+    status: Literal["loaded", "failed", "disabled"]
+    errors: int
+    last_error: str | None
+    last_error_at: Timestamp | None
+
+
+class PluginList(ApiResponse):
+    plugins: list[PluginRecord]

@@ -1,0 +1,197 @@
+"""The OpenAPI 3.1 document of API v1, built from the app's routes and the models each view
+declares with `app.api.contract.operation` (core and plugin views alike).
+
+`GET /api/v1/openapi.json` serves it (no token needed); `/api/docs` renders it as a page.
+"""
+
+import re
+
+from flask import current_app
+from flask_babel import gettext as _
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+
+from app.api.contract import ErrorEnvelope, Operation, operation_of
+
+PREFIX = "/api/v1"
+REF = "#/components/schemas/{model}"
+METHODS = ("get", "post", "put", "patch", "delete")
+_CONVERTER = re.compile(r"<(?:(?P<conv>[a-zA-Z_]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+
+
+class _NoDefaults(GenerateJsonSchema):
+    """Leave `default: null` out: a field one may omit is not one that takes null."""
+
+    def default_schema(self, schema):
+        return self.generate_inner(schema["schema"])
+
+
+def _error_messages() -> dict[int, str]:
+    return {
+        400: _("The body is not a JSON object (or not JSON)."),
+        401: _("No token, or a token that is not valid or has been revoked."),
+        403: _("You may see this but not do this."),
+        404: _("Not found, or not visible to you."),
+        409: _("Refused by the current state (WIP limit, version, a plugin's rule)."),
+        413: _("The body is larger than 1 MiB."),
+        422: _("Some fields (or query parameters) are not valid; `fields` names each."),
+        429: _("Too many attempts; wait and try again."),
+    }
+
+
+def api_rules(app=None):
+    """(rule, method, view) for every /api/v1 route."""
+    app = app or current_app
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PREFIX + "/"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method.lower(), app.view_functions[rule.endpoint]
+
+
+def openapi_path(rule) -> tuple[str, list[dict]]:
+    """`/boards/<int:board_id>` -> (`/boards/{board_id}`, its path parameters)."""
+    parameters = []
+
+    def replace(match):
+        name, converter = match["name"], match["conv"] or "default"
+        if converter == "int":
+            schema = {"type": "integer", "minimum": 0}
+            maximum = re.search(r"max=(\d+)", match["args"] or "")
+            if maximum:
+                schema["maximum"] = int(maximum[1])
+        else:
+            schema = {"type": "string", "minLength": 1}
+            maxlength = re.search(r"maxlength=(\d+)", match["args"] or "")
+            if maxlength:
+                schema["maxLength"] = int(maxlength[1])
+            if converter != "path":
+                schema["pattern"] = "^[^/]+$"
+        parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
+        return "{" + name + "}"
+
+    return _CONVERTER.sub(replace, rule.rule), parameters
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error_statuses(op: Operation, has_path_ids: bool) -> set[int]:
+    statuses = set(op.errors) | {422}  # 422 also for an unknown query parameter
+    if not op.public:
+        statuses.add(401)
+    if has_path_ids:
+        statuses.add(404)
+    if op.body is not None:
+        statuses |= {400, 413, 422}
+    return statuses
+
+
+def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> dict:
+    errors = _error_messages()
+    item: dict = {
+        "operationId": endpoint,
+        "summary": str(op.summary),
+        "tags": list(op.tags) or [endpoint.split(".")[0]],
+    }
+    if op.description:
+        item["description"] = _clean(str(op.description))
+    query = [
+        {
+            "name": param.name,
+            "in": "query",
+            "required": False,
+            "schema": param.schema,
+            "description": str(param.description),
+        }
+        for param in op.query
+    ]
+    if parameters or query:
+        item["parameters"] = parameters + query
+    if op.body is not None:
+        content = {"schema": _ref(op.body)}
+        example = (op.body.model_config.get("json_schema_extra") or {}).get("examples")
+        if example:
+            content["example"] = example[0]
+        item["requestBody"] = {"required": True, "content": {"application/json": content}}
+    responses = {}
+    for status, model in sorted(op.responses.items()):
+        if model is None:  # a JSON answer whose shape the view describes in words
+            responses[str(status)] = _json({}, _("Success."))
+        else:
+            responses[str(status)] = _json(_ref(model), _("Success."))
+    for status in sorted(_error_statuses(op, bool(parameters))):
+        responses[str(status)] = _json(_ref(ErrorEnvelope), errors.get(status, ""))
+    item["responses"] = responses
+    item["security"] = [] if op.public else [{"bearerAuth": []}]
+    return item
+
+
+def _clean(text: str) -> str:
+    """A docstring as a paragraph: indentation and line breaks folded."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def build(app=None) -> dict:
+    """The document for `app` (default: the current app)."""
+    app = app or current_app
+    found = []
+    models: set[type[BaseModel]] = {ErrorEnvelope}
+    for rule, method, view in api_rules(app):
+        op = operation_of(view)
+        if op is None:
+            continue
+        found.append((rule, method, op))
+        models.update(model for model in op.responses.values() if model is not None)
+        if op.body is not None:
+            models.add(op.body)
+    ordered = sorted(models, key=lambda model: (model.__name__, model.__module__))
+    modes = [(model, "validation" if _is_request(model) else "serialization") for model in ordered]
+    mapping, definitions = models_json_schema(modes, ref_template=REF, schema_generator=_NoDefaults)
+    refs = {model: mapping[(model, mode)] for model, mode in modes}
+    paths: dict[str, dict] = {}
+    for rule, method, op in found:
+        path, parameters = openapi_path(rule)
+        paths.setdefault(path, {})[method] = _operation(
+            op, rule.endpoint, parameters, lambda model: dict(refs[model])
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Cergas API",
+            "version": "1",
+            "description": _(
+                "The JSON API of Cergas. Send a token from POST /api/v1/tokens as "
+                "`Authorization: Bearer <token>`. Every refusal is an error envelope "
+                '{"error": {"code", "message", "fields"}}.'
+            ),
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": _("An API token from POST /api/v1/tokens."),
+                }
+            },
+        },
+        "security": [{"bearerAuth": []}],
+    }
+
+
+def _is_request(model) -> bool:
+    from app.api.contract import ApiModel
+
+    return issubclass(model, ApiModel)
+
+
+def undocumented(app=None) -> list[str]:
+    """`METHOD /api/v1/...` of every route that declares no operation."""
+    return sorted(
+        f"{method.upper()} {rule.rule}"
+        for rule, method, view in api_rules(app)
+        if operation_of(view) is None
+    )

@@ -1,0 +1,105 @@
+"""A real Cergas server for the fuzz tests: a seeded SQLite database in a temporary file, every
+installed plugin, a free loopback port.
+
+    python tests/api_server.py DIRECTORY
+
+creates DIRECTORY/cergas.sqlite, seeds it (units, one person per role, a board with cards, a
+notification, an API token per role and a revoked one), serves on 127.0.0.1 on a free port and
+writes {"url", "tokens", "ids"} to DIRECTORY/server.json once it accepts connections.
+"""
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+PASSWORD = "rahasia123"
+NIPS = {
+    "kadis": "197001011995031001",
+    "kabid": "197502022000031002",
+    "kasi": "198003032005012003",
+    "staff": "199001012015011004",
+    "outsider": "198804042010011006",
+}
+
+
+def seed() -> dict:
+    """The organisation of tests/conftest.py `org`, plus cards and tokens; returns the ids."""
+    from app.services import accounts, boards, cards
+    from app.services.notifications import notify
+
+    accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
+    accounts.create_unit("BID-TIK", "Bidang TIK", parent_code="DISKOMINFO")
+    accounts.create_unit("SEKSI-APL", "Seksi Aplikasi", parent_code="BID-TIK")
+    accounts.create_unit("BID-IKP", "Bidang IKP", parent_code="DISKOMINFO")
+    users = {"admin": accounts.create_user("Administrator", PASSWORD, username="admin", admin=True)}
+    people = {
+        "kadis": ("Ir. Hendra Wijaya", "DISKOMINFO", "head"),
+        "kabid": ("Budi Santoso", "BID-TIK", "head"),
+        "kasi": ("Siti Rahmawati", "SEKSI-APL", "head"),
+        "staff": ("Agus Pratama", "SEKSI-APL", "member"),
+        "outsider": ("Rina Kusuma", "BID-IKP", "member"),
+    }
+    for key, (name, unit, role) in people.items():
+        users[key] = accounts.create_user(name, PASSWORD, nip=NIPS[key], unit_code=unit, role=role)
+    board = boards.create_board(users["admin"], "Layanan Aplikasi", "SEKSI-APL")
+    columns = [column.id for column in board.columns]
+    card_ids = [
+        cards.create_card(
+            users["staff"],
+            board.id,
+            {"title": f"Permohonan data {n}", "due_date": "2026-12-01", "assignee": NIPS["staff"]},
+        ).card.id
+        for n in range(3)
+    ]
+    tokens = {key: accounts.create_token(user, "fuzz") for key, user in users.items()}
+    revoked = accounts.create_token(users["staff"], "revoked")
+    accounts.revoke_tokens(users["staff"])
+    tokens["staff"] = accounts.create_token(users["staff"], "fuzz")
+    tokens["revoked"] = revoked
+    notification = notify(users["staff"], "Kartu baru untuk Anda", card=None)
+    return {
+        "tokens": tokens,
+        "ids": {
+            "board": board.id,
+            "columns": columns,
+            "cards": card_ids,
+            "notification": notification.id,
+            "units": ["DISKOMINFO", "BID-TIK", "SEKSI-APL", "BID-IKP"],
+            "nips": NIPS,
+        },
+    }
+
+
+def main(directory: str) -> None:
+    folder = Path(directory)
+    app = create_app(
+        {
+            "SECRET_KEY": "fuzz-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'cergas.sqlite'}",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "REDIS_URL": None,
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        info = seed()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    info["url"] = f"http://127.0.0.1:{server.server_port}"
+    ready = folder / "server.json.tmp"
+    ready.write_text(json.dumps(info), encoding="utf-8")
+    ready.rename(folder / "server.json")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

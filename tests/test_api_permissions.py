@@ -1,0 +1,260 @@
+"""Who may call which API endpoint: every operation of /api/v1/openapi.json x seven callers, with
+the status each one gets written down in TABLE. The table is the documentation:
+docs/permissions.md is generated from it (`make permissions-doc`) and a test checks the
+committed file matches.
+
+The requests (URL with ids, body) are those of the route's row in tests/test_permissions.py,
+and a test checks this table agrees with that matrix's levels for the callers both have.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `python tests/test_api_permissions.py` (make permissions-doc)
+    sys.path.insert(0, str(ROOT))
+
+from app.services import accounts, cards, skills  # noqa: E402
+from app.services.notifications import notify  # noqa: E402
+from tests.conftest import NIPS, get_user  # noqa: E402
+from tests.test_permissions import (  # noqa: E402
+    MATRIX,
+    app,  # noqa: F401  (the matrix app: same plugins)
+    expected,
+    fill,
+    sprint_fixtures,
+    typed,
+)
+
+CALLERS = ["no token", "revoked token", "other unit", "member", "head", "ancestor head", "admin"]
+# The people of tests/conftest.py `org` each caller is; "revoked token" is the member's revoked
+# token, "no token" sends none. For POST /api/v1/tokens (no token needed) both log in as the
+# member.
+PERSON = {
+    "no token": "staff",
+    "revoked token": "staff",
+    "other unit": "outsider",
+    "member": "staff",
+    "head": "kasi",
+    "ancestor head": "kabid",
+    "admin": "admin",
+}
+SAME_ROLE = {
+    "no token": "anonymous",
+    "other unit": "outsider",
+    "member": "staff",
+    "head": "kasi",
+    "ancestor head": "kabid",
+    "admin": "admin",
+}
+
+# fmt: off
+TABLE = {
+    # "METHOD path": (no token, revoked token, other unit, member, head, ancestor head, admin)
+    "GET /api/v1/approvals/inbox":                            (401, 401, 200, 200, 200, 200, 200),
+    "GET /api/v1/boards":                                     (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/boards":                                    (401, 401, 403, 403, 201, 201, 201),
+    "GET /api/v1/boards/{board_id}":                          (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/cards":                   (401, 401, 404, 201, 201, 201, 201),
+    "GET /api/v1/boards/{board_id}/metrics":                  (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/boards/{board_id}/plugins/{plugin}/settings":(401, 401, 404, 200, 200, 200, 200),
+    "PUT /api/v1/boards/{board_id}/plugins/{plugin}/settings":(401, 401, 404, 403, 200, 200, 200),
+    "GET /api/v1/boards/{board_id}/workload":               (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/boards/{board_id}/sprints":                  (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/sprints":                 (401, 401, 404, 403, 201, 201, 201),
+    "GET /api/v1/cards/{card_id}":                            (401, 401, 404, 200, 200, 200, 200),
+    "PATCH /api/v1/cards/{card_id}":                          (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/cards/{card_id}/approval":                  (401, 401, 404, 409, 409, 409, 409),
+    "POST /api/v1/cards/{card_id}/comments":                  (401, 401, 404, 201, 201, 201, 201),
+    "GET /api/v1/cards/{card_id}/events":                     (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/cards/{card_id}/move":                      (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/delegations":                                (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/delegations":                               (401, 401, 201, 201, 201, 201, 201),
+    "DELETE /api/v1/delegations/{delegation_id}":             (401, 401, 404, 404, 404, 404, 404),
+    "GET /api/v1/notifications":                              (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/notifications/read-all":                    (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/notifications/{notification_id}/read":      (401, 401, 404, 200, 404, 404, 404),
+    "GET /api/v1/openapi.json":                               (200, 200, 200, 200, 200, 200, 200),
+    "GET /api/v1/plugins":                                    (401, 401, 403, 403, 403, 403, 200),
+    "GET /api/v1/sprints/{sprint_id}":                        (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/sprints/{sprint_id}/cards":                 (401, 401, 404, 403, 200, 200, 200),
+    "DELETE /api/v1/sprints/{sprint_id}/cards/{card_id}":     (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/sprints/{sprint_id}/close":                 (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/sprints/{sprint_id}/start":                 (401, 401, 404, 403, 200, 200, 200),
+    "GET /api/v1/units/{code}/workload":                    (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/tokens":                                    (201, 201, 201, 201, 201, 201, 201),
+}
+# fmt: on
+
+
+def operations(document: dict) -> dict[str, tuple[str, str]]:
+    """ "METHOD path" -> (operationId, summary) for every operation of the document."""
+    found = {}
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            found[f"{method.upper()} {path}"] = (op["operationId"], op["summary"])
+    return found
+
+
+def english_document(flask_app) -> dict:
+    from flask_babel import force_locale
+
+    from app.api.openapi import build
+
+    with flask_app.test_request_context(), force_locale("en"):
+        return build(flask_app)
+
+
+def matrix_row(endpoint: str, method: str):
+    rows = [row for row in MATRIX if row[0] == endpoint and row[1] == method]
+    assert rows, f"{method} {endpoint} has no row in tests/test_permissions.py"
+    return rows[0]
+
+
+@pytest.fixture
+def document(app):  # noqa: F811
+    return english_document(app)
+
+
+def test_the_table_has_a_row_for_every_operation_of_the_document(document):
+    documented = set(operations(document))
+    assert documented - set(TABLE) == set(), "operations without a row"
+    assert set(TABLE) - documented == set(), "rows for operations that are not documented"
+
+
+def test_the_table_agrees_with_the_route_matrix():
+    """For the callers both matrices have, each status here is one the route's level allows."""
+    for key, statuses in TABLE.items():
+        method = key.split(" ", 1)[0]
+        _e, _m, _url, _body, level = matrix_row(ENDPOINTS[key], method)
+        for caller, status in zip(CALLERS, statuses, strict=True):
+            role = SAME_ROLE.get(caller)
+            if role is None or (level == "api-token" and caller == "no token"):
+                continue  # the route matrix sends a wrong password without a token
+            assert status in expected(level, role), (key, caller, status, level)
+
+
+def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
+    """The objects `row` names (only those: each case builds its own), and the headers `caller`
+    sends."""
+    needs = set(re.findall(r"\{(\w+)\}", repr(row[2]) + repr(row[3])))
+    person = PERSON[caller]
+    ids = {
+        "board": org.board_id,
+        "backlog": org.backlog,
+        "review": org.review,
+        "login": "admin" if person == "admin" else NIPS[person],
+        "staff": NIPS["staff"],
+    }
+    with flask_app.app_context():
+        admin, staff = get_user("admin", org), get_user("staff", org)
+        ids["card"] = cards.create_card(
+            admin, org.board_id, {"title": "Permohonan data", "due_date": "2026-12-01"}
+        ).card.id
+        if "notification" in needs:
+            ids["notification"] = notify(staff, "Kartu baru untuk Anda").id
+        if "certificate" in needs:
+            skills.seed_catalog()
+            ids["certificate"] = skills.add_certificate(
+                staff,
+                staff,
+                {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01"},
+            ).id
+        if needs & {"sprint", "active"}:
+            ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
+        token = tokens.get(person)
+        if caller == "revoked token":
+            token = accounts.create_token(staff, "revoked")
+            accounts.revoke_tokens(staff)
+    headers = {} if caller == "no token" else {"Authorization": f"Bearer {token}"}
+    return ids, headers
+
+
+def call(client, row, ids: dict, headers: dict):
+    _endpoint, method, url, body, _level = row
+    url, body = fill(url, ids), fill(body, ids)
+    return client.open(url, method=method, json=typed(body) if body else None, headers=headers)
+
+
+# "METHOD path" -> operationId (the endpoint), read from the document once at import.
+def _endpoints() -> dict[str, str]:
+    from tests.conftest import make_app
+    from tests.test_permissions import MatrixPlugin
+
+    flask_app = make_app(
+        "sqlite://",
+        CERGAS_PLUGINS="workload,approvals,sla",
+        CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
+    )
+    return {
+        key: endpoint for key, (endpoint, _s) in operations(english_document(flask_app)).items()
+    }
+
+
+ENDPOINTS = _endpoints()
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("key", sorted(TABLE))
+def test_each_caller_gets_the_status_in_the_table(app, client, org, tokens, key, caller):  # noqa: F811
+    row = matrix_row(ENDPOINTS[key], key.split(" ", 1)[0])
+    ids, headers = world(app, org, caller, tokens, row)
+    response = call(client, row, ids, headers)
+    want = TABLE[key][CALLERS.index(caller)]
+    assert response.status_code == want, response.get_data(as_text=True)[:300]
+
+
+def render(document: dict | None = None) -> str:
+    """docs/permissions.md from TABLE (summaries from the English document)."""
+    if document is None:
+        from tests.conftest import make_app
+        from tests.test_permissions import MatrixPlugin
+
+        document = english_document(
+            make_app(
+                "sqlite://",
+                CERGAS_PLUGINS="workload,approvals,sla",
+                CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
+            )
+        )
+    summaries = {key: summary for key, (_e, summary) in operations(document).items()}
+    lines = [
+        "# Who may call which API endpoint",
+        "",
+        "<!-- Generated by `make permissions-doc` from TABLE in tests/test_api_permissions.py;"
+        " do not edit. -->",
+        "",
+        "Every operation of `/api/v1` (see `/api/v1/openapi.json` or `/api/docs`) and the status",
+        "each caller gets, as tested by `tests/test_api_permissions.py` on a unit tree",
+        "Dinas > Bidang > Seksi with a board of the Seksi:",
+        "",
+        "- **no token**: no `Authorization` header; **revoked token**: a token that was revoked;",
+        "- **other unit**: a member of a sibling Bidang;",
+        "  **member**: a member of the board's Seksi;",
+        "- **head**: head of the Seksi; **ancestor head**: head of the Bidang above it;",
+        "- **admin**: a site administrator.",
+        "",
+        "200/201: allowed. 401: no valid token. 403: may see but not do. 404: may not see (or",
+        "there is nothing there to act on). 409: allowed, but refused by the current state",
+        "(e.g. no approval step is waiting). Rows that act on a person's own things (their",
+        "notifications, delegations) use the member's objects, so others get 404.",
+        "",
+        "| Operation | What | " + " | ".join(CALLERS) + " |",
+        "|---|---|" + "---|" * len(CALLERS),
+    ]
+    for key in sorted(TABLE, key=lambda k: (k.split(" ", 1)[1], k)):
+        statuses = " | ".join(str(status) for status in TABLE[key])
+        lines.append(f"| `{key}` | {summaries.get(key, '')} | {statuses} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_docs_permissions_is_generated_from_the_table():
+    committed = (ROOT / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert committed == render(), "run `make permissions-doc` and commit docs/permissions.md"
+
+
+if __name__ == "__main__":
+    sys.stdout.write(render())

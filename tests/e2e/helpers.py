@@ -1,0 +1,57 @@
+"""What the browser tests do again and again: drag a card, find a card, run axe."""
+
+from pathlib import Path
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # no Playwright: conftest skips every browser test
+    PlaywrightError = Exception
+
+AXE = next((Path(__file__).resolve().parent / "vendor").glob("axe-core-*.min.js"))
+
+
+def card_in(page, column_id: int, card_id: int):
+    return page.locator(f'#column-{column_id} .card[data-card-id="{card_id}"]')
+
+
+def drag_card(page, card_id: int, column_id: int) -> None:
+    """Drag a card with the mouse onto the bottom of a column, in small steps as a hand would:
+    SortableJS reacts to the moves, not to a single jump (page.drag_and_drop does not work)."""
+    card = page.locator(f'.card[data-card-id="{card_id}"] .card-meta')
+    target = page.locator(f'.card-list[data-column-id="{column_id}"]')
+    # A column may be swapped in under us (the answer to an earlier move, then the same change
+    # arriving again over the live stream): measure again until both boxes come from the page.
+    for _attempt in range(10):
+        page.wait_for_function("() => !document.querySelector('.is-saving')")
+        try:
+            card.scroll_into_view_if_needed(timeout=2000)
+            start, end = card.bounding_box(timeout=2000), target.bounding_box(timeout=2000)
+        except PlaywrightError:
+            start = end = None
+        if start and end:
+            break
+        page.wait_for_timeout(200)
+    else:
+        raise AssertionError(f"card {card_id} or column {column_id} never settled on the page")
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 10, y + 10, steps=5)
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] - 8, steps=20)
+    page.mouse.up()
+
+
+def run_axe(page) -> list[dict]:
+    """The serious and critical axe-core violations on the page as it is now."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {
+            "id": violation["id"],
+            "impact": violation["impact"],
+            "help": violation["help"],
+            "nodes": [node["target"] for node in violation["nodes"]][:5],
+        }
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

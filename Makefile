@@ -10,12 +10,19 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format bench wheel clean install catalogs
+.PHONY: run serve test lint format bench bench-load wheel clean install catalogs screenshots permissions-doc
 
 run: install catalogs
 	$(BIN)/cergas db upgrade
 	$(BIN)/cergas demo --if-empty
 	$(BIN)/cergas run --host $(HOST) --port $(PORT)
+
+# Production-style serving: gunicorn with threaded workers (deploy/gunicorn.conf.py explains).
+# WORKERS=2 needs REDIS_URL for live updates across workers.
+WORKERS ?=
+serve: install catalogs
+	$(BIN)/cergas db upgrade
+	MALLOC_ARENA_MAX=2 CERGAS_BIND=$(HOST):$(PORT) CERGAS_WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: install catalogs lint
 	$(BIN)/python -m pytest -q
@@ -30,6 +37,21 @@ format: install
 
 bench: install catalogs
 	$(BIN)/python bench/board.py
+
+# Network load with wrk (apt-get install -y wrk) against gunicorn, 2 workers, Redis at REDIS_BENCH;
+# BENCH_PG (emptied first!) adds the move load on PostgreSQL. Figures: docs/benchmarks.md.
+REDIS_BENCH ?= redis://127.0.0.1:6379/13
+BENCH_PG ?=
+bench-load: install catalogs
+	$(BIN)/python bench/load.py --redis $(REDIS_BENCH) $(if $(BENCH_PG),--pg $(BENCH_PG)) --json bench/results/load.json
+
+# PNGs of the main pages (desktop and phone) into docs/screenshots/; needs Chromium.
+screenshots: install catalogs
+	$(BIN)/python tools/screenshots.py
+
+# docs/permissions.md from the table in tests/test_api_permissions.py (a test checks they agree).
+permissions-doc: install
+	$(BIN)/python tests/test_api_permissions.py > docs/permissions.md
 
 # A wheel in dist/, built from a clean build/ so no stale file slips in.
 wheel: install catalogs

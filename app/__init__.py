@@ -37,21 +37,45 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
 
-    from app import security, web
+    from app import broker, security, web
 
+    broker.init_app(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     security.init_app(app)
     web.init_app(app)
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.api.reference import docs_bp as api_docs_bp
     from app.auth import bp as auth_bp
     from app.boards import bp as boards_bp
     from app.cards import bp as cards_bp
     from app.home import bp as home_bp
+    from app.live import bp as live_bp
     from app.notifications import bp as notifications_bp
+    from app.people import bp as people_bp
+    from app.reports import bp as reports_bp
+    from app.sprints import bp as sprints_bp
 
     csrf.exempt(api_bp)
-    for blueprint in (auth_bp, home_bp, boards_bp, cards_bp, api_bp, admin_bp, notifications_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        boards_bp,
+        cards_bp,
+        api_bp,
+        admin_bp,
+        notifications_bp,
+        people_bp,
+        live_bp,
+        sprints_bp,
+        reports_bp,
+        api_docs_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from app import plugins

@@ -331,6 +331,30 @@ def _tick_lock():
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+TICK_ROUND_SECONDS = 60
+# Where the time of the last tick is kept: the platform's own row of the key-value store.
+TICK_STORE = "cergas.tick"
+
+
+def _ran_moments_ago(now) -> bool:
+    """True when a tick already ran for a moment less than a minute from `now`: cron on
+    several hosts whose clocks or start-up differ by seconds then runs the work once, not once
+    after another. Then `now` is recorded as the last tick (under the tick lock)."""
+    from datetime import datetime
+
+    from app.services.plugin_store import plugin_store
+
+    store = plugin_store(TICK_STORE)
+    last = store.get("last_now")
+    if isinstance(last, str):
+        elapsed = (now - datetime.fromisoformat(last)).total_seconds()
+        if abs(elapsed) < TICK_ROUND_SECONDS:
+            db.session.rollback()
+            return True
+    store.set("last_now", now.isoformat())
+    return False
+
+
 @click.command("tick")
 @with_appcontext
 @click.option(
@@ -350,6 +374,9 @@ def tick(now_text):
     with _tick_lock() as mine:
         if not mine:
             click.echo(_("Another `cergas tick` is running; this one did nothing."))
+            return
+        if _ran_moments_ago(now):
+            click.echo(_("A `cergas tick` ran less than a minute ago; this one did nothing."))
             return
         answered = {plugin for plugin, _result in host.call("cergas_periodic", now=now)}
         db.session.remove()
@@ -372,10 +399,57 @@ def tick(now_text):
         )
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+@_service_errors
+def backup_command(path):
+    """Write a consistent copy of the live SQLite database to PATH (safe while Cergas runs)."""
+    from app.services import backup
+
+    info = backup.backup(path)
+    click.echo(
+        _(
+            "Backup written to %(path)s: %(cards)d cards, %(events)d events, %(size)d bytes.",
+            path=info.path,
+            cards=info.cards,
+            events=info.events,
+            size=info.size,
+        )
+    )
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_service_errors
+def restore_command(path, yes):
+    """Replace the SQLite database's content with the backup at PATH. Stop the servers first."""
+    from app.services import backup
+
+    if not yes:
+        click.confirm(
+            _("Replace everything in %(db)s with %(path)s?", db=db.engine.url.database, path=path),
+            abort=True,
+        )
+    info = backup.restore(path)
+    click.echo(
+        _(
+            "Restored %(path)s: %(cards)d cards, %(events)d events.",
+            path=info.path,
+            cards=info.cards,
+            events=info.events,
+        )
+    )
+
+
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def _create_app():

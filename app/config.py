@@ -43,6 +43,8 @@ def defaults() -> dict:
         "LOGIN_MAX_FAILURES": 10,
         "LOGIN_WINDOW_MINUTES": 15,
         "LOGIN_LOCK_MINUTES": 15,
+        # Failed logins one client address may make per LOGIN_WINDOW_MINUTES (all accounts).
+        "LOGIN_IP_MAX_FAILURES": 50,
         "REDIS_URL": None,
     }
 
@@ -56,6 +58,12 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         config["SQLALCHEMY_DATABASE_URI"] = database_url(instance_path)
     if "REDIS_URL" not in given:
         config["REDIS_URL"] = os.environ.get("REDIS_URL") or None
+    if "REDIS_PREFIX" not in given:
+        # Namespaces Redis keys and channels: deployments sharing one Redis set different ones.
+        config["REDIS_PREFIX"] = os.environ.get("REDIS_PREFIX") or "cergas"
+    if "PROXY_COUNT" not in given:
+        # Behind nginx: how many proxies set X-Forwarded-For/-Proto (client address, https).
+        config["PROXY_COUNT"] = int(os.environ.get("CERGAS_PROXY_COUNT") or 0)
     for key in ("CERGAS_PLUGINS", "CERGAS_DISABLED_PLUGINS"):
         if key not in given:
             config[key] = os.environ.get(key)

@@ -56,6 +56,16 @@ def cergas_deadline_changed(card, old, new, reason, actor, board):
 
 
 @hookspec
+def cergas_sprint_started(sprint, actor, board):
+    """After a sprint start (its committed scope snapshotted) is committed."""
+
+
+@hookspec
+def cergas_sprint_closed(sprint, review, actor, board):
+    """After a sprint close is committed; `review` is the review as the API returns it."""
+
+
+@hookspec
 def cergas_card_badges(cards, board):
     """Every render of cards, all cards at once. Return {card_id: [Badge, ...]}."""
 
@@ -83,3 +93,8 @@ def cergas_periodic(now):
 @hookspec
 def cergas_notification_channels():
     """Return channel objects with `deliver(notification)`; called when a notification is sent."""
+
+
+@hookspec
+def cergas_nav_items(user):
+    """Every page for a signed-in `user`. Return a list of `NavItem` for the main navigation."""

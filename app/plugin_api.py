@@ -14,8 +14,85 @@ from typing import Any
 
 import pluggy
 
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.notifications import notify
-from app.services.plugin_store import PluginStore, plugin_settings, plugin_store
+from app.services.plugin_cards import (
+    api_blueprint,
+    api_caller,
+    api_json_body,
+    can_manage_board,
+    can_view_card,
+    card_transaction,
+    cards_by_ids,
+    find_unit,
+    find_user,
+    is_head_of,
+    move_card_in_transaction,
+    plugin_transaction,
+    record_card_event,
+    unit_heads,
+    users_by_ids,
+)
+from app.services.plugin_reads import (
+    CardRow,
+    EventRow,
+    assign_card,
+    card_events_since,
+    card_rows,
+    column_kinds,
+    memberships_of,
+    unit_boards,
+    users_by_logins,
+    visible_board,
+    visible_unit,
+    visible_units,
+)
+from app.services.plugin_scan import (
+    CardClock,
+    CardMove,
+    board_columns,
+    card_moves,
+    heads_of_units,
+    scan_cards,
+)
+from app.services.plugin_store import (
+    PluginStore,
+    boards_with_settings,
+    plugin_settings,
+    plugin_store,
+)
+from app.services.skills import (
+    LEARNING_ACTIVITIES,
+    certificate_state,
+    certificates_expiring,
+    certificates_of_users,
+    delete_learning,
+    editable_person,
+    learning_of_users,
+    record_learning,
+    required_skills,
+    skill_catalog,
+    skills_of_users,
+    visible_person,
+)
+from app.services.staffing import (
+    ActiveLoad,
+    active_load,
+    can_manage_unit,
+    can_view_unit,
+    unit_cards,
+    unit_people,
+    unit_tree_ids,
+    units_managed_by,
+)
+from app.workcal import (
+    DURATION_UNITS,
+    WorkCalendar,
+    default_calendar,
+    national_holidays,
+    work_calendar,
+    work_calendars,
+)
 
 hookimpl = pluggy.HookimplMarker("cergas")
 
@@ -34,8 +111,80 @@ __all__ = [
     "Veto",
     "hookimpl",
     "notify",
+    "NavItem",
+    "api_blueprint",
+    "api_operation",
+    "api_query",
+    "api_caller",
+    "api_json_body",
+    "can_manage_board",
+    "can_view_card",
+    "card_transaction",
+    "cards_by_ids",
+    "find_unit",
+    "find_user",
+    "is_head_of",
+    "move_card_in_transaction",
+    "plugin_transaction",
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "NotFound",
+    "record_card_event",
+    "unit_heads",
+    "users_by_ids",
     "plugin_settings",
     "plugin_store",
+    "required_skills",
+    "skill_catalog",
+    "skills_of_users",
+    # skills, certificates and the learning log (app/services/skills.py)
+    "LEARNING_ACTIVITIES",
+    "certificate_state",
+    "certificates_expiring",
+    "certificates_of_users",
+    "delete_learning",
+    "editable_person",
+    "learning_of_users",
+    "record_learning",
+    "visible_person",
+    # people and work across a unit (app/services/staffing.py)
+    "ActiveLoad",
+    "active_load",
+    "can_manage_unit",
+    "can_view_unit",
+    "unit_cards",
+    "unit_people",
+    "unit_tree_ids",
+    "units_managed_by",
+    # boards, cards and their history across a unit (app/services/plugin_reads.py)
+    "CardRow",
+    "EventRow",
+    "assign_card",
+    "card_events_since",
+    "card_rows",
+    "column_kinds",
+    "memberships_of",
+    "unit_boards",
+    "users_by_logins",
+    "visible_board",
+    "visible_unit",
+    "visible_units",
+    # periodic work over many cards (app/services/plugin_scan.py)
+    "CardClock",
+    "CardMove",
+    "board_columns",
+    "boards_with_settings",
+    "card_moves",
+    "heads_of_units",
+    "scan_cards",
+    # the working-day calendar of a unit (app/workcal.py)
+    "DURATION_UNITS",
+    "WorkCalendar",
+    "default_calendar",
+    "national_holidays",
+    "work_calendar",
+    "work_calendars",
 ]
 
 
@@ -84,6 +233,17 @@ class Panel:
     context: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation, e.g. an inbox with the number of waiting items. `endpoint`
+    (a Flask endpoint prefix) marks the link as the current page; `count` None shows no badge."""
+
+    text: str
+    url: str
+    count: int | None = None
+    endpoint: str | None = None
+
+
 class SettingError(ValueError):
     """A setting value of the wrong type; the message is shown next to the field."""
 
@@ -97,6 +257,9 @@ class Setting:
     default: Any
     label: str
     help: str = ""
+    # Optional check of a cleaned value: raise SettingError (shown next to the field / in the
+    # API's `fields`) or return the value to store.
+    validate: Any = None
 
     def __post_init__(self):
         if self.type not in SETTING_TYPES:
@@ -104,6 +267,12 @@ class Setting:
 
     def clean(self, value, *, from_form: bool = False):
         """The value as this setting's type, or SettingError. Forms send text; JSON sends types."""
+        value = self._clean_type(value, from_form=from_form)
+        if self.validate is not None:
+            return self.validate(value)
+        return value
+
+    def _clean_type(self, value, *, from_form: bool):
         from flask_babel import gettext as _
 
         kind = self.type
@@ -160,3 +329,28 @@ class Setting:
             except (ValueError, RecursionError):
                 raise SettingError(_("Not valid JSON.")) from None
         return value
+
+
+def api_operation(summary, *, responses=None, query=(), errors=(), tags=(), description=""):
+    """Declare a view of an `api_blueprint` for the API contract and the OpenAPI document: its
+    summary, the query parameters it reads (`api_query(...)`; any other is a 422 like an
+    unknown body field), response statuses (`{200: None}` by default) and extra error
+    statuses. Put it above or below the route decorator."""
+    from app.api.contract import operation
+
+    return operation(
+        summary,
+        responses=responses or {200: None},
+        query=tuple(query),
+        errors=tuple(errors),
+        tags=tuple(tags),
+        description=description,
+    )
+
+
+def api_query(name: str, schema: dict | None = None, description="") -> Any:
+    """A query parameter an `api_operation` reads, e.g. `api_query("from", {"type": "string",
+    "format": "date"})`."""
+    from app.api.contract import QueryParam
+
+    return QueryParam(name, schema or {"type": "string"}, description)

@@ -245,6 +245,23 @@ class PluginHost:
             extra.setdefault(card_id, {})[plugin] = data
         return extra
 
+    def nav_items(self, user) -> list[tuple[str, object]]:
+        """(plugin, NavItem) for the signed-in user's main navigation."""
+        from app.plugin_api import NavItem
+
+        return self._typed("cergas_nav_items", NavItem, user=user)
+
+    def nav_items_for_current_user(self) -> list[tuple[str, object]]:
+        """For base.html: asked once per page, only for a signed-in user."""
+        from flask import g
+        from flask_login import current_user
+
+        if "_plugin_nav_items" not in g:
+            user = current_user
+            signed_in = user is not None and user.is_authenticated
+            g._plugin_nav_items = self.nav_items(user._get_current_object()) if signed_in else []
+        return g._plugin_nav_items
+
     def settings_of(self, plugin_name: str) -> list:
         """The `Setting`s a plugin declares (collected once)."""
         from app.plugin_api import Setting
@@ -276,10 +293,19 @@ def init_app(app) -> PluginHost:
     for plugin, blueprints in host.call("cergas_register_blueprints"):
         for blueprint in blueprints or []:
             prefix = blueprint.url_prefix or f"/plugins/{plugin}"
+            if getattr(blueprint, "cergas_api", False):  # plugin_api.api_blueprint: token auth
+                from app.extensions import csrf
+
+                csrf.exempt(blueprint)
             host.guard(
                 plugin, "register blueprint", app.register_blueprint, blueprint, url_prefix=prefix
             )
     host.call("cergas_register_commands", cli=app.cli)
+
+    @app.context_processor
+    def plugin_nav():
+        return {"plugin_nav_items": host.nav_items_for_current_user}
+
     return host
 
 

@@ -115,6 +115,9 @@ def build_app(plugins: dict | None = None, **config):
     app = create_app(settings)
     with app.app_context():
         db.create_all()
+        from app.services.skills import seed_catalog
+
+        seed_catalog()  # the migration seeds it on a real database
     return app
 
 
@@ -280,6 +283,17 @@ class Factories:
                 settings=settings or None,
             )
             return dict(state.values)
+
+    def skills(self, user: UserRef, levels: dict, *, actor: UserRef | None = None) -> dict:
+        """Record skills for a person ({slug: level 1-4 or None}) as they would on their
+        profile (or as `actor`, e.g. their head); returns {slug: level} they then hold."""
+        from app.services import skills
+
+        with self.app.app_context():
+            person = self._user(user.id)
+            editor = self._user(actor.id) if actor else person
+            skills.set_user_skills(editor, person, levels, replace=False)
+            return skills.skills_of_users([person.id])[person.id]
 
 
 class ApiCaller:

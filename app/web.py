@@ -3,13 +3,13 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import jsonify, render_template, request
+from flask import jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, login_manager
-from app.models import User
+from app.services import accounts
 from app.services.errors import ServiceError
 
 
@@ -21,6 +21,12 @@ def local_today(timezone: str = "Asia/Jakarta") -> date:
     return datetime.now(ZoneInfo(timezone)).date()
 
 
+def _allow_header(exc: HTTPException) -> dict:
+    """A 405 names the methods the address takes (RFC 9110), whatever the body."""
+    methods = getattr(exc, "valid_methods", None)
+    return {"Allow": ", ".join(methods)} if methods else {}
+
+
 def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please log in to continue.")
@@ -28,11 +34,8 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.active else None
+        # The cookie names the user and a login session; the session must still be live.
+        return accounts.user_for_session(user_id, session.get("sid"))
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
@@ -65,8 +68,9 @@ def init_app(app):
                 429: "too_many_requests",
             }
             body = {"error": {"code": codes.get(exc.code, "http_error"), "message": message}}
-            return jsonify(body), exc.code
-        return render_template("error.html", status=exc.code, message=message), exc.code
+            return jsonify(body), exc.code, _allow_header(exc)
+        page = render_template("error.html", status=exc.code, message=message)
+        return page, exc.code, _allow_header(exc)
 
     @app.errorhandler(500)
     def server_error(exc):

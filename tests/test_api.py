@@ -27,6 +27,7 @@ CARD_KEYS = {
     "labels",
     "version",
     "deadline_changes",
+    "sprint_id",
     "created_at",
     "updated_at",
     "plugins",
@@ -321,6 +322,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "labels": ["ppid", "bps"],
         "version": 1,
         "deadline_changes": 0,
+        "sprint_id": None,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
         "plugins": {},
@@ -349,6 +351,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "labels": [],
         "version": 1,
         "deadline_changes": 0,
+        "sprint_id": None,
     }
 
 

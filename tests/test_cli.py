@@ -304,8 +304,9 @@ def test_demo_fills_an_empty_database_with_the_promised_office(app, runner):
     with app.app_context():
         people = db.session.scalars(select(User).where(User.nip.is_not(None))).all()
         assert len(people) >= 12
-        assert count(Unit) >= 3 and count(Board) == 3
-        assert 50 <= count(Card) <= 70
+        # Three work boards, plus the publication board with its history (competency).
+        assert count(Unit) >= 3 and count(Board) == 4
+        assert 75 <= count(Card) <= 100
         units = {u.code: u for u in db.session.scalars(select(Unit))}
         depth = {code: 0 for code in units}
         for code, unit in units.items():
@@ -407,7 +408,7 @@ def test_demo_if_empty_fills_an_empty_database(app, runner):
     result = invoke(runner, "demo", "--if-empty")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert count(Board) == 3
+        assert count(Board) == 4  # three work boards and the publication board (competency)
 
 
 # Wiring

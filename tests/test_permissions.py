@@ -12,7 +12,7 @@ import pytest
 
 from app.extensions import db
 from app.plugin_api import Setting, hookimpl
-from app.services import cards
+from app.services import cards, skills
 from app.services.notifications import notify
 from tests.conftest import NIPS, PASSWORD, get_user, make_app
 
@@ -20,7 +20,15 @@ ROLES = ["anonymous", "outsider", "staff", "kasi", "kabid", "kadis", "admin"]
 VIEWERS = {"staff", "kasi", "kabid", "kadis", "admin"}
 MANAGERS = {"kasi", "kabid", "kadis", "admin"}
 
+SPRINT_FORM = {
+    "name": "Sprint 1",
+    "goal": "Semua surat dijawab",
+    "start": "2026-10-05",
+    "end": "2026-10-16",
+}
 COLUMN = {"name": "Periksa", "wip_limit": "2", "wip_policy": "soft", "kind": "active"}
+# A stand-in who is none of the roles (staff2), so every role may name them.
+DELEGATION = {"to": NIPS["staff2"], "kind": "plh", "start": "2027-01-04", "end": "2027-01-05"}
 MATRIX = [
     # endpoint, method, url, body, level
     ("home.index", "GET", "/", None, "login"),
@@ -61,6 +69,9 @@ MATRIX = [
     ("cards.add_comment", "POST", "/cards/{card}/comments", {"body": "Sudah dicek."}, "board"),
     ("cards.move", "GET", "/cards/{card}/move", None, "board"),
     ("cards.move", "POST", "/cards/{card}/move", {"column_id": "{review}"}, "board"),
+    # Live updates (issue 8): the stream is for those who see the board; /healthz for all.
+    ("live.stream", "GET", "/boards/{board}/stream", None, "board"),
+    ("live.healthz", "GET", "/healthz", None, "public"),
     ("api.list_boards", "GET", "/api/v1/boards", None, "api-login"),
     (
         "api.create_board",
@@ -105,6 +116,9 @@ MATRIX = [
         "api-manage",
     ),
     ("api.list_plugins", "GET", "/api/v1/plugins", None, "api-admin"),
+    # The API document and its page: public.
+    ("api.openapi_document", "GET", "/api/v1/openapi.json", None, "public"),
+    ("api_docs.reference", "GET", "/api/docs", None, "public"),
     (
         "api.create_token",
         "POST",
@@ -125,7 +139,167 @@ MATRIX = [
         "api-own",
     ),
     ("api.read_all_notifications", "POST", "/api/v1/notifications/read-all", None, "api-login"),
+    # Profiles (skills, certificates) of staff: `person` is staff themself, the heads above and
+    # admins (the outsider gets 404); `person-verify` is those heads and admins, staff gets 403.
+    ("people.own_profile", "GET", "/profile", None, "login"),
+    ("people.profile", "GET", "/people/{staff}", None, "person"),
+    (
+        "people.save_skills",
+        "POST",
+        "/people/{staff}/skills",
+        {"skill-graphic-design": "2"},
+        "person",
+    ),
+    (
+        "people.verify_skill",
+        "POST",
+        "/people/{staff}/skills/graphic-design/verify",
+        None,
+        "person-verify",
+    ),
+    (
+        "people.add_certificate",
+        "POST",
+        "/people/{staff}/certificates",
+        {"test": "TOEFL", "score": "520", "taken_on": "2025-03-01", "expires_on": "2027-03-01"},
+        "person",
+    ),
+    (
+        "people.delete_certificate",
+        "POST",
+        "/people/{staff}/certificates/{certificate}/delete",
+        None,
+        "person",
+    ),
+    # Workload plugin: pages for whoever sees the board or unit, reassignment for heads.
+    ("workload.index", "GET", "/plugins/workload/", None, "login"),
+    ("workload.board", "GET", "/plugins/workload/boards/{board}", None, "board"),
+    ("workload.unit", "GET", "/plugins/workload/units/SEKSI-APL", None, "board"),
+    ("workload.board_trend", "GET", "/plugins/workload/boards/{board}/trend", None, "board"),
+    ("workload.unit_trend", "GET", "/plugins/workload/units/SEKSI-APL/trend", None, "board"),
+    (
+        "workload.reassign_card",
+        "POST",
+        "/plugins/workload/cards/{card}/reassign",
+        {"assignee": "{staff}", "version": "1"},
+        "manage",
+    ),
+    ("workload_api.board_workload", "GET", "/api/v1/boards/{board}/workload", None, "api-board"),
+    ("workload_api.unit_workload", "GET", "/api/v1/units/SEKSI-APL/workload", None, "api-board"),
+    # Approvals plugin: the inbox and delegations are each person's own; a decision needs the
+    # card (outsiders 404) and then a waiting step (none here: 409 / back to the card page).
+    ("approvals.inbox", "GET", "/plugins/approvals/inbox", None, "login"),
+    ("approvals.card", "GET", "/plugins/approvals/cards/{card}", None, "board"),
+    ("approvals.delegations", "GET", "/plugins/approvals/delegations", None, "login"),
+    ("approvals.delegations", "POST", "/plugins/approvals/delegations", DELEGATION, "login"),
+    ("approvals.revoke", "POST", "/plugins/approvals/delegations/abc123/revoke", None, "missing"),
+    (
+        "approvals.decide",
+        "POST",
+        "/plugins/approvals/cards/{card}/decision",
+        {"decision": "approve"},
+        "board",
+    ),
+    ("approvals_api.api_inbox", "GET", "/api/v1/approvals/inbox", None, "api-login"),
+    ("approvals_api.api_delegations", "GET", "/api/v1/delegations", None, "api-login"),
+    ("approvals_api.api_create_delegation", "POST", "/api/v1/delegations", DELEGATION, "api-login"),
+    (
+        "approvals_api.api_revoke_delegation",
+        "DELETE",
+        "/api/v1/delegations/abc123",
+        None,
+        "api-missing",
+    ),
+    (
+        "approvals_api.api_decide",
+        "POST",
+        "/api/v1/cards/{card}/approval",
+        {"decision": "approve"},
+        "api-board-409",
+    ),
+    # SLA plugin (issue 4): reports for heads; unit working calendars for admins.
+    ("sla.index", "GET", "/plugins/sla/", None, "login"),
+    ("sla.report", "GET", "/plugins/sla/boards/{board}", None, "manage"),
+    ("sla.report_csv", "GET", "/plugins/sla/boards/{board}/report.csv", None, "manage"),
+    ("admin.calendars", "GET", "/admin/calendars", None, "admin"),
+    ("admin.calendar", "GET", "/admin/calendars/SEKSI-APL", None, "admin"),
+    (
+        "admin.calendar_hours",
+        "POST",
+        "/admin/calendars/SEKSI-APL/hours",
+        {"defaults": "1"},
+        "admin",
+    ),
+    (
+        "admin.calendar_add_day",
+        "POST",
+        "/admin/calendars/SEKSI-APL/days",
+        {"day": "2026-12-28", "kind": "off"},
+        "admin",
+    ),
+    (
+        "admin.calendar_remove_day",
+        "POST",
+        "/admin/calendars/SEKSI-APL/days/999999/delete",
+        None,
+        "admin-missing",
+    ),
+    # Sprints (issue 7): `{sprint}` is planned with `{card}` committed; `{active}` runs on a
+    # second board of the same unit, so starting one and closing the other both succeed.
+    ("sprints.index", "GET", "/boards/{board}/sprints", None, "board"),
+    ("sprints.index", "POST", "/boards/{board}/sprints", SPRINT_FORM, "manage"),
+    ("sprints.sprint", "GET", "/sprints/{sprint}", None, "board"),
+    ("sprints.add_cards", "POST", "/sprints/{sprint}/cards", {"card_ids": "{card}"}, "manage"),
+    ("sprints.remove_card", "POST", "/sprints/{sprint}/cards/{card}/remove", None, "manage"),
+    ("sprints.start", "POST", "/sprints/{sprint}/start", None, "manage"),
+    ("sprints.close", "GET", "/sprints/{active}/close", None, "manage"),
+    ("sprints.close", "POST", "/sprints/{active}/close", {"goal_met": "yes"}, "manage"),
+    ("sprints.review", "GET", "/sprints/{sprint}/review", None, "board"),
+    ("reports.board", "GET", "/boards/{board}/reports", None, "board"),
+    ("reports.done_csv", "GET", "/boards/{board}/reports/done.csv", None, "board"),
+    ("reports.done_xlsx", "GET", "/boards/{board}/reports/done.xlsx", None, "board"),
+    ("api.list_sprints", "GET", "/api/v1/boards/{board}/sprints", None, "api-board"),
+    ("api.create_sprint", "POST", "/api/v1/boards/{board}/sprints", SPRINT_FORM, "api-manage"),
+    ("api.get_sprint", "GET", "/api/v1/sprints/{sprint}", None, "api-board"),
+    (
+        "api.add_sprint_cards",
+        "POST",
+        "/api/v1/sprints/{sprint}/cards",
+        {"card_ids": ["{card}"]},
+        "api-manage",
+    ),
+    (
+        "api.remove_sprint_card",
+        "DELETE",
+        "/api/v1/sprints/{sprint}/cards/{card}",
+        None,
+        "api-manage",
+    ),
+    ("api.start_sprint", "POST", "/api/v1/sprints/{sprint}/start", None, "api-manage"),
+    (
+        "api.close_sprint",
+        "POST",
+        "/api/v1/sprints/{active}/close",
+        {"goal_met": "yes"},
+        "api-manage",
+    ),
+    ("api.board_metrics", "GET", "/api/v1/boards/{board}/metrics", None, "api-board"),
 ]
+
+
+def sprint_fixtures(org, card_id: int) -> tuple[int, int]:
+    """A planned sprint holding `card_id`, and an active sprint on a second board of the unit."""
+    from app.services import boards, sprints
+
+    admin = get_user("admin", org)
+    planned = sprints.create_sprint(admin, org.board_id, SPRINT_FORM)
+    sprints.add_cards(admin, planned.id, [card_id])
+    other = boards.create_board(admin, "Papan Kedua", "SEKSI-APL")
+    other_card = cards.create_card(admin, other.id, {"title": "Kartu lain"}).card
+    active = sprints.create_sprint(admin, other.id, SPRINT_FORM)
+    sprints.add_cards(admin, active.id, [other_card.id])
+    sprints.start_sprint(admin, active.id)
+    return planned.id, active.id
 
 
 class MatrixPlugin:
@@ -139,7 +313,11 @@ class MatrixPlugin:
 @pytest.fixture
 def app(database_url):
     """The shared app, plus the plugin above (it changes nothing else any route does)."""
-    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()})
+    app = make_app(
+        database_url,
+        CERGAS_PLUGINS="workload,approvals,sla",  # built-in plugins whose routes are in the matrix
+        CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
+    )
     yield app
     with app.app_context():
         db.session.remove()
@@ -168,6 +346,10 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role == "admin" else {403}
         if level == "api-own":
             return ok_api if role == "staff" else {404}
+        if level == "api-missing":
+            return {404}
+        if level == "api-board-409":
+            return {409} if role in VIEWERS else {404}
         return ok_api if role in VIEWERS else {404}
     if role == "anonymous":
         return {302}  # to the login page
@@ -179,10 +361,18 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in VIEWERS else {404}
     if level == "admin":
         return ok_html if role == "admin" else {403}
+    if level == "admin-missing":
+        return {404} if role == "admin" else {403}
     if level == "own":
         return ok_html if role == "staff" else {404}
+    if level == "missing":
+        return {404}
     if level == "manage":
         return ok_html if role in MANAGERS else ({403} if role in VIEWERS else {404})
+    if level == "person":
+        return ok_html if role in MANAGERS | {"staff"} else {404}
+    if level == "person-verify":
+        return ok_html if role in MANAGERS else ({403} if role == "staff" else {404})
     raise AssertionError(level)
 
 
@@ -191,12 +381,17 @@ def fill(value, ids: dict):
         return value.format(**ids) if "{" in value else value
     if isinstance(value, dict):
         return {key: fill(item, ids) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, ids) for item in value]
     return value
 
 
 def typed(body: dict) -> dict:
     """JSON bodies carry numbers as numbers."""
-    return {key: int(value) if key == "column_id" else value for key, value in body.items()}
+    typed_body = {key: int(value) if key == "column_id" else value for key, value in body.items()}
+    if "card_ids" in typed_body and isinstance(typed_body["card_ids"], list):
+        typed_body["card_ids"] = [int(item) for item in typed_body["card_ids"]]
+    return typed_body
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -216,6 +411,15 @@ def test_route_gives_each_role_what_it_may(
         ).card
         card_id = card.id
         notification_id = notify(get_user("staff", org), "Kartu baru untuk Anda").id
+        staff = get_user("staff", org)
+        skills.seed_catalog()
+        skills.set_user_skills(staff, staff, {"graphic-design": 1})
+        certificate_id = skills.add_certificate(
+            staff,
+            staff,
+            {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01", "expires_on": "2027-01-01"},
+        ).id
+        sprint_id, active_id = sprint_fixtures(org, card_id)
     login = "admin" if role == "admin" else NIPS.get(role, "nobody")
     ids = {
         "board": org.board_id,
@@ -224,6 +428,10 @@ def test_route_gives_each_role_what_it_may(
         "review": org.review,
         "login": login,
         "notification": notification_id,
+        "staff": NIPS["staff"],
+        "certificate": certificate_id,
+        "sprint": sprint_id,
+        "active": active_id,
     }
     url, body = fill(url, ids), fill(body, ids)
     headers = {}

@@ -4,10 +4,13 @@ import re
 
 from flask import jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.api import bp
+from app.api import models as m
 from app.api import payload as p
 from app.api.auth import caller
+from app.api.contract import QueryParam, operation
 from app.api.serializers import timestamp
 from app.models import Notification
 from app.services import notifications
@@ -46,6 +49,24 @@ def _query_options() -> tuple[bool, int]:
 
 
 @bp.get("/notifications")
+@operation(
+    _l("Your notifications"),
+    responses={200: m.NotificationList},
+    errors=(422,),
+    tags=("notifications",),
+    query=(
+        QueryParam(
+            "unread",
+            {"type": "string", "enum": ["1", "0", "true", "false"], "default": "0"},
+            _l("1: only the unread ones."),
+        ),
+        QueryParam(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": notifications.MAX_LIMIT, "default": 50},
+            _l("How many at most, newest first."),
+        ),
+    ),
+)
 def list_notifications():
     """{"notifications": [...newest first], "unread": N}; `?unread=1` lists only unread ones,
     `?limit=N` (default 50, at most 200) caps the list. "unread" counts all unread ones."""
@@ -61,6 +82,9 @@ def list_notifications():
 
 
 @bp.post("/notifications/<int:notification_id>/read")
+@operation(
+    _l("Mark a notification as read"), responses={200: m.Notification}, tags=("notifications",)
+)
 def read_notification(notification_id: int):
     """Mark one of the caller's notifications as read; answers with the notification. Someone
     else's (or an unknown id) is 404 `not_found`."""
@@ -68,6 +92,11 @@ def read_notification(notification_id: int):
 
 
 @bp.post("/notifications/read-all")
+@operation(
+    _l("Mark all your notifications as read"),
+    responses={200: m.MarkedRead},
+    tags=("notifications",),
+)
 def read_all_notifications():
     """Mark every unread notification of the caller as read: {"marked": N, "unread": 0}."""
     user = caller()

@@ -3,10 +3,14 @@ of every plugin the server knows with its health."""
 
 from flask import current_app, jsonify
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pydantic import ValidationError
 
 from app.api import bp
+from app.api import models as m
 from app.api import payload as p
 from app.api.auth import caller
+from app.api.contract import field_errors, operation
 from app.services import plugins as board_plugins
 from app.services.access import managed_board
 from app.services.errors import Forbidden, Invalid, NotFound
@@ -21,15 +25,12 @@ def _board_id(value: int) -> int:
     return value
 
 
-def _enabled(value):
-    return None if isinstance(value, bool) else _("Must be true or false.")
-
-
-def _settings(value):
-    return None if isinstance(value, dict) else _("Must be an object of setting names and values.")
-
-
 @bp.get(SETTINGS_URL)
+@operation(
+    _l("A plugin's switch and settings on a board"),
+    responses={200: m.PluginState},
+    tags=("plugins",),
+)
 def get_plugin_settings(board_id: int, plugin: str):
     """{"plugin": name, "enabled": bool, "settings": {name: value}}: defaults overridden by what
     a head saved. Anyone who may see the board may read it."""
@@ -38,6 +39,13 @@ def get_plugin_settings(board_id: int, plugin: str):
 
 
 @bp.put(SETTINGS_URL)
+@operation(
+    _l("Change a plugin's switch and settings on a board"),
+    body=m.PluginSettingsPut,
+    responses={200: m.PluginState},
+    errors=(403,),
+    tags=("plugins",),
+)
 def put_plugin_settings(board_id: int, plugin: str):
     """Change a plugin's switch and/or settings on a board (heads of the unit and admins).
 
@@ -48,7 +56,11 @@ def put_plugin_settings(board_id: int, plugin: str):
     "enabled", "plugin" or "settings.<name>", and nothing changes. Answers like GET."""
     board_id = _board_id(board_id)
     body = p.json_body()
-    errors = p.check(body, {"enabled": _enabled, "settings": _settings, "plugin": p.text})
+    errors = {}
+    try:
+        m.PluginSettingsPut.model_validate(body)
+    except ValidationError as exc:
+        errors = field_errors(m.PluginSettingsPut, exc)
     if "plugin" in body and "plugin" not in errors and body["plugin"] != plugin:
         errors["plugin"] = _("Names another plugin than the address.")
     # Permissions and the plugin's existence first: outsiders 404, members 403, then the body.
@@ -67,6 +79,12 @@ def put_plugin_settings(board_id: int, plugin: str):
 
 
 @bp.get("/plugins")
+@operation(
+    _l("Every plugin the server knows"),
+    responses={200: m.PluginList},
+    errors=(403,),
+    tags=("plugins",),
+)
 def list_plugins():
     """Every plugin the server knows (loaded, failed or disabled) with its hooks and errors.
     Admins only."""

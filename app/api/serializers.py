@@ -65,6 +65,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "labels": list(card.labels or []),
         "version": card.version,
         "deadline_changes": card.deadline_changes,
+        "sprint_id": card.sprint_id,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
         "plugins": plugins or {},

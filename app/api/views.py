@@ -3,12 +3,14 @@
 Errors are ServiceErrors (or HTTP errors) turned into {"error": {...}} by app.web.
 """
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.api import bp
-from app.api import payload as p
+from app.api import models as m
 from app.api.auth import add_challenge, caller, public, require_token
+from app.api.contract import check_query, operation, request_body
 from app.api.serializers import (
     board_json,
     board_summary_json,
@@ -16,47 +18,16 @@ from app.api.serializers import (
     event_json,
     one_card_json,
 )
-from app.services import accounts, audit, boards, cards
+from app.services import accounts, audit, boards, cards, ratelimit
 from app.services import validation as v
 from app.services.access import visible_card
 from app.services.errors import Invalid, NotFound
 
 bp.before_request(require_token)
+bp.before_request(check_query)
 bp.after_request(add_challenge)
 
 MAX_ID = 2**31 - 1
-
-CARD_SPEC = {
-    "title": p.text,
-    "description": p.text,
-    "type": p.text,
-    "assignee": p.optional_text,
-    "due_date": p.optional_text,
-    "priority": p.text,
-    "estimate": p.optional_number,
-    "labels": p.text_list,
-}
-NEW_CARD_SPEC = {**CARD_SPEC, "column_id": p.integer}
-CARD_PATCH_SPEC = {**CARD_SPEC, "version": p.integer, "deadline_reason": p.optional_text}
-MOVE_SPEC = {
-    "column_id": p.integer,
-    "position": p.optional_integer,
-    "override_reason": p.optional_text,
-}
-COMMENT_SPEC = {"body": p.text}
-TOKEN_SPEC = {"username": p.text, "password": p.text, "name": p.optional_text}
-BOARD_SPEC = {
-    "name": p.text,
-    "unit": p.text,
-    "columns": lambda value: None,  # checked item by item in _column_errors()
-    "personal_wip_limit": p.optional_integer,
-}
-COLUMN_SPEC = {
-    "name": p.text,
-    "wip_limit": p.optional_integer,
-    "wip_policy": p.text,
-    "kind": p.text,
-}
 
 
 def _board_id(value: int) -> int:
@@ -71,38 +42,38 @@ def _card_id(value: int) -> int:
     return value
 
 
-def _column_errors(columns) -> dict:
-    """Type and value errors of the columns of a new board, named `columns[i].field`."""
-    if not isinstance(columns, list) or not columns:
-        return {"columns": _("Give a list of columns, or leave it out for the default columns.")}
+def _column_errors(columns: list[dict]) -> dict:
+    """Value errors of the columns of a new board, named `columns[i].field`."""
     errors = {}
     for index, column in enumerate(columns):
-        prefix = f"columns[{index}]"
-        if not isinstance(column, dict):
-            errors[prefix] = _("Each column must be an object.")
-            continue
-        found = p.check(column, COLUMN_SPEC, required=("name",), prefix=prefix + ".")
-        if not found:
-            try:
-                boards.clean_column(column)
-            except Invalid as exc:
-                found = {f"{prefix}.{name}": message for name, message in exc.fields.items()}
-        errors.update(found)
+        try:
+            boards.clean_column(column)
+        except Invalid as exc:
+            errors.update({f"columns[{index}].{name}": msg for name, msg in exc.fields.items()})
     return errors
 
 
 @bp.get("/boards")
+@operation(_l("List the boards you can see"), responses={200: m.BoardList}, tags=("boards",))
 def list_boards():
     return jsonify({"boards": [board_summary_json(b) for b in boards.visible_boards(caller())]})
 
 
 @bp.post("/boards")
+@operation(
+    _l("Create a board"),
+    description=_l("Heads of the unit (or an ancestor unit) and administrators."),
+    body=m.NewBoard,
+    responses={201: m.Board},
+    errors=(403,),
+    tags=("boards",),
+)
 def create_board():
-    body = p.json_body()
-    errors = p.check(body, BOARD_SPEC, required=("name", "unit"))
+    body = request_body()
     if "columns" in body:
-        errors.update(_column_errors(body["columns"]))
-    p.raise_if_any(errors)
+        errors = _column_errors(body["columns"])
+        if errors:
+            raise Invalid("validation_error", _("Some fields are not valid."), fields=errors)
     board = boards.create_board(
         caller(),
         body["name"],
@@ -117,15 +88,23 @@ def create_board():
 
 
 @bp.get("/boards/<int:board_id>")
+@operation(_l("A board with its columns and cards"), responses={200: m.Board}, tags=("boards",))
 def get_board(board_id: int):
     view = boards.load_board(caller(), _board_id(board_id))
     return jsonify(board_json(view.board, view.columns, view.cards))
 
 
 @bp.post("/boards/<int:board_id>/cards")
+@operation(
+    _l("Create a card"),
+    body=m.NewCard,
+    responses={201: m.Card},
+    errors=(409,),
+    tags=("cards",),
+)
 def create_card(board_id: int):
     board_id = _board_id(board_id)
-    body = p.checked(p.json_body(), NEW_CARD_SPEC, required=("title",))
+    body = dict(request_body())
     column_id = body.pop("column_id", None)
     result = cards.create_card(caller(), board_id, body, column_id=column_id)
     data = one_card_json(result.card)
@@ -138,14 +117,23 @@ def create_card(board_id: int):
 
 
 @bp.get("/cards/<int:card_id>")
+@operation(_l("A card"), responses={200: m.Card}, tags=("cards",))
 def get_card(card_id: int):
     return jsonify(one_card_json(visible_card(caller(), _card_id(card_id))))
 
 
 @bp.patch("/cards/<int:card_id>")
+@operation(
+    _l("Change a card"),
+    description=_l("Send the fields to change and the version you read."),
+    body=m.CardPatch,
+    responses={200: m.Card},
+    errors=(409,),
+    tags=("cards",),
+)
 def update_card(card_id: int):
     card_id = _card_id(card_id)
-    body = p.checked(p.json_body(), CARD_PATCH_SPEC, required=("version",))
+    body = dict(request_body())
     version = body.pop("version")
     reason = body.pop("deadline_reason", None)
     card = cards.update_card(caller(), card_id, body, version=version, deadline_reason=reason)
@@ -153,9 +141,19 @@ def update_card(card_id: int):
 
 
 @bp.post("/cards/<int:card_id>/move")
+@operation(
+    _l("Move a card"),
+    description=_l(
+        "To another column and/or position, under the WIP limits and the plugins' rules."
+    ),
+    body=m.Move,
+    responses={200: m.Card},
+    errors=(403, 409),
+    tags=("cards",),
+)
 def move_card(card_id: int):
     card_id = _card_id(card_id)
-    body = p.checked(p.json_body(), MOVE_SPEC, required=("column_id",))
+    body = request_body()
     result = cards.move_card(
         caller(),
         card_id,
@@ -170,25 +168,38 @@ def move_card(card_id: int):
 
 
 @bp.get("/cards/<int:card_id>/events")
+@operation(_l("The history of a card"), responses={200: m.EventList}, tags=("cards",))
 def card_events(card_id: int):
     _card, events = audit.card_events(caller(), _card_id(card_id))
     return jsonify({"events": [event_json(event) for event in events]})
 
 
 @bp.post("/cards/<int:card_id>/comments")
+@operation(_l("Comment on a card"), body=m.NewComment, responses={201: m.Comment}, tags=("cards",))
 def add_comment(card_id: int):
     card_id = _card_id(card_id)
-    body = p.checked(p.json_body(), COMMENT_SPEC, required=("body",))
+    body = request_body()
     comment = cards.add_comment(caller(), card_id, body["body"])
     return jsonify(comment_json(comment)), 201
 
 
 @bp.post("/tokens")
+@operation(
+    _l("Get an API token"),
+    description=_l(
+        "With a NIP or username and password. The token is shown once; send it as "
+        "`Authorization: Bearer <token>`."
+    ),
+    body=m.NewToken,
+    responses={201: m.Token},
+    errors=(401, 429),
+    tags=("tokens",),
+)
 @public
 def create_token():
-    body = p.checked(p.json_body(), TOKEN_SPEC, required=("username", "password"))
+    body = request_body()
     fields = v.Fields()
     name = fields.clean("name", v.text, body.get("name"), field_max=100)
     fields.raise_if_any()
-    user = accounts.authenticate(body["username"], body["password"])
+    user = ratelimit.authenticate_from(request.remote_addr, body["username"], body["password"])
     return jsonify({"token": accounts.create_token(user, name)}), 201

@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import bp
 from app.extensions import htmx, login_manager
 from app.home.templating import here, local_referrer, safe_next
-from app.services import accounts
+from app.services import accounts, ratelimit
 from app.services.errors import TooManyAttempts, Unauthorized
 
 
@@ -35,7 +35,9 @@ def login():
         return render_template("auth/login.html", next_path=next_path, login_value="")
     login_value = request.form.get("username", "")
     try:
-        user = accounts.authenticate(login_value, request.form.get("password", ""))
+        user = ratelimit.authenticate_from(
+            request.remote_addr, login_value, request.form.get("password", "")
+        )
     except (Unauthorized, TooManyAttempts) as exc:
         page = render_template(
             "auth/login.html",
@@ -45,12 +47,19 @@ def login():
             locked=isinstance(exc, TooManyAttempts),
         )
         return page, exc.status
+    # A fresh session: nothing from before the login (a planted cookie) carries over.
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session["sid"] = accounts.start_session(user)
     login_user(user)
     return redirect(next_path or url_for("home.index"))
 
 
 @bp.post("/logout")
 def logout():
+    accounts.end_session(session.pop("sid", None))
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

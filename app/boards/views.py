@@ -11,7 +11,7 @@ from app.boards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_date
 from app.models import User
-from app.services import access, boards, cards, work
+from app.services import access, boards, cards, live, work
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.web import local_today
 
@@ -118,13 +118,17 @@ def columns_update(
 
 
 def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, **extra):
+    partial = bool(htmx and htmx.target == "board-columns")
+    # Read before the board: live updates newer than this number are not in the page yet.
+    seq = 0 if partial or not isinstance(board_id, int) else live.current_seq(board_id)
     context = board_context(user, board_id, filters, **extra)
-    if htmx and htmx.target == "board-columns":
+    if partial:
         return render_template("boards/_columns.html", **context), status
     board = context["board"]
     return (
         render_template(
             "boards/board.html",
+            live_seq=seq,
             people=work.board_people(board),
             labels=work.labels_in_use(context["view"]),
             can_manage=access.can_manage_board(user, board),

@@ -50,6 +50,10 @@ class Card(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     first_active_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
+    # The sprint the card is in now (planned or active); history is in sprint_cards.
+    sprint_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sprints.id", ondelete="SET NULL"), index=True
+    )
 
     board: Mapped[Board] = relationship()
     column: Mapped[BoardColumn] = relationship()

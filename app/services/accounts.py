@@ -11,7 +11,16 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models import ROLES, TIMEZONES, ApiToken, Membership, Unit, User, utcnow
+from app.models import (
+    ROLES,
+    TIMEZONES,
+    ApiToken,
+    LoginSession,
+    Membership,
+    Unit,
+    User,
+    utcnow,
+)
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
@@ -204,3 +213,43 @@ def revoke_tokens(user: User) -> int:
         for token in tokens:
             token.revoked_at = utcnow()
     return len(tokens)
+
+
+def start_session(user: User) -> str:
+    """A new login session for the user; the returned id goes into the session cookie."""
+    session_id = secrets.token_urlsafe(32)
+    with write_transaction():
+        db.session.add(LoginSession(user_id=user.id, sid_hash=_hash_token(session_id)))
+    return session_id
+
+
+def user_for_session(user_id, session_id) -> User | None:
+    """The active user of a live login session, in one query; None once it has ended."""
+    if not isinstance(session_id, str) or not session_id or len(session_id) > 100:
+        return None
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.active.is_(True),
+            LoginSession.sid_hash == _hash_token(session_id),
+            LoginSession.ended_at.is_(None),
+        )
+    )
+
+
+def end_session(session_id) -> None:
+    """Log a browser out for good: its cookie, even if copied, no longer signs anyone in."""
+    if not isinstance(session_id, str) or not session_id:
+        return
+    with write_transaction():
+        row = db.session.scalar(
+            select(LoginSession).where(LoginSession.sid_hash == _hash_token(session_id))
+        )
+        if row is not None and row.ended_at is None:
+            row.ended_at = utcnow()

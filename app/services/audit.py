@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Card, Event, User
+from app.services import live
 from app.services.access import visible_card
 
 
@@ -26,6 +27,7 @@ def record(kind: str, actor: User | None, *, board_id: int, card_id: int | None 
         data={key: _jsonable(value) for key, value in data.items()},
     )
     db.session.add(event)
+    live.note_change(kind, board_id, card_id, data)
     return event
 
 

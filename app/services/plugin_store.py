@@ -57,6 +57,23 @@ class PluginStore:
             query = query.where(PluginData.key.startswith(prefix, autoescape=True))
         return list(db.session.scalars(query.order_by(PluginData.key)))
 
+    def items(self, prefix: str = "") -> dict:
+        """key -> value of every key starting with `prefix`, in one query (ordered by key)."""
+        query = select(PluginData.key, PluginData.value).where(PluginData.plugin == self.plugin)
+        if prefix:
+            query = query.where(PluginData.key.startswith(prefix, autoescape=True))
+        return {key: value for key, value in db.session.execute(query.order_by(PluginData.key))}
+
+    def get_many(self, keys) -> dict:
+        """key -> value of those `keys` that exist, in one query."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        query = select(PluginData.key, PluginData.value).where(
+            PluginData.plugin == self.plugin, PluginData.key.in_(keys)
+        )
+        return {key: value for key, value in db.session.execute(query)}
+
     def set(self, key: str, value) -> None:
         def write():
             row = self._row(key)
@@ -68,6 +85,28 @@ class PluginStore:
 
         tx.within_write(write)
 
+    def add(self, key: str, value) -> bool:
+        """Store `value` under `key` only if the key is absent; True when this call stored it.
+
+        Atomic across processes and hosts (INSERT .. ON CONFLICT DO NOTHING on the unique
+        plugin+key): of two concurrent calls exactly one gets True. Use it for "do this once"
+        (an alert already sent) inside the transaction that does the thing, so both commit or
+        neither does."""
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = (
+            insert(PluginData)
+            .values(plugin=self.plugin, key=key, value=value, updated_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["plugin", "key"])
+            .returning(PluginData.id)
+        )
+        stored = []
+        tx.within_write(lambda: stored.append(db.session.scalar(statement)))
+        return stored[0] is not None
+
     def delete(self, key: str) -> None:
         def write():
             row = self._row(key)
@@ -75,6 +114,17 @@ class PluginStore:
                 db.session.delete(row)
 
         tx.within_write(write)
+
+
+def boards_with_settings(plugin_name: str) -> dict[int, dict]:
+    """board id -> saved settings of every board where a head saved this plugin's settings and
+    the plugin is enabled, in one query (boards without a row use the defaults)."""
+    rows = db.session.execute(
+        select(BoardPlugin.board_id, BoardPlugin.settings).where(
+            BoardPlugin.plugin == plugin_name, BoardPlugin.enabled.is_(True)
+        )
+    )
+    return {board_id: settings or {} for board_id, settings in rows}
 
 
 def plugin_store(plugin_name: str) -> PluginStore:

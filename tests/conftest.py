@@ -206,3 +206,43 @@ def api(client, tokens):
             return call
 
     return Caller
+
+
+CHROMIUM = os.environ.get("CERGAS_E2E_CHROMIUM", "/usr/bin/chromium")
+# The flags for Debian's Chromium on a headless server (Playwright's own browser is not used).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def browser_skip_reason() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "browser tests need Python Playwright: pip install -e '.[test]'"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run. Playwright's sync API allows one running instance per
+    thread, so every browser test (tests/e2e, the live-update cluster test) shares this one."""
+    reason = browser_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models import Card, Event
 from app.services import cards
 from tests.conftest import get_user, make_app
+from tests.i18n_helpers import t
 
 
 @pytest.fixture
@@ -138,7 +139,9 @@ def test_backup_explains_what_to_do_on_other_databases(url, tmp_path):
     result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "x.db")])
     assert result.exit_code == 1
     assert (
-        ("pg_dump" in result.output) if url.startswith("postgresql") else "memory" in result.output
+        ("pg_dump" in result.output)
+        if url.startswith("postgresql")
+        else t("An in-memory database cannot be backed up.") in result.output
     )
     with app.app_context():
         db.engine.dispose()

@@ -5,30 +5,8 @@ in which the person is typing waits until they leave the field, keeping what the
 Skipped with the reason without PostgreSQL, Redis, Playwright or Chromium.
 """
 
-import os
-
-import pytest
-
 from tests.conftest import PASSWORD
 from tests.test_live_cluster import cluster, database_url  # noqa: F401  (fixtures)
-
-CHROMIUM = os.environ.get("CERGAS_E2E_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("browser tests need Python Playwright: pip install -e '.[test]'")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield chromium
-        chromium.close()
 
 
 def board_page(browser, server, login, board_id):

@@ -461,14 +461,18 @@ def add_certificate(actor: User, user: User, data: dict) -> Certificate:
     return certificate
 
 
+def _owned_row(model, row_id, user: User, not_found: str):
+    """The user's row of `model` with this id, or NotFound (also for someone else's row)."""
+    row = db.session.get(model, row_id) if isinstance(row_id, int) else None
+    if row is None or row.user_id != user.id:
+        raise NotFound("not_found", not_found)
+    return row
+
+
 def delete_certificate(actor: User, user: User, certificate_id) -> None:
     _check_editable(actor, user)
     with write_transaction():
-        certificate = (
-            db.session.get(Certificate, certificate_id) if isinstance(certificate_id, int) else None
-        )
-        if certificate is None or certificate.user_id != user.id:
-            raise NotFound("not_found", _("Certificate not found."))
+        certificate = _owned_row(Certificate, certificate_id, user, _("Certificate not found."))
         _event(
             "certificate_removed",
             actor,
@@ -554,11 +558,7 @@ def record_learning(actor: User, user: User, data: dict) -> LearningActivity:
 def delete_learning(actor: User, user: User, learning_id) -> None:
     _check_editable(actor, user)
     with write_transaction():
-        row = (
-            db.session.get(LearningActivity, learning_id) if isinstance(learning_id, int) else None
-        )
-        if row is None or row.user_id != user.id:
-            raise NotFound("not_found", _("Learning activity not found."))
+        row = _owned_row(LearningActivity, learning_id, user, _("Learning activity not found."))
         _event(
             "learning_removed",
             actor,

@@ -68,4 +68,19 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         if key not in given:
             config[key] = os.environ.get(key)
     config["SESSION_COOKIE_SECURE"] = os.environ.get("CERGAS_SECURE_COOKIES", "") == "1"
+    if "BOARD_CACHE_SECONDS" not in given and os.environ.get("CERGAS_BOARD_CACHE_SECONDS"):
+        # How long a rendered board may be served from the cache (app/boards/cache.py); 0: off.
+        config["BOARD_CACHE_SECONDS"] = _seconds(os.environ["CERGAS_BOARD_CACHE_SECONDS"])
     return config
+
+
+def _seconds(value: str) -> int:
+    try:
+        seconds = int(value)
+    except ValueError:
+        raise SystemExit(
+            f"CERGAS_BOARD_CACHE_SECONDS must be a whole number, not {value!r}"
+        ) from None
+    if seconds < 0:
+        raise SystemExit("CERGAS_BOARD_CACHE_SECONDS must be 0 (off) or more")
+    return seconds

@@ -144,7 +144,7 @@ class PluginHost:
         """The implementations of a hook, first registered first; on a board, only the plugins
         enabled there."""
         impls = list(getattr(self.pm.hook, hook_name).get_hookimpls())
-        if board is None:
+        if board is None or not impls:
             return impls
         from app.services.plugin_store import board_plugin_rows
 

@@ -3,15 +3,19 @@
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from app.boards import bp
+from app.boards.cache import columns_cache
 from app.extensions import htmx
 from app.home.templating import fmt_date
 from app.models import User
-from app.services import access, boards, cards, live, work
+from app.services import access, audit, boards, cards, live, work
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.web import local_today
 
@@ -119,23 +123,55 @@ def columns_update(
 
 def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, **extra):
     partial = bool(htmx and htmx.target == "board-columns")
-    # Read before the board: live updates newer than this number are not in the page yet.
-    seq = 0 if partial or not isinstance(board_id, int) else live.current_seq(board_id)
-    context = board_context(user, board_id, filters, **extra)
     if partial:
-        return render_template("boards/_columns.html", **context), status
-    board = context["board"]
+        return render_template(
+            "boards/_columns.html", **board_context(user, board_id, filters, **extra)
+        ), status
+    # Read before the board: live updates newer than this number are not in the page yet.
+    seq = live.current_seq(board_id) if isinstance(board_id, int) else 0
+    cache = None if filters.active or extra else columns_cache()
+    if cache is None:
+        context = board_context(user, board_id, filters, **extra)
+        board = context["board"]
+        columns_html = render_template("boards/_columns.html", **context)
+        labels = work.labels_in_use(context["view"])
+    else:
+        board, columns_html, labels = shared_columns(cache, user, board_id, seq)
     return (
         render_template(
             "boards/board.html",
+            board=board,
+            filters=filters,
+            columns_html=Markup(columns_html),
             live_seq=seq,
             people=work.board_people(board),
-            labels=work.labels_in_use(context["view"]),
+            labels=labels,
             can_manage=access.can_manage_board(user, board),
-            **context,
         ),
         status,
     )
+
+
+def shared_columns(cache, user: User, board_id: int, seq: int):
+    """(board, columns HTML, labels in use) of the unfiltered board, from the cache when an
+    entry with the same key is there (app/boards/cache.py)."""
+    board = access.visible_board(user, board_id)
+    key = (
+        board.id,
+        audit.newest_event_id(board.id),
+        seq,
+        str(get_locale()),
+        local_today(board.unit.timezone),
+    )
+    token = generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED", True) else None
+    hit = cache.get(key)
+    if hit is None:
+        context = board_context(user, board_id, work.BoardFilters())
+        html = render_template("boards/_columns.html", **context)
+        hit = (cache.unbind(html, token), work.labels_in_use(context["view"]))
+        cache.put(key, *hit)
+    html, labels = hit
+    return board, cache.bind(html, token), labels
 
 
 # --- boards ----------------------------------------------------------------------------------

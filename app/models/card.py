@@ -25,7 +25,9 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 class Card(db.Model):
     __tablename__ = "cards"
     __table_args__ = (
-        Index("ix_cards_column_position", "column_id", "position"),
+        # Not (column_id, position): a move shifts the positions of many cards of a column,
+        # and an unindexed position lets PostgreSQL update those rows in place (migration 0007).
+        Index("ix_cards_column_id", "column_id"),
         Index("ix_cards_assignee_id", "assignee_id"),
     )
 
@@ -93,9 +95,12 @@ class Event(db.Model):
     """Audit trail: one row per thing that happened. Append-only, enforced below and by triggers."""
 
     __tablename__ = "events"
+    # (board_id, id): a board's history in order, and its newest event in one index probe (the
+    # board page cache's key, app/boards/cache.py).
+    __table_args__ = (Index("ix_events_board_id_id", "board_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"), index=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id"))
     card_id: Mapped[int | None] = mapped_column(ForeignKey("cards.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -8,6 +8,7 @@ Whoever may not see a board gets 404 for it and its cards, so its existence does
 from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Board, Card, Membership, Unit, User
@@ -106,7 +107,12 @@ def managed_board(user: User, board_id) -> Board:
 
 
 def visible_card(user: User, card_id) -> Card:
-    card = db.session.get(Card, card_id) if isinstance(card_id, int) else None
+    # With its board in the same query: the access check and every caller need it.
+    card = (
+        db.session.get(Card, card_id, options=[joinedload(Card.board)])
+        if isinstance(card_id, int)
+        else None
+    )
     if card is None or not can_view_board(user, card.board):
         raise NotFound("not_found", _("Card not found."))
     return card

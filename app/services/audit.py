@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -41,3 +41,9 @@ def card_events(actor: User, card_id) -> tuple[Card, list[Event]]:
         .order_by(Event.at, Event.id)
     ).all()
     return card, list(events)
+
+
+def newest_event_id(board_id: int) -> int:
+    """The id of the board's newest event (0: none yet); it grows with every committed write to
+    the board (one index probe on `ix_events_board_id_id`)."""
+    return db.session.scalar(select(func.max(Event.id)).where(Event.board_id == board_id)) or 0

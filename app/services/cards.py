@@ -10,7 +10,13 @@ from sqlalchemy import func, or_, select, update
 from app.extensions import db
 from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineChange, User, utcnow
 from app.services import validation as v
-from app.services.access import can_manage_board, can_view_board, visible_board, visible_card
+from app.services.access import (
+    can_manage_board,
+    can_view_board,
+    visible_board,
+    visible_card,
+    visible_unit_ids,
+)
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.services.tx import lock_board, write_transaction
@@ -82,8 +88,9 @@ def _column_of(board: Board, column_id) -> BoardColumn:
         column_id = v.record_id(column_id)
     except v.FieldError as exc:
         raise v.invalid({"column_id": str(exc)}) from None
-    column = db.session.get(BoardColumn, column_id)
-    if column is None or column.board_id != board.id:
+    # All of the board's columns in one query: a move's source column then comes for free.
+    column = next((c for c in board.columns if c.id == column_id), None)
+    if column is None:
         raise v.invalid(
             {"column_id": _("This board has no such column.")},
         )
@@ -386,10 +393,16 @@ def _shift_positions(card: Card, source, target, old: int, new: int) -> None:
 
 def move_card(actor: User, card_id, column_id, position=None, override_reason=None) -> MoveResult:
     """Move a card to a column and position, under the column and personal WIP limits."""
+    # Who may see which unit is read before the write lock, as for any read: the lock is then
+    # held only for the card, the limits and the write.
+    visible_unit_ids(actor)
     with write_transaction():
         card = visible_card(actor, card_id)
-        lock_board(card.board_id)
-        db.session.refresh(card)
+        if db.session.get_bind().dialect.name != "sqlite":
+            # Read before the board lock; read again under it. (SQLite's write lock was taken
+            # before the first read.)
+            lock_board(card.board_id)
+            db.session.refresh(card)
         return move_card_locked(actor, card, column_id, position, override_reason)
 
 
@@ -412,14 +425,17 @@ def move_card_locked(
     same_column = source.id == target.id
     if not same_column:
         _require_due_date(target, card.due_date)
+    entering_active = target.kind == "active" and source.kind != "active"
+    # The assignee counts only against a personal limit; most moves need not load them.
+    counted = entering_active and board.personal_wip_limit is not None
     warnings, overrides = _check_limits(
         actor,
         board,
         target,
-        card.assignee,
+        card.assignee if counted else None,
         override_reason,
         entering_column=not same_column,
-        entering_active=target.kind == "active" and source.kind != "active",
+        entering_active=entering_active,
         card_id=card.id,
     )
     old_position = card.position

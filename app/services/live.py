@@ -57,7 +57,7 @@ def note_change(kind: str, board_id: int, card_id: int | None = None, data: dict
     if immediate:
         changes = {}
     entry = changes.setdefault(
-        board_id, {"kinds": set(), "cards": set(), "columns": set(), "full": False}
+        board_id, {"kinds": set(), "cards": set(), "columns": set(), "full": False, "at": {}}
     )
     entry["kinds"].add(kind)
     if card_id is not None:
@@ -66,6 +66,13 @@ def note_change(kind: str, board_id: int, card_id: int | None = None, data: dict
         value = (data or {}).get(key)
         if isinstance(value, int):
             entry["columns"].add(value)
+    if (
+        card_id is not None
+        and kind == "moved"
+        and isinstance((data or {}).get("to_column_id"), int)
+    ):
+        # Where the card now is, so publishing need not read it back.
+        entry["at"][card_id] = data["to_column_id"]
     if kind in FULL_REFRESH_KINDS or card_id is None:
         entry["full"] = True
     if immediate:
@@ -78,14 +85,18 @@ def publish_changes(changes: dict) -> None:
         return
     from app.models import Card
 
-    card_ids = {card for entry in changes.values() for card in entry["cards"]}
-    columns_of = {}
+    card_ids = {
+        card for entry in changes.values() for card in entry["cards"] if card not in entry["at"]
+    }
+    columns_of = {
+        card: column for entry in changes.values() for card, column in entry["at"].items()
+    }
     try:
         if card_ids:
             rows = db.session.execute(
                 select(Card.id, Card.column_id).where(Card.id.in_(card_ids))
             ).all()
-            columns_of = dict(rows)
+            columns_of.update(rows)
     except Exception:  # noqa: BLE001
         log.exception("live updates: could not read the changed cards' columns")
     broker = current_app.extensions["cergas_broker"]

@@ -2,7 +2,9 @@
 extra working days. Reading it is app/workcal.py.
 
 Unit calendars belong to no board, so these changes are not board events: each row keeps who
-made it and when, and every change is logged (logger `cergas.calendars`).
+made it and when, and every change is logged (logger `cergas.calendars`). What the boards of the
+unit and the units below it show does change (SLA badges count working time), so their open pages
+are told to redraw, which also renews their cached columns (app/boards/cache.py).
 """
 
 import logging
@@ -13,8 +15,18 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import CALENDAR_DAY_KINDS, Unit, UnitCalendar, UnitCalendarDay, User, utcnow
+from app.models import (
+    CALENDAR_DAY_KINDS,
+    Board,
+    Unit,
+    UnitCalendar,
+    UnitCalendarDay,
+    User,
+    utcnow,
+)
+from app.services import live
 from app.services import validation as v
+from app.services.access import subtree
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.tx import write_transaction
 from app.workcal import DEFAULT_HOURS, parse_hours, work_calendar
@@ -45,6 +57,13 @@ def _unit(code) -> Unit:
     if unit is None:
         raise NotFound("not_found", _("Unit not found."))
     return unit
+
+
+def _redraw_boards(unit: Unit) -> None:
+    """Within the write: the boards under this calendar redraw once it commits."""
+    units = subtree(unit.id)
+    for board_id in db.session.scalars(select(Board.id).where(Board.unit_id.in_(units))):
+        live.refresh_board(board_id)
 
 
 def all_units(actor: User) -> list[Unit]:
@@ -107,6 +126,7 @@ def set_calendar(actor: User, code, *, every_day: bool, hours) -> None:
         row.hours = cleaned
         row.updated_by_id = actor.id
         row.updated_at = utcnow()
+        _redraw_boards(unit)
     log.info(
         "calendar of %s set by %s: every_day=%s hours=%s",
         unit.code,
@@ -141,6 +161,7 @@ def add_day(actor: User, code, day, kind, note="") -> UnitCalendarDay:
             unit_id=unit.id, day=day, kind=kind, note=note or "", created_by_id=actor.id
         )
         db.session.add(row)
+        _redraw_boards(unit)
     log.info("calendar of %s: %s is %s, by %s", unit.code, day, kind, actor.login)
     return row
 
@@ -153,6 +174,7 @@ def remove_day(actor: User, code, day_id) -> None:
         if row is None or row.unit_id != unit.id:
             raise NotFound("not_found", _("Calendar day not found."))
         db.session.delete(row)
+        _redraw_boards(unit)
     log.info("calendar of %s: %s entry removed by %s", unit.code, row.day, actor.login)
 
 

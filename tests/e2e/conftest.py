@@ -38,6 +38,11 @@ def _browser_available():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(SKIP_REASON)
         pytest.skip(SKIP_REASON)
+    # Assertions wait as long as actions do (10 s, below): on a busy two-core runner a page
+    # with a server round trip can take longer than Playwright's default 5 s.
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
 
 
 def free_port() -> int:

@@ -10,6 +10,13 @@ except ImportError:  # no Playwright: conftest skips every browser test
 AXE = next((Path(__file__).resolve().parent / "vendor").glob("axe-core-*.min.js"))
 
 
+# Whether the dragged card's placeholder (SortableJS's ghost class) is in the column's list.
+PLACEHOLDER_IN = """(columnId) => {
+  const ghost = document.querySelector(".card-ghost");
+  return !!ghost && ghost.parentElement.dataset.columnId === String(columnId);
+}"""
+
+
 def card_in(page, column_id: int, card_id: int):
     return page.locator(f'#column-{column_id} .card[data-card-id="{card_id}"]')
 
@@ -37,7 +44,20 @@ def drag_card(page, card_id: int, column_id: int) -> None:
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + 10, y + 10, steps=5)
-    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] - 8, steps=20)
+    x, y = end["x"] + end["width"] / 2, end["y"] + end["height"] - 8
+    page.mouse.move(x, y, steps=20)
+    # While SortableJS animates the card into a column it passes over, it ignores the pointer:
+    # on a long drag the placeholder can still sit in a column on the way. Keep the hand moving
+    # a little over the target until the placeholder is there, as a person would.
+    for nudge in range(40):
+        try:
+            page.wait_for_function(PLACEHOLDER_IN, arg=column_id, timeout=250)
+            break
+        except PlaywrightError:
+            page.mouse.move(x + (2 if nudge % 2 else -2), y - 2, steps=2)
+    else:
+        page.mouse.up()
+        raise AssertionError(f"the dragged card {card_id} never got over column {column_id}")
     page.mouse.up()
 
 

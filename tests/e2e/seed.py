@@ -2,30 +2,43 @@
 
 Run as `python tests/e2e/seed.py` with DATABASE_URL pointing at a migrated database; prints
 the ids the tests need as JSON. Each scenario gets its own board, so tests do not disturb one
-another whatever order they run in.
+another whatever order they run in. The SLA and workload scenarios live in units of their own
+(Seksi Pelayanan, Subbagian Umum): their tests change that unit's calendar and people's load.
 """
 
 import json
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 # Run as a script from any directory: make the checkout importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
-from app.services import accounts, boards, cards  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Card  # noqa: E402
+from app.services import accounts, boards, cards, sprints  # noqa: E402
 from app.services.demo import local_today, working_day  # noqa: E402
+from app.services.tx import write_transaction  # noqa: E402
+from app.workcal import work_calendar  # noqa: E402
 
 PASSWORD = "rahasia-e2e-123"
 STAFF_NIP = "199101052015031002"
-SCENARIOS = ("drag", "full", "keyboard", "deadline", "mobile", "pages", "live")
+SCENARIOS = ("drag", "full", "keyboard", "deadline", "mobile", "pages", "live", "sprint")
 PEOPLE = {
-    # key: (name, login kwargs, role)
-    "head": ("Retno Widyaningsih, S.Kom.", {"nip": "198204182006042012"}, "head"),
-    "staff": ("Dimas Aditya Nugroho, S.I.Kom.", {"nip": STAFF_NIP}, "member"),
-    "polyglot": ("Fitri Handayani, S.Sos.", {"username": "fitri"}, "member"),
-    "phone": ("Ahmad Fauzi", {"username": "ahmad"}, "member"),
+    # key: (name, login kwargs, role, unit)
+    "head": ("Retno Widyaningsih, S.Kom.", {"nip": "198204182006042012"}, "head", "SEKSI-PIP"),
+    "staff": ("Dimas Aditya Nugroho, S.I.Kom.", {"nip": STAFF_NIP}, "member", "SEKSI-PIP"),
+    "polyglot": ("Fitri Handayani, S.Sos.", {"username": "fitri"}, "member", "SEKSI-PIP"),
+    "phone": ("Ahmad Fauzi", {"username": "ahmad"}, "member", "SEKSI-PIP"),
+    # Seksi Pelayanan: the SLA scenario.
+    "kasi_pel": ("Siti Rahmawati, S.AP.", {"nip": "198003032005012003"}, "head", "SEKSI-PEL"),
+    "petugas": ("Agus Pratama", {"username": "agus"}, "member", "SEKSI-PEL"),
+    # Subbagian Umum: the workload scenario.
+    "kasubag": ("Hendra Wijaya, S.E.", {"nip": "197905122003121004"}, "head", "SUBBAG-UMUM"),
+    "budi": ("Budi Santoso", {"username": "budi"}, "member", "SUBBAG-UMUM"),
+    "rina": ("Rina Kusuma", {"username": "rina"}, "member", "SUBBAG-UMUM"),
+    "yoga": ("Yoga Pratama", {"username": "yoga"}, "member", "SUBBAG-UMUM"),
 }
 COLUMNS = [
     {"name": "Masuk", "kind": "backlog", "wip_limit": None, "wip_policy": "hard"},
@@ -50,14 +63,16 @@ def seed() -> dict:
     accounts.create_unit(
         "SEKSI-PIP", "Seksi Pengelolaan Informasi Publik", parent_code="DISKOMINFO"
     )
+    accounts.create_unit("SEKSI-PEL", "Seksi Pelayanan", parent_code="DISKOMINFO")
+    accounts.create_unit("SUBBAG-UMUM", "Subbagian Umum", parent_code="DISKOMINFO")
     admin = accounts.create_user("Admin Cergas", PASSWORD, username="admin", admin=True)
     people = {
-        key: accounts.create_user(name, PASSWORD, unit_code="SEKSI-PIP", role=role, **login)
-        for key, (name, login, role) in PEOPLE.items()
+        key: accounts.create_user(name, PASSWORD, unit_code=unit, role=role, **login)
+        for key, (name, login, role, unit) in PEOPLE.items()
     }
     today = local_today()
     ids = {"password": PASSWORD, "boards": {}, "logins": {}}
-    for key, (_name, login, _role) in PEOPLE.items():
+    for key, (_name, login, _role, _unit) in PEOPLE.items():
         ids["logins"][key] = login.get("nip") or login.get("username")
     ids["logins"]["admin"] = "admin"
     for scenario in SCENARIOS:
@@ -80,18 +95,60 @@ def seed() -> dict:
             "columns": {column.name: column.id for column in board.columns},
             "cards": card_ids,
         }
+    ids["sprint"] = seed_sprints(people, ids["boards"]["sprint"], today)
     ids["approval"] = seed_approval(admin, people, today)
+    ids["approval_plh"] = seed_approval(
+        admin, people, today, "Papan paraf Plh", "Surat undangan rapat koordinasi PPID"
+    )
+    ids["sla"] = seed_sla(admin, people, today)
+    ids["workload"] = seed_workload(admin, people, today)
     return ids
 
 
-def seed_approval(admin, people, today) -> dict | None:
+def seed_sprints(people, board: dict, today) -> dict:
+    """On the sprint board: an active sprint, started a week ago with three unfinished cards, and
+    the next one planned, so a head can close the first and carry cards over to the second."""
+    head = people["head"]
+    running = sprints.create_sprint(
+        head,
+        board["id"],
+        {
+            "name": "Sprint 7",
+            "goal": "Semua permohonan data bulan ini terjawab",
+            "start": today - timedelta(days=7),
+            "end": today + timedelta(days=6),
+        },
+    )
+    committed = (
+        "Balas surat permohonan data",
+        "Verifikasi dokumen pemohon",
+        "Unggah DIP semester II",
+    )
+    sprints.add_cards(head, running.id, [board["cards"][title] for title in committed])
+    sprints.start_sprint(head, running.id)
+    planned = sprints.create_sprint(
+        head,
+        board["id"],
+        {
+            "name": "Sprint 8",
+            "goal": "Daftar informasi publik 2027 tersusun",
+            "start": today + timedelta(days=7),
+            "end": today + timedelta(days=20),
+        },
+    )
+    return {"active": running.id, "planned": planned.id}
+
+
+def seed_approval(
+    admin, people, today, name="Papan paraf", title="Surat balasan permohonan informasi"
+) -> dict | None:
     """A letter board whose "Paraf" column asks the Kasi's paraf (the approvals plugin), with a
     letter drafted by the staff member. None when the plugin is not installed."""
     from app.services import plugins
 
     board = boards.create_board(
         admin,
-        "Papan paraf",
+        name,
         "SEKSI-PIP",
         columns=[
             {"name": "Dikonsep", "kind": "active", "wip_limit": None, "wip_policy": "hard"},
@@ -111,7 +168,7 @@ def seed_approval(admin, people, today) -> dict | None:
         )
     except Exception:  # the plugin is not installed or not loaded: no approval scenario
         return None
-    data = {"title": "Surat balasan permohonan informasi", "type": "surat-keluar"}
+    data = {"title": title, "type": "surat-keluar"}
     data["due_date"] = working_day(today, 4)
     data["assignee"] = people["staff"]
     card = cards.create_card(people["staff"], board.id, data).card
@@ -119,6 +176,107 @@ def seed_approval(admin, people, today) -> dict | None:
         "id": board.id,
         "columns": {column.name: column.id for column in board.columns},
         "cards": {card.title: card.id},
+    }
+
+
+SLA_POLICIES = [
+    {"type": "pengaduan", "duration": 3, "unit": "working_days"},
+    {"type": "informasi", "duration": 24, "unit": "working_hours", "at_risk": 0.75},
+]
+HOUR = 3600
+SLA_CARDS = [
+    # (title, type, working hours before now the clock started (None: now), done, assignee)
+    ("Pengaduan jalan berlubang di Jl. Kaliurang", "pengaduan", "days:6", False, "petugas"),
+    ("Pengaduan sampah menumpuk di pasar", "pengaduan", "days:6", True, "petugas"),
+    # 4 working hours late; a day off between its start and now puts it back in time.
+    ("Permohonan salinan SK Bupati", "informasi", 28, False, "petugas"),
+    ("Permohonan data kunjungan wisata", "informasi", 20, False, "kasi_pel"),
+    ("Permohonan profil desa", "informasi", None, False, "petugas"),
+    ("Permohonan peta rawan bencana", "informasi", None, True, "petugas"),
+]
+# Three columns without WIP limits (the SLA and workload boards).
+SLA_COLUMNS = [
+    {"name": "Masuk", "kind": "backlog", "wip_limit": None, "wip_policy": "hard"},
+    {"name": "Diproses", "kind": "active", "wip_limit": None, "wip_policy": "hard"},
+    {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
+]
+
+
+def seed_sla(admin, people, today) -> dict | None:
+    """A service desk board with service-time policies (the SLA plugin): cards late by working
+    days, late by a few working hours, at risk, on track, met and missed. The clocks start at
+    moments placed on the unit's working-time line, so the states do not depend on the hour the
+    tests run. `day_off` is a working day inside the 4-hour-late card's clock: declaring it a
+    day off puts that card back in time. None when the plugin is not installed."""
+    from app.services import plugins
+
+    board = boards.create_board(admin, "Papan SLA", "SEKSI-PEL", columns=SLA_COLUMNS)
+    try:
+        plugins.set_board_plugin(
+            admin, board.id, "sla", enabled=True, settings={"policies": SLA_POLICIES}
+        )
+    except Exception:  # the plugin is not installed or not loaded: no SLA scenario
+        return None
+    calendar = work_calendar(board.unit_id)
+    now = datetime.now(UTC)
+    point = calendar.worked(now)
+    day = calendar.day_length(0)
+    columns = [column.id for column in board.columns]
+    starts, card_ids = {}, {}
+    for title, kind, before, done, assignee in SLA_CARDS:
+        data = {"title": title, "type": kind, "due_date": working_day(today, 5)}
+        data["assignee"] = people[assignee]
+        card = cards.create_card(people["kasi_pel"], board.id, data).card
+        card_ids[title] = card.id
+        for column_id in columns[1 : 3 if done else 2]:
+            cards.move_card(people["kasi_pel"], card.id, column_id)
+        if before is not None:
+            worked = 6 * day if before == "days:6" else before * HOUR
+            starts[card.id] = calendar.at_worked(point - worked)
+    # The services stamp "now"; these requests came in earlier.
+    with write_transaction():
+        for card_id, started in starts.items():
+            db.session.get(Card, card_id).created_at = started.astimezone(UTC).replace(tzinfo=None)
+    day_off = calendar.local(calendar.at_worked(point - 14 * HOUR)).date()
+    return {
+        "id": board.id,
+        "columns": {column.name: column.id for column in board.columns},
+        "cards": card_ids,
+        "unit": "SEKSI-PEL",
+        "day_off": day_off.isoformat(),
+    }
+
+
+WORKLOAD_CARDS = [
+    # (title, assignee): Budi holds 4 active cards against a team median of 1.5.
+    ("Inventarisasi barang milik daerah", "budi"),
+    ("Pengadaan ATK triwulan IV", "budi"),
+    ("Perbaikan pendingin ruang rapat", "budi"),
+    ("Perpanjangan STNK kendaraan dinas", "budi"),
+    ("Rekap daftar hadir pegawai", "rina"),
+    ("Arsip surat masuk Oktober", "rina"),
+    ("Jadwal piket kebersihan", "yoga"),
+    ("Laporan kepegawaian bulanan", "kasubag"),
+]
+
+
+def seed_workload(admin, people, today) -> dict:
+    """A board where one member carries far more active cards than the rest (the workload
+    plugin's warning and its suggestions of who could take a card)."""
+    board = boards.create_board(admin, "Papan umum", "SUBBAG-UMUM", columns=SLA_COLUMNS)
+    active = next(column.id for column in board.columns if column.kind == "active")
+    card_ids = {}
+    for number, (title, assignee) in enumerate(WORKLOAD_CARDS):
+        data = {"title": title, "type": "tugas", "due_date": working_day(today, 3 + number)}
+        data["assignee"] = people[assignee]
+        data["estimate"] = 4
+        card = cards.create_card(people["kasubag"], board.id, data).card
+        cards.move_card(people["kasubag"], card.id, active)
+        card_ids[title] = card.id
+    return {
+        "id": board.id,
+        "columns": {column.name: column.id for column in board.columns},
+        "cards": card_ids,
     }
 
 

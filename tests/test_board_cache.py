@@ -168,3 +168,41 @@ def test_the_cache_keeps_to_its_size():
     assert store.size == 8
     store.put("d", "x" * 11, None)  # larger than the whole cache: not kept
     assert store.get("d") is None and store.size == 8
+
+
+def test_viewers_arriving_together_wait_for_one_render():
+    import threading
+    import time as clock
+
+    store = cache_module.ColumnsCache(seconds=30, max_bytes=1000)
+    renders = []
+
+    def render():
+        renders.append(1)
+        clock.sleep(0.2)
+        return "<section>", ["label"]
+
+    answers = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(store.get_or_render("k", render)))
+        for _ in range(5)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(renders) == 1
+    assert answers == [("<section>", ["label"])] * 5
+    assert store.rendering == {}
+
+
+def test_a_failed_render_leaves_nothing_behind():
+    store = cache_module.ColumnsCache(seconds=30, max_bytes=1000)
+
+    def broken():
+        raise RuntimeError("template error")
+
+    with pytest.raises(RuntimeError):
+        store.get_or_render("k", broken)
+    assert store.rendering == {} and store.get("k") is None
+    assert store.get_or_render("k", lambda: ("ok", None)) == ("ok", None)

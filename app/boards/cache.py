@@ -35,6 +35,27 @@ class ColumnsCache:
         self.lock = threading.Lock()
         self.items: OrderedDict = OrderedDict()  # key -> (expires, html, extra)
         self.size = 0
+        self.rendering: dict = {}  # key -> lock held by the request rendering it
+
+    def get_or_render(self, key, render):
+        """(html, extra) for the key; on a miss one request renders (`render()` returns the
+        pair) while the others asking for the same key wait for it instead of rendering too."""
+        hit = self.get(key)
+        if hit is not None:
+            return hit
+        with self.lock:
+            turn = self.rendering.setdefault(key, threading.Lock())
+        try:
+            with turn:
+                hit = self.get(key)
+                if hit is None:
+                    hit = render()
+                    self.put(key, *hit)
+        finally:
+            with self.lock:
+                if self.rendering.get(key) is turn:
+                    del self.rendering[key]
+        return hit
 
     def get(self, key):
         with self.lock:

@@ -164,13 +164,13 @@ def shared_columns(cache, user: User, board_id: int, seq: int):
         local_today(board.unit.timezone),
     )
     token = generate_csrf() if current_app.config.get("WTF_CSRF_ENABLED", True) else None
-    hit = cache.get(key)
-    if hit is None:
+
+    def render():
         context = board_context(user, board_id, work.BoardFilters())
         html = render_template("boards/_columns.html", **context)
-        hit = (cache.unbind(html, token), work.labels_in_use(context["view"]))
-        cache.put(key, *hit)
-    html, labels = hit
+        return cache.unbind(html, token), work.labels_in_use(context["view"])
+
+    html, labels = cache.get_or_render(key, render)
     return board, cache.bind(html, token), labels
 
 

@@ -4,8 +4,10 @@ installed plugin, a free loopback port.
     python tests/api_server.py DIRECTORY
 
 creates DIRECTORY/cergas.sqlite, seeds it (units, one person per role, a board with cards, a
-notification, an API token per role and a revoked one), serves on 127.0.0.1 on a free port and
-writes {"url", "tokens", "ids"} to DIRECTORY/server.json once it accepts connections.
+notification, an API token per role and a revoked one, and what the built-in plugins' endpoints
+answer about: skills, a certificate and learning, a paraf chain with a card waiting in it, a
+Plh delegation), serves on 127.0.0.1 on a free port and writes {"url", "tokens", "ids"} to
+DIRECTORY/server.json once it accepts connections.
 """
 
 import json
@@ -35,6 +37,7 @@ def seed() -> dict:
     """The organisation of tests/conftest.py `org`, plus cards and tokens; returns the ids."""
     from app.services import accounts, boards, cards
     from app.services.notifications import notify
+    from app.services.plugins import set_board_plugin
 
     accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
     accounts.create_unit("BID-TIK", "Bidang TIK", parent_code="DISKOMINFO")
@@ -60,6 +63,7 @@ def seed() -> dict:
         ).card.id
         for n in range(3)
     ]
+    delegation = seed_plugins(users, board, card_ids, set_board_plugin)
     tokens = {key: accounts.create_token(user, "fuzz") for key, user in users.items()}
     revoked = accounts.create_token(users["staff"], "revoked")
     accounts.revoke_tokens(users["staff"])
@@ -74,9 +78,49 @@ def seed() -> dict:
             "cards": card_ids,
             "notification": notification.id,
             "units": ["DISKOMINFO", "BID-TIK", "SEKSI-APL", "BID-IKP"],
-            "nips": NIPS,
+            "logins": [*NIPS.values(), "admin"],
+            "delegations": [delegation],
         },
     }
+
+
+def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> str:
+    """Competency data of staff, a two-step paraf chain on the board with the first card
+    waiting at step 1 (kasi's inbox), and a Plh for kasi; returns the delegation's id."""
+    from app.services import cards, skills
+    from plugins.approvals import service as approvals
+
+    skills.seed_catalog()
+    staff = users["staff"]
+    skills.set_user_skills(staff, staff, {"graphic-design": 2, "public-presentation": None})
+    skills.add_certificate(
+        staff,
+        staff,
+        {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01", "expires_on": "2027-01-01"},
+    )
+    skills.record_learning(
+        staff,
+        staff,
+        {"activity": "bimtek", "date": "2026-03-10", "hours": 7.5, "skills": ["graphic-design"]},
+    )
+    cards.update_card(
+        staff, card_ids[1], {"labels": ["skill:graphic-design"], "estimate": 4.0}, version=1
+    )
+    # The default columns: Backlog, In progress, Review, Done (names in the server's language).
+    doing, review = board.columns[1], board.columns[2]
+    chain = {
+        "type": "tugas",
+        "review_column": review.name,
+        "return_column": doing.name,
+        "steps": [{"head_of": "SEKSI-APL"}, {"head_of": "BID-TIK"}],
+    }
+    set_board_plugin(users["kasi"], board.id, "approvals", settings={"chains": [chain]})
+    cards.move_card(staff, card_ids[0], review.id)
+    delegation = approvals.create_delegation(
+        users["kasi"],
+        {"to": NIPS["staff"], "kind": "plh", "start": "2026-01-05", "end": "2027-12-31"},
+    )
+    return delegation["id"]
 
 
 def main(directory: str) -> None:

@@ -22,6 +22,7 @@ from app.services.notifications import notify  # noqa: E402
 from tests.conftest import NIPS, get_user  # noqa: E402
 from tests.test_permissions import (  # noqa: E402
     MATRIX,
+    PLUGINS,
     app,  # noqa: F401  (the matrix app: same plugins)
     expected,
     fill,
@@ -62,7 +63,7 @@ TABLE = {
     "GET /api/v1/boards/{board_id}/metrics":                  (401, 401, 404, 200, 200, 200, 200),
     "GET /api/v1/boards/{board_id}/plugins/{plugin}/settings":(401, 401, 404, 200, 200, 200, 200),
     "PUT /api/v1/boards/{board_id}/plugins/{plugin}/settings":(401, 401, 404, 403, 200, 200, 200),
-    "GET /api/v1/boards/{board_id}/workload":               (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/boards/{board_id}/workload":                 (401, 401, 404, 200, 200, 200, 200),
     "GET /api/v1/boards/{board_id}/sprints":                  (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/boards/{board_id}/sprints":                 (401, 401, 404, 403, 201, 201, 201),
     "GET /api/v1/cards/{card_id}":                            (401, 401, 404, 200, 200, 200, 200),
@@ -84,7 +85,10 @@ TABLE = {
     "DELETE /api/v1/sprints/{sprint_id}/cards/{card_id}":     (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/sprints/{sprint_id}/close":                 (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/sprints/{sprint_id}/start":                 (401, 401, 404, 403, 200, 200, 200),
-    "GET /api/v1/units/{code}/workload":                    (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/units/{code}/competency-gaps":               (401, 401, 404, 403, 200, 200, 200),
+    "GET /api/v1/units/{code}/workload":                      (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/users/{login}/competency":                   (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/users/{login}/learning":                    (401, 401, 404, 201, 201, 201, 201),
     "POST /api/v1/tokens":                                    (201, 201, 201, 201, 201, 201, 201),
 }
 # fmt: on
@@ -185,9 +189,7 @@ def _endpoints() -> dict[str, str]:
     from tests.test_permissions import MatrixPlugin
 
     flask_app = make_app(
-        "sqlite://",
-        CERGAS_PLUGINS="workload,approvals,sla",
-        CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
+        "sqlite://", CERGAS_PLUGINS=PLUGINS, CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()}
     )
     return {
         key: endpoint for key, (endpoint, _s) in operations(english_document(flask_app)).items()
@@ -216,7 +218,7 @@ def render(document: dict | None = None) -> str:
         document = english_document(
             make_app(
                 "sqlite://",
-                CERGAS_PLUGINS="workload,approvals,sla",
+                CERGAS_PLUGINS=PLUGINS,
                 CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
             )
         )
@@ -240,7 +242,10 @@ def render(document: dict | None = None) -> str:
         "200/201: allowed. 401: no valid token. 403: may see but not do. 404: may not see (or",
         "there is nothing there to act on). 409: allowed, but refused by the current state",
         "(e.g. no approval step is waiting). Rows that act on a person's own things (their",
-        "notifications, delegations) use the member's objects, so others get 404.",
+        "notifications, delegations) use the member's objects, so others get 404. Rows about",
+        "a person (`{login}`: competency, learning log) are about the member, whom the heads",
+        "above and admins may see and change too. Rows about a unit (`{code}`) are about the",
+        "board's Seksi.",
         "",
         "| Operation | What | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

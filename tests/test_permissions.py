@@ -4,7 +4,8 @@ Levels: `login` needs any signed-in person; `board` needs someone who may see th
 (members of its unit, heads of it or an ancestor, admins), others get 404; `manage` is for the
 heads and admins, members get 403; `create` is creating a board in the unit (heads, admins);
 `admin` is for site administrators only, everyone else signed in gets 403; `own` is a
-notification addressed to staff: staff may act on it, everyone else signed in gets 404.
+notification addressed to staff: staff may act on it, everyone else signed in gets 404;
+`person` is staff's own profile or learning log: staff, the heads above and admins (others 404).
 A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
@@ -29,6 +30,9 @@ SPRINT_FORM = {
 COLUMN = {"name": "Periksa", "wip_limit": "2", "wip_policy": "soft", "kind": "active"}
 # A stand-in who is none of the roles (staff2), so every role may name them.
 DELEGATION = {"to": NIPS["staff2"], "kind": "plh", "start": "2027-01-04", "end": "2027-01-05"}
+LEARNING_FORM = {"activity": "seminar", "date": "2026-01-05", "hours": "1.5"}
+# The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
+PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
     # endpoint, method, url, body, level
     ("home.index", "GET", "/", None, "login"),
@@ -217,6 +221,55 @@ MATRIX = [
         {"decision": "approve"},
         "api-board-409",
     ),
+    # Competency plugin: a person's page and learning log are for them, the heads above and
+    # admins (`person`: the outsider gets 404); a unit's JP progress, gaps and development plan
+    # for its heads and admins (`manage`: its members 403, others 404).
+    ("competency.index", "GET", "/plugins/competency/", None, "login"),
+    ("competency.person", "GET", "/plugins/competency/people/{staff}", None, "person"),
+    (
+        "competency.add_learning",
+        "POST",
+        "/plugins/competency/people/{staff}/learning",
+        LEARNING_FORM,
+        "person",
+    ),
+    (
+        "competency.remove_learning",
+        "POST",
+        "/plugins/competency/people/{staff}/learning/{learning}/delete",
+        None,
+        "person",
+    ),
+    ("competency.unit", "GET", "/plugins/competency/units/SEKSI-APL", None, "manage"),
+    ("competency.plan_csv", "GET", "/plugins/competency/units/SEKSI-APL/plan.csv", None, "manage"),
+    (
+        "competency.plan_xlsx",
+        "GET",
+        "/plugins/competency/units/SEKSI-APL/plan.xlsx",
+        None,
+        "manage",
+    ),
+    (
+        "competency_api.user_competency",
+        "GET",
+        "/api/v1/users/{staff}/competency",
+        None,
+        "api-person",
+    ),
+    (
+        "competency_api.add_learning",
+        "POST",
+        "/api/v1/users/{staff}/learning",
+        {**LEARNING_FORM, "hours": 1.5},
+        "api-person",
+    ),
+    (
+        "competency_api.unit_gaps",
+        "GET",
+        "/api/v1/units/SEKSI-APL/competency-gaps",
+        None,
+        "api-manage",
+    ),
     # SLA plugin (issue 4): reports for heads; unit working calendars for admins.
     ("sla.index", "GET", "/plugins/sla/", None, "login"),
     ("sla.report", "GET", "/plugins/sla/boards/{board}", None, "manage"),
@@ -302,6 +355,11 @@ def sprint_fixtures(org, card_id: int) -> tuple[int, int]:
     return planned.id, active.id
 
 
+def learning_fixture(staff) -> int:
+    """A learning activity in staff's log (for the row that removes one)."""
+    return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
+
+
 class MatrixPlugin:
     """A plugin with one setting, so the plugin routes have something to show and change."""
 
@@ -315,7 +373,7 @@ def app(database_url):
     """The shared app, plus the plugin above (it changes nothing else any route does)."""
     app = make_app(
         database_url,
-        CERGAS_PLUGINS="workload,approvals,sla",  # built-in plugins whose routes are in the matrix
+        CERGAS_PLUGINS=PLUGINS,
         CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
     )
     yield app
@@ -346,6 +404,8 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role == "admin" else {403}
         if level == "api-own":
             return ok_api if role == "staff" else {404}
+        if level == "api-person":
+            return ok_api if role in MANAGERS | {"staff"} else {404}
         if level == "api-missing":
             return {404}
         if level == "api-board-409":
@@ -420,6 +480,7 @@ def test_route_gives_each_role_what_it_may(
             {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01", "expires_on": "2027-01-01"},
         ).id
         sprint_id, active_id = sprint_fixtures(org, card_id)
+        learning_id = learning_fixture(staff)
     login = "admin" if role == "admin" else NIPS.get(role, "nobody")
     ids = {
         "board": org.board_id,
@@ -432,6 +493,7 @@ def test_route_gives_each_role_what_it_may(
         "certificate": certificate_id,
         "sprint": sprint_id,
         "active": active_id,
+        "learning": learning_id,
     }
     url, body = fill(url, ids), fill(body, ids)
     headers = {}

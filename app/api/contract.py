@@ -11,7 +11,8 @@ before: `title`, `labels`, `columns[0].wip_limit`.
 """
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, ClassVar, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -20,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.api import payload
 from app.services.errors import Invalid
+
+NONE = type(None)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,16 @@ def operation(
 ):
     """Declare an /api/v1 view: its summary, body model, response models by status and the
     error statuses it answers with besides the usual ones (401 without a token, 404 for ids in
-    the path, 400/413/422 for a body). Works above or below the route decorator."""
+    the path, 400/413/422 for a body). Works above or below the route decorator.
+
+    `body` is an `ApiModel` (strict JSON types, unknown fields refused: what `request_body()`
+    validates), each response a pydantic model (`ApiResponse`: what the view answers, for the
+    document and the fuzz tests) or None for a JSON answer the document leaves undescribed."""
+    if body is not None and not (isinstance(body, type) and issubclass(body, ApiModel)):
+        raise TypeError(f"body must be an ApiModel subclass, not {body!r}")
+    for status, model in responses.items():
+        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(f"response {status} must be a pydantic model or None, not {model!r}")
 
     def declare(view):
         view.api_operation = Operation(
@@ -169,26 +181,56 @@ def _describe(model, loc: tuple, kind: str, prefix: str) -> tuple[str, Any]:
         return prefix + name, _("Unknown field.")
     if len(loc) == 1 and kind == "missing":
         return prefix + name, _("This field is required.")
-    info = model.model_fields.get(name)
+    info = _field(model, name)
     if info is None:
         return prefix + name, _("Unknown field.")
     item = _item_model(info.annotation)
     if item is not None and len(loc) >= 2 and isinstance(loc[1], int):
         inner = f"{prefix}{name}[{loc[1]}]"
         if len(loc) == 2:
-            return inner, item.object_message
+            return inner, getattr(item, "object_message", ApiModel.object_message)
         return _describe(item, loc[2:], kind, inner + ".")
     message = next((m.message for m in info.metadata if isinstance(m, Msg)), None)
-    return prefix + name, message or _("Not valid.")
+    return prefix + name, message or _type_message(info.annotation) or _("Not valid.")
 
 
-def _item_model(annotation) -> type[ApiModel] | None:
+def _field(model, name: str):
+    """The field `name` (as sent: its alias if it has one, e.g. `from`) of `model`."""
+    for field_name, info in model.model_fields.items():
+        if (info.alias or field_name) == name:
+            return info
+    return None
+
+
+def _item_model(annotation) -> type[BaseModel] | None:
     """The model of a `list[Model]` field, else None."""
     if get_origin(annotation) is list:
         (item,) = get_args(annotation) or (None,)
-        if isinstance(item, type) and issubclass(item, ApiModel):
+        if isinstance(item, type) and issubclass(item, BaseModel):
             return item
     return None
+
+
+def _type_message(annotation) -> Any:
+    """The message for a value of the wrong JSON type, read from a plain annotation (`str`,
+    `int | None`, `float`, `list[str]`, `dict`...): models need no `Msg` for the usual types."""
+    union = get_origin(annotation) in (Union, UnionType)
+    kinds = [kind for kind in (get_args(annotation) if union else (annotation,)) if kind != NONE]
+    if kinds and set(kinds) <= {int, float} and float in kinds:
+        return _("Must be a number.")
+    if len(kinds) != 1:
+        return None
+    (kind,) = kinds
+    if get_origin(kind) is list:
+        return _("Must be a list of text values.") if get_args(kind) == (str,) else None
+    if kind is dict or get_origin(kind) is dict:
+        return _("Must be an object.")
+    return {
+        str: _("Must be text."),
+        int: _("Must be a whole number."),
+        float: _("Must be a number."),
+        bool: _("Must be true or false."),
+    }.get(kind)
 
 
 # The error envelope every refusal answers with.

@@ -110,7 +110,7 @@ def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> di
     if parameters or query:
         item["parameters"] = parameters + query
     if op.body is not None:
-        content = {"schema": _ref(op.body)}
+        content = {"schema": _ref(op.body, "validation")}
         example = (op.body.model_config.get("json_schema_extra") or {}).get("examples")
         if example:
             content["example"] = example[0]
@@ -120,9 +120,9 @@ def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> di
         if model is None:  # a JSON answer whose shape the view describes in words
             responses[str(status)] = _json({}, _("Success."))
         else:
-            responses[str(status)] = _json(_ref(model), _("Success."))
+            responses[str(status)] = _json(_ref(model, "serialization"), _("Success."))
     for status in sorted(_error_statuses(op, bool(parameters))):
-        responses[str(status)] = _json(_ref(ErrorEnvelope), errors.get(status, ""))
+        responses[str(status)] = _json(_ref(ErrorEnvelope, "serialization"), errors.get(status, ""))
     item["responses"] = responses
     item["security"] = [] if op.public else [{"bearerAuth": []}]
     return item
@@ -137,24 +137,25 @@ def build(app=None) -> dict:
     """The document for `app` (default: the current app)."""
     app = app or current_app
     found = []
-    models: set[type[BaseModel]] = {ErrorEnvelope}
+    # Bodies are described as they are validated, answers as they are written.
+    modes: set[tuple[type[BaseModel], str]] = {(ErrorEnvelope, "serialization")}
     for rule, method, view in api_rules(app):
         op = operation_of(view)
         if op is None:
             continue
         found.append((rule, method, op))
-        models.update(model for model in op.responses.values() if model is not None)
+        modes.update((model, "serialization") for model in op.responses.values() if model)
         if op.body is not None:
-            models.add(op.body)
-    ordered = sorted(models, key=lambda model: (model.__name__, model.__module__))
-    modes = [(model, "validation" if _is_request(model) else "serialization") for model in ordered]
-    mapping, definitions = models_json_schema(modes, ref_template=REF, schema_generator=_NoDefaults)
-    refs = {model: mapping[(model, mode)] for model, mode in modes}
+            modes.add((op.body, "validation"))
+    ordered = sorted(modes, key=lambda pair: (pair[0].__name__, pair[0].__module__, pair[1]))
+    mapping, definitions = models_json_schema(
+        ordered, ref_template=REF, schema_generator=_NoDefaults
+    )
     paths: dict[str, dict] = {}
     for rule, method, op in found:
         path, parameters = openapi_path(rule)
         paths.setdefault(path, {})[method] = _operation(
-            op, rule.endpoint, parameters, lambda model: dict(refs[model])
+            op, rule.endpoint, parameters, lambda model, mode: dict(mapping[(model, mode)])
         )
     return {
         "openapi": "3.1.0",
@@ -180,12 +181,6 @@ def build(app=None) -> dict:
         },
         "security": [{"bearerAuth": []}],
     }
-
-
-def _is_request(model) -> bool:
-    from app.api.contract import ApiModel
-
-    return issubclass(model, ApiModel)
 
 
 def undocumented(app=None) -> list[str]:

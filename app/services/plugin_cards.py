@@ -159,10 +159,11 @@ def api_caller() -> User:
 
 def api_json_body() -> dict:
     """The request body as a JSON object, or a 400 `bad_request` error (not JSON, not an
-    object, too large, NUL characters)."""
-    from app.api.payload import json_body
+    object, too large, NUL characters); when the view declared a `body` model with
+    `api_operation`, validated against it (422 `validation_error` naming each bad field)."""
+    from app.api.contract import request_body
 
-    return json_body()
+    return request_body()
 
 
 @contextmanager

@@ -28,6 +28,7 @@ from app.plugin_api import (
     plugin_settings,
     users_by_ids,
 )
+from plugins.approvals import api_models as m
 from plugins.approvals import service
 from plugins.approvals.chains import NAME, chains_of
 
@@ -198,39 +199,7 @@ def revoke(delegation_id: str):
 # --- JSON API -------------------------------------------------------------------------------
 
 
-def _check(body: dict, spec: dict, required=()) -> None:
-    errors = {}
-    for name in body:
-        if name not in spec:
-            errors[name] = _("Unknown field.")
-    for name, kinds in spec.items():
-        value = body.get(name)
-        if name in body and (isinstance(value, bool) or not isinstance(value, kinds)):
-            errors[name] = _("Wrong type.")
-    for name in required:
-        if body.get(name) is None:
-            errors[name] = _("Required.")
-    if errors:
-        raise Invalid("validation_error", _("Check the highlighted fields."), errors)
-
-
-DECISION_SPEC = {
-    "decision": (str,),
-    "note": (str, type(None)),
-    "step": (int, type(None)),
-    "to": (str,),
-}
-DELEGATION_SPEC = {
-    "from": (str, type(None)),
-    "to": (str,),
-    "kind": (str,),
-    "start": (str,),
-    "end": (str,),
-}
-
-
 TAGS = ("approvals",)
-BODY_ERRORS = (400, 413)
 
 
 @api_bp.post("/cards/<int:card_id>/approval")
@@ -240,16 +209,22 @@ BODY_ERRORS = (400, 413)
     'return or reject), "step": the step decided (409 when it is no longer current)}, or '
     '{"decision": "reassign", "to": NIP, "step"} for heads and admins. Answers '
     '{"card_id", "approvals": the card\'s approval state}.',
-    errors=(*BODY_ERRORS, 403, 409),
+    body=m.ApprovalDecision,
+    responses={200: m.ApprovalDecisionResult},
+    errors=(403, 409),
     tags=TAGS,
 )
 def api_decide(card_id: int):
     user = api_caller()
     card = _visible_card(user, card_id)
     body = api_json_body()
-    _check(body, DECISION_SPEC, required=("decision",))
     if body["decision"] == "reassign":
-        _check(body, DECISION_SPEC, required=("decision", "to"))
+        if "to" not in body:
+            raise Invalid(
+                "validation_error",
+                _("Check the highlighted fields."),
+                {"to": _("This field is required.")},
+            )
         outcome = service.reassign(user, card.id, body["to"], step=body.get("step"))
     else:
         if "to" in body:
@@ -268,6 +243,7 @@ def api_decide(card_id: int):
 @api_bp.get("/approvals/inbox")
 @api_operation(
     "Cards waiting for my paraf (directly or as Plh/Plt), oldest first, with working days waited",
+    responses={200: m.ApprovalInbox},
     tags=TAGS,
 )
 def api_inbox():
@@ -297,7 +273,11 @@ def api_inbox():
 
 
 @api_bp.get("/delegations")
-@api_operation("The Plh/Plt delegations I gave, received or may manage", tags=TAGS)
+@api_operation(
+    "The Plh/Plt delegations I gave, received or may manage",
+    responses={200: m.DelegationList},
+    tags=TAGS,
+)
 def api_delegations():
     items = service.visible_delegations(api_caller())
     people = users_by_ids(
@@ -311,21 +291,21 @@ def api_delegations():
     "Name a Plh (absence) or Plt (vacant post) for an approver between two dates",
     description='Body: {"from": NIP (default: me), "to": NIP, "kind": "plh"|"plt", '
     '"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}. By the approver, their head or an admin.',
-    responses={201: None},
-    errors=(*BODY_ERRORS, 403, 409),
+    body=m.NewDelegation,
+    responses={201: m.Delegation},
+    errors=(403, 409),
     tags=TAGS,
 )
 def api_create_delegation():
     user = api_caller()
     body = api_json_body()
-    _check(body, DELEGATION_SPEC, required=("to", "kind", "start", "end"))
     item = service.create_delegation(user, body)
     people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])
     return jsonify(service.delegation_json(item, people)), 201
 
 
 @api_bp.delete("/delegations/<string(maxlength=40):delegation_id>")
-@api_operation("End a delegation now", tags=TAGS)
+@api_operation("End a delegation now", responses={200: m.Delegation}, tags=TAGS)
 def api_revoke_delegation(delegation_id: str):
     item = service.revoke_delegation(api_caller(), delegation_id)
     people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])

@@ -13,41 +13,11 @@ from app.plugin_api import (
     editable_person,
     record_learning,
 )
+from plugins.competency import api_models as m
 from plugins.competency import core
 from plugins.competency.views import period_from_args
 
 api = api_blueprint("competency_api", __name__)
-
-LEARNING_TYPES = {
-    "activity": (str,),
-    "date": (str,),
-    "hours": (int, float),
-    "evidence_url": (str, type(None)),
-    "skills": (list,),
-    "title": (str, type(None)),
-}
-
-
-def _check_learning_body(body: dict) -> None:
-    """Known fields of the right JSON type; the service checks the values."""
-    errors = {}
-    for name, value in body.items():
-        types = LEARNING_TYPES.get(name)
-        if types is None:
-            errors[name] = _("Unknown field.")
-        elif isinstance(value, bool) or not isinstance(value, types):
-            errors[name] = {
-                "hours": _("Must be a number."),
-                "skills": _("Must be a list of skill codes."),
-            }.get(name, _("Must be text."))
-        elif name == "skills" and not all(isinstance(item, str) for item in value):
-            errors[name] = _("Must be a list of skill codes.")
-    for name in ("activity", "date", "hours"):
-        if name not in body:
-            errors.setdefault(name, _("This field is required."))
-    if errors:
-        raise Invalid("validation_error", _("Some fields are not valid."), fields=errors)
-
 
 DATE = {"type": "string", "format": "date"}
 TAGS = ("competency",)
@@ -57,6 +27,7 @@ TAGS = ("competency",)
 @api_operation(
     "A person's skills, certificates, learning log and JP progress",
     query=(api_query("year", {"type": "integer"}, "Default: this year"),),
+    responses={200: m.PersonCompetency},
     tags=TAGS,
 )
 def user_competency(login):
@@ -74,14 +45,14 @@ def user_competency(login):
 @api.post("/users/<login>/learning")
 @api_operation(
     "Log a competency-development activity (hours become whole minutes and JP)",
-    responses={201: None},
+    body=m.NewLearning,
+    responses={201: m.LearningLogged},
     errors=(403,),
     tags=TAGS,
 )
 def add_learning(login):
     user = editable_person(api_caller(), login)
     body = api_json_body()
-    _check_learning_body(body)
     activity = record_learning(api_caller(), user, body)
     data = core.person_competency(api_caller(), user.login, activity.held_on.year)
     return jsonify(
@@ -96,6 +67,7 @@ def add_learning(login):
         api_query("from", DATE, "Default: 89 days before `to`"),
         api_query("to", DATE, "Default: today"),
     ),
+    responses={200: m.CompetencyGaps},
     errors=(403,),
     tags=TAGS,
 )

@@ -15,6 +15,7 @@ from app.plugin_api import (
     visible_units,
 )
 
+from . import api_models as m
 from . import charts
 from .service import board_report, reassign, unit_report
 
@@ -175,6 +176,7 @@ def report_json(report) -> dict:
     '"estimated_hours", "overdue", "effectiveness", "skills", "overloaded", "reasons"}], '
     '"median_active", "imbalance", "imbalance_index", "warnings", "suggestions", "horizon", '
     '"boards"}. Anyone who may see the board.',
+    responses={200: m.BoardWorkload},
     tags=("workload",),
 )
 def board_workload(board_id):
@@ -189,6 +191,7 @@ def board_workload(board_id):
     "Workload of the people of a unit",
     description='Like the board workload, with {"unit": {"code", "name"}} instead of "board". '
     "Anyone who may see the unit's boards; an unknown unit is 404.",
+    responses={200: m.UnitWorkload},
     tags=("workload",),
 )
 def unit_workload(code):

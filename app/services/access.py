@@ -107,9 +107,10 @@ def managed_board(user: User, board_id) -> Board:
 
 
 def visible_card(user: User, card_id) -> Card:
-    # With its board in the same query: the access check and every caller need it.
+    # With its board (the access check and every caller need it) and its assignee (answers
+    # and limits) in the same query.
     card = (
-        db.session.get(Card, card_id, options=[joinedload(Card.board)])
+        db.session.get(Card, card_id, options=[joinedload(Card.board), joinedload(Card.assignee)])
         if isinstance(card_id, int)
         else None
     )

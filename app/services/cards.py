@@ -396,7 +396,7 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     # Who may see which unit is read before the write lock, as for any read: the lock is then
     # held only for the card, the limits and the write.
     visible_unit_ids(actor)
-    with write_transaction():
+    with write_transaction(keep=[actor]):
         card = visible_card(actor, card_id)
         if db.session.get_bind().dialect.name != "sqlite":
             # Read before the board lock; read again under it. (SQLite's write lock was taken

@@ -115,10 +115,11 @@ def _writers_queue():
 
 
 @contextmanager
-def write_transaction() -> Iterator[None]:
+def write_transaction(keep=()) -> Iterator[None]:
     """One use case, one transaction: commit on success, roll back on any error. Work
     registered with `after_commit` runs once the transaction has committed and, on SQLite,
-    the next writer has been let in."""
+    the next writer has been let in. Objects in `keep` (the caller the request has just loaded)
+    are not read again; everything else this request loaded before is."""
     if _write_intent.get():
         # Already inside a write transaction of this context: stay in that one transaction.
         yield
@@ -129,7 +130,16 @@ def write_transaction() -> Iterator[None]:
         session = db.session()
         if session.in_transaction():
             # End the read snapshot this request may hold so the write starts fresh.
-            session.commit()
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
+        # What this request read before is read again under the lock (a commit expires it too).
+        kept = {id(obj) for obj in keep}
+        for obj in list(session.identity_map.values()):
+            if id(obj) not in kept:
+                session.expire(obj)
         token = _write_intent.set(True)
         pending_token = _after_commit.set(pending)
         try:

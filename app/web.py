@@ -1,11 +1,13 @@
 """Glue shared by the HTML blueprints: login loading, error pages, template helpers."""
 
+import sqlite3
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db, login_manager
@@ -79,6 +81,21 @@ def init_app(app):
         if wants_json():
             return jsonify({"error": {"code": "internal_error", "message": message}}), 500
         return render_template("error.html", status=500, message=message), 500
+
+    @app.errorhandler(sqlite3.OperationalError)
+    @app.errorhandler(OperationalError)
+    def database_error(exc):
+        """A SQLite writer that waited the whole busy timeout is told to retry (503); any other
+        database failure is logged and answered as a 500."""
+        if "database is locked" not in str(exc):
+            app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=exc)
+            return server_error(exc)
+        db.session.rollback()
+        message = _("Cergas is busy. Nothing was changed; please try again in a moment.")
+        headers = {"Retry-After": "5"}
+        if wants_json():
+            return jsonify({"error": {"code": "busy", "message": message}}), 503, headers
+        return render_template("error.html", status=503, message=message), 503, headers
 
     @app.context_processor
     def template_helpers():

@@ -103,3 +103,58 @@ def test_writes_to_a_sqlite_file_go_through_the_queue(app, org, database_url):
         queue.hold = hold
         cards.create_card(get_user("kasi", org), org.board_id, {"title": "Rekap"})
     assert taken == [True]
+
+
+def _card(app, org):
+    from app.services import cards
+    from tests.conftest import get_user
+
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        return cards.create_card(kasi, org.board_id, {"title": "Rekap"}).card.id
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_writer_that_waited_too_long_is_told_to_retry(
+    app, org, client, api, monkeypatch, as_json
+):
+    import sqlite3
+
+    from app.services import cards
+    from tests.conftest import PASSWORD
+    from tests.i18n_helpers import t
+
+    card_id = _card(app, org)
+
+    def locked(*args, **kwargs):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(cards, "move_card", locked)
+    if as_json:
+        answer = api("staff").post(f"/api/v1/cards/{card_id}/move", json={"column_id": org.doing})
+        assert answer.status_code == 503
+        assert answer.get_json()["error"]["code"] == "busy"
+    else:
+        client.post("/login", data={"username": org.nips["staff"], "password": PASSWORD})
+        answer = client.post(f"/cards/{card_id}/move", data={"column_id": org.doing})
+        assert answer.status_code == 503
+        assert t("Cergas is busy. Nothing was changed; please try again in a moment.") in (
+            answer.get_data(as_text=True)
+        )
+    assert answer.headers["Retry-After"] == "5"
+
+
+def test_other_database_failures_stay_500(app, org, api, monkeypatch):
+    import sqlite3
+
+    from app.services import cards
+
+    card_id = _card(app, org)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(cards, "move_card", broken)
+    answer = api("staff").post(f"/api/v1/cards/{card_id}/move", json={"column_id": org.doing})
+    assert answer.status_code == 500
+    assert answer.get_json()["error"]["code"] == "internal_error"

@@ -3,6 +3,7 @@
 Runs with 8 threads against a file SQLite database (real locking, WAL) and PostgreSQL.
 """
 
+import random
 import threading
 from types import SimpleNamespace
 
@@ -134,3 +135,54 @@ def test_parallel_edits_of_one_card_never_overwrite_each_other(shared_app):
     with shared_app.app_context():
         card = db.session.get(Card, target)
         assert card.version == 2
+
+
+def test_random_moves_by_eight_people_keep_every_column_contiguous(shared_app):
+    """Eight people moving cards of one board to random columns and positions at once, as in
+    bench/load.py: afterwards every card is in one column of the board and the positions of
+    every column are 0..n-1, with no position lost or doubled."""
+    seeded = seed(shared_app, free_slots=3)
+    with shared_app.app_context():
+        head = db.session.scalar(select(User).where(User.username == "kasi"))
+        extra = boards.create_board(
+            head,
+            "Bebas",
+            "SEKSI",
+            columns=[{"name": f"Kolom {i}", "kind": "backlog"} for i in range(4)],
+        )
+        board_id, columns = extra.id, [c.id for c in extra.columns]
+        card_ids = [
+            cards.create_card(
+                head, board_id, {"title": f"Kartu {i}", "due_date": "2026-12-31"}
+            ).card.id
+            for i in range(40)
+        ]
+    moves_each = 30
+
+    def mover(user, _card_id):
+        rng = random.Random(user.id)
+        for _ in range(moves_each):
+            cards.move_card(
+                user, rng.choice(card_ids), rng.choice(columns), position=rng.randint(0, 15)
+            )
+        return "done"
+
+    # The movers are the seeded staff, who belong to the board's unit.
+    outcomes = race(shared_app, seeded, mover)
+    assert outcomes == ["done"] * THREADS, outcomes
+    with shared_app.app_context():
+        rows = db.session.execute(
+            select(Card.column_id, Card.position).where(Card.board_id == board_id)
+        ).all()
+        moved = db.session.scalar(
+            select(func.count(Event.id)).where(Event.kind == "moved", Event.board_id == board_id)
+        )
+    assert len(rows) == len(card_ids)
+    by_column: dict = {}
+    for column_id, position in rows:
+        assert column_id in columns
+        by_column.setdefault(column_id, []).append(position)
+    for positions in by_column.values():
+        assert sorted(positions) == list(range(len(positions)))
+    # Most moves change something (a move to where the card already is records nothing).
+    assert moved > THREADS * moves_each // 2

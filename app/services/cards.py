@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineChange, User, utcnow
@@ -371,24 +371,33 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
     return card
 
 
-def _shift(column_id: int, delta: int, *conditions) -> None:
-    db.session.execute(
-        update(Card)
-        .where(Card.column_id == column_id, *conditions)
-        .values(position=Card.position + delta)
-    )
-
-
 def _shift_positions(card: Card, source, target, old: int, new: int) -> None:
-    """Keep positions 0..n-1 in both columns, touching only the cards between old and new."""
-    others = Card.id != card.id
+    """Keep positions 0..n-1 in both columns, touching only the cards between old and new: one
+    plain table UPDATE (one round trip under the board lock). The ORM's bulk update would first
+    look through the session for the cards it changes, which costs several times the statement;
+    cards of these columns that this session holds forget their position instead."""
+    cards = Card.__table__.c
     if source.id != target.id:
-        _shift(source.id, -1, Card.position > old, others)
-        _shift(target.id, +1, Card.position >= new, others)
+        rows = or_(
+            and_(cards.column_id == source.id, cards.position > old),
+            and_(cards.column_id == target.id, cards.position >= new),
+        )
+        delta = case((cards.column_id == source.id, -1), else_=1)
     elif new < old:
-        _shift(source.id, +1, Card.position >= new, Card.position < old, others)
+        rows = and_(cards.column_id == source.id, cards.position >= new, cards.position < old)
+        delta = 1
     else:
-        _shift(source.id, -1, Card.position > old, Card.position <= new, others)
+        rows = and_(cards.column_id == source.id, cards.position > old, cards.position <= new)
+        delta = -1
+    db.session.connection().execute(
+        update(Card.__table__)
+        .where(rows, cards.id != card.id)
+        .values(position=cards.position + delta)
+    )
+    columns = (source.id, target.id)
+    for obj in db.session.identity_map.values():
+        if obj is not card and isinstance(obj, Card) and obj.__dict__.get("column_id") in columns:
+            db.session.expire(obj, ["position"])
 
 
 def move_card(actor: User, card_id, column_id, position=None, override_reason=None) -> MoveResult:
@@ -399,8 +408,10 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     with write_transaction(keep=[actor]):
         card = visible_card(actor, card_id)
         if db.session.get_bind().dialect.name != "sqlite":
-            # Read before the board lock; read again under it. (SQLite's write lock was taken
-            # before the first read.)
+            # Read before the board lock; read again under it, in a statement of its own: a
+            # statement that waited for the lock would still see the cards of its older snapshot
+            # (READ COMMITTED re-reads only the locked row). SQLite's write lock was taken before
+            # the first read.
             lock_board(card.board_id)
             db.session.refresh(card)
         return move_card_locked(actor, card, column_id, position, override_reason)

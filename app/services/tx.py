@@ -126,20 +126,21 @@ def write_transaction(keep=()) -> Iterator[None]:
         return
     queue = _writers_queue()
     pending: list = []
+    session = db.session()
+    if session.in_transaction():
+        # End the read snapshot this request may hold so the write starts fresh (before
+        # queueing: the writer ahead of us need not wait for it).
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
+    # What this request read before is read again under the lock (a commit expires it too).
+    kept = {id(obj) for obj in keep}
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
     with queue.hold() if queue is not None else nullcontext():
-        session = db.session()
-        if session.in_transaction():
-            # End the read snapshot this request may hold so the write starts fresh.
-            session.expire_on_commit = False
-            try:
-                session.commit()
-            finally:
-                session.expire_on_commit = True
-        # What this request read before is read again under the lock (a commit expires it too).
-        kept = {id(obj) for obj in keep}
-        for obj in list(session.identity_map.values()):
-            if id(obj) not in kept:
-                session.expire(obj)
         token = _write_intent.set(True)
         pending_token = _after_commit.set(pending)
         try:

@@ -6,6 +6,7 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineChange, User, utcnow
@@ -101,6 +102,24 @@ def _count_in_column(column_id: int) -> int:
     return db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column_id))
 
 
+def _load_columns_with_counts(board: Board) -> dict[int, int]:
+    """Load the board's columns and count the cards of each in one query (one round trip under
+    the board lock instead of two or three); the columns become `board.columns`."""
+    count = (
+        select(func.count(Card.id))
+        .where(Card.column_id == BoardColumn.id)
+        .correlate(BoardColumn)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(BoardColumn, count)
+        .where(BoardColumn.board_id == board.id)
+        .order_by(BoardColumn.position)
+    ).all()
+    set_committed_value(board, "columns", [column for column, _ in rows])
+    return {column.id: n for column, n in rows}
+
+
 def _count_active_for(board_id: int, user_id: int, exclude_card: int | None = None) -> int:
     query = (
         select(func.count(Card.id))
@@ -131,8 +150,10 @@ def _check_limits(
     entering_column: bool,
     entering_active: bool,
     card_id: int | None,
+    counts: dict[int, int] | None = None,
 ) -> tuple[list[str], list[dict]]:
-    """Apply the column and personal WIP limits: (warnings, overrides), or raise Conflict."""
+    """Apply the column and personal WIP limits: (warnings, overrides), or raise Conflict.
+    `counts`: the cards in each column, when the caller has counted them under the lock."""
     warnings: list[str] = []
     overrides: list[dict] = []
     reason = (override_reason or "").strip()
@@ -147,7 +168,7 @@ def _check_limits(
         overrides.append({"limit": code, "reason": reason, **detail})
 
     if entering_column and column.wip_limit is not None:
-        count = _count_in_column(column.id)
+        count = counts[column.id] if counts is not None else _count_in_column(column.id)
         if count >= column.wip_limit:
             message = _(
                 "Column %(column)s is full: WIP limit %(limit)d",
@@ -423,6 +444,7 @@ def move_card_locked(
     """The body of `move_card` for a caller that already holds the write transaction and the
     board lock and has read the card fresh (e.g. a plugin's use case through plugin_api)."""
     board = card.board
+    counts = _load_columns_with_counts(board)
     target = _column_of(board, column_id)
     try:
         position = v.optional_int(position, minimum=0, maximum=100_000)
@@ -448,9 +470,10 @@ def move_card_locked(
         entering_column=not same_column,
         entering_active=entering_active,
         card_id=card.id,
+        counts=counts,
     )
     old_position = card.position
-    size = _count_in_column(target.id) - (1 if same_column else 0)
+    size = counts[target.id] - (1 if same_column else 0)
     new_position = size if position is None else min(position, size)
     if same_column and old_position == new_position:
         return MoveResult(card, warnings)

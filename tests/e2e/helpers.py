@@ -29,7 +29,7 @@ def drag_card(page, card_id: int, column_id: int) -> None:
     # A column may be swapped in under us (the answer to an earlier move, then the same change
     # arriving again over the live stream): measure again until both boxes come from the page.
     for _attempt in range(10):
-        page.wait_for_function("() => !document.querySelector('.is-saving')")
+        wait_until_saved(page)
         try:
             card.scroll_into_view_if_needed(timeout=2000)
             start, end = card.bounding_box(timeout=2000), target.bounding_box(timeout=2000)
@@ -59,6 +59,13 @@ def drag_card(page, card_id: int, column_id: int) -> None:
         page.mouse.up()
         raise AssertionError(f"the dragged card {card_id} never got over column {column_id}")
     page.mouse.up()
+
+
+def wait_until_saved(page) -> None:
+    """Wait until the server has answered the last drag: the answer redraws the columns, which
+    takes away the dragged card's `is-saving` mark. (A dragged card shows in its new column at
+    once, before the move is saved: a reload right after it may still see the old board.)"""
+    page.wait_for_function("() => !document.querySelector('.is-saving')")
 
 
 def run_axe(page) -> list[dict]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import card_in, drag_card, run_axe
+from helpers import card_in, drag_card, run_axe, wait_until_saved
 from i18n_helpers import catalog, t
 from markupsafe import Markup
 
@@ -69,6 +69,7 @@ def test_a_head_closes_a_sprint_and_reads_its_review(new_page, login, board, ser
     expect(
         card_in(page, plan.columns["Selesai"], cards["Verifikasi dokumen pemohon"])
     ).to_be_visible()
+    wait_until_saved(page)
     page.reload()
     expect(bar).to_contain_text(t("%(done)d of %(total)d cards done", done=1, total=3))
 

@@ -98,10 +98,6 @@ def _column_of(board: Board, column_id) -> BoardColumn:
     return column
 
 
-def _count_in_column(column_id: int) -> int:
-    return db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column_id))
-
-
 def _load_columns_with_counts(board: Board) -> dict[int, int]:
     """Load the board's columns and count the cards of each in one query (one round trip under
     the board lock instead of two or three); the columns become `board.columns`."""
@@ -153,7 +149,8 @@ def _check_limits(
     counts: dict[int, int] | None = None,
 ) -> tuple[list[str], list[dict]]:
     """Apply the column and personal WIP limits: (warnings, overrides), or raise Conflict.
-    `counts`: the cards in each column, when the caller has counted them under the lock."""
+    `counts`: the cards in each column, counted under the lock (`_load_columns_with_counts`);
+    needed when a card enters a column."""
     warnings: list[str] = []
     overrides: list[dict] = []
     reason = (override_reason or "").strip()
@@ -168,7 +165,7 @@ def _check_limits(
         overrides.append({"limit": code, "reason": reason, **detail})
 
     if entering_column and column.wip_limit is not None:
-        count = counts[column.id] if counts is not None else _count_in_column(column.id)
+        count = counts[column.id]
         if count >= column.wip_limit:
             message = _(
                 "Column %(column)s is full: WIP limit %(limit)d",
@@ -220,6 +217,7 @@ def create_card(
         lock_board(board.id)
         data = {"title": data.get("title"), **data}
         cleaned = clean_card_fields(data, board)
+        counts = _load_columns_with_counts(board)
         column = _column_of(board, column_id) if column_id not in (None, "") else board.columns[0]
         _require_due_date(column, cleaned.get("due_date"))
         warnings, overrides = _check_limits(
@@ -231,11 +229,12 @@ def create_card(
             entering_column=True,
             entering_active=column.kind == "active",
             card_id=None,
+            counts=counts,
         )
         card = Card(
             board_id=board.id,
             column_id=column.id,
-            position=_count_in_column(column.id),
+            position=counts[column.id],
             title=cleaned["title"],
             description=cleaned.get("description") or "",
             type=cleaned.get("type") or "tugas",

@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
-    from app import models  # noqa: F401  (registers the tables)
+    from app import dbpool, models  # noqa: F401  (the idle ping; registers the tables)
     from app.extensions import babel, csrf, db, htmx, login_manager, migrate
     from app.i18n import select_locale
 
@@ -95,4 +95,4 @@ def _engine_options(url: str) -> dict:
 
             options["poolclass"] = StaticPool
         return options
-    return {"pool_pre_ping": True}
+    return {}  # pooled connections are checked after they sat idle: app/dbpool.py

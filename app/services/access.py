@@ -7,12 +7,17 @@ Whoever may not see a board gets 404 for it and its cards, so its existence does
 
 from flask import g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Board, Card, Membership, Unit, User
 from app.services.errors import Forbidden, NotFound
+
+# Asked on almost every request: built once (SQLAlchemy then need not build them or compute
+# their cache keys again).
+_UNIT_TREE = select(Unit.id, Unit.parent_id)
+_ROLES = select(Membership.unit_id, Membership.role).where(Membership.user_id == bindparam("user"))
 
 
 def _unit_children() -> dict[int | None, list[int]]:
@@ -20,7 +25,7 @@ def _unit_children() -> dict[int | None, list[int]]:
     cache = g.get("_unit_children") if has_app_context() else None
     if cache is None:
         cache = {}
-        for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        for unit_id, parent_id in db.session.execute(_UNIT_TREE):
             cache.setdefault(parent_id, []).append(unit_id)
         if has_app_context():
             g._unit_children = cache
@@ -53,12 +58,15 @@ def _roles(user: User) -> list[tuple[int, str]]:
     """(unit id, role) of each membership, cached for the request."""
     cache = g.setdefault("_roles", {}) if has_app_context() else {}
     if user.id not in cache:
-        cache[user.id] = list(
-            db.session.execute(
-                select(Membership.unit_id, Membership.role).where(Membership.user_id == user.id)
-            )
-        )
+        cache[user.id] = list(db.session.execute(_ROLES, {"user": user.id}))
     return cache[user.id]
+
+
+def remember_roles(user: User, roles: list[tuple[int, str]]) -> None:
+    """Cache the (unit id, role) memberships of `user` for the request, when the caller read
+    them with the user (API token authentication does)."""
+    if has_app_context():
+        g.setdefault("_roles", {})[user.id] = roles
 
 
 def visible_unit_ids(user: User) -> set[int]:
@@ -106,14 +114,16 @@ def managed_board(user: User, board_id) -> Board:
     return board
 
 
-def visible_card(user: User, card_id) -> Card:
-    # With its board (the access check and every caller need it) and its assignee (answers
-    # and limits) in the same query.
-    card = (
-        db.session.get(Card, card_id, options=[joinedload(Card.board), joinedload(Card.assignee)])
-        if isinstance(card_id, int)
-        else None
-    )
+# A card with its board (the access check and every caller need it) and its assignee (answers
+# and limits) in the same query; for a move, the board's columns too. Built once: SQLAlchemy
+# memoizes the cache key of an option object, which is most of the cost of a query's options.
+_CARD_LOADS = (joinedload(Card.board), joinedload(Card.assignee))
+_CARD_LOADS_WITH_COLUMNS = (joinedload(Card.board).joinedload(Board.columns), _CARD_LOADS[1])
+
+
+def visible_card(user: User, card_id, *, with_columns: bool = False) -> Card:
+    options = _CARD_LOADS_WITH_COLUMNS if with_columns else _CARD_LOADS
+    card = db.session.get(Card, card_id, options=options) if isinstance(card_id, int) else None
     if card is None or not can_view_board(user, card.board):
         raise NotFound("not_found", _("Card not found."))
     return card

@@ -165,6 +165,10 @@ class PluginHost:
             results.append((impl.plugin_name, result))
         return results
 
+    def may_refuse_moves(self, board) -> bool:
+        """Whether a plugin enabled on `board` checks moves between columns."""
+        return bool(self._impls("cergas_card_before_move", board))
+
     def vetoes(self, **kwargs) -> list[dict]:
         """Every refusal of a move. A veto hook that raises refuses too (fail closed)."""
         from app.plugin_api import Veto

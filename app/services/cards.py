@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, BoardColumn, Card, Comment, DeadlineChange, User, utcnow
+from app.services import live, moves_pg
 from app.services import validation as v
 from app.services.access import (
     can_manage_board,
@@ -18,9 +19,9 @@ from app.services.access import (
     visible_card,
     visible_unit_ids,
 )
-from app.services.audit import record
-from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
-from app.services.tx import lock_board, write_transaction
+from app.services.audit import record, record_now
+from app.services.errors import Conflict, Forbidden, Invalid, ServiceError, Vetoed
+from app.services.tx import current_at_commit, lock_board, write_transaction
 
 CARD_FIELDS = (
     "title",
@@ -147,10 +148,12 @@ def _check_limits(
     entering_active: bool,
     card_id: int | None,
     counts: dict[int, int] | None = None,
+    held: int | None = None,
 ) -> tuple[list[str], list[dict]]:
     """Apply the column and personal WIP limits: (warnings, overrides), or raise Conflict.
     `counts`: the cards in each column, counted under the lock (`_load_columns_with_counts`);
-    needed when a card enters a column."""
+    needed when a card enters a column. `held`: the assignee's other active cards, when
+    already counted under the lock."""
     warnings: list[str] = []
     overrides: list[dict] = []
     reason = (override_reason or "").strip()
@@ -181,7 +184,8 @@ def _check_limits(
             else:
                 warnings.append(message)
     if entering_active and assignee is not None and board.personal_wip_limit is not None:
-        held = _count_active_for(board.id, assignee.id, exclude_card=card_id)
+        if held is None:
+            held = _count_active_for(board.id, assignee.id, exclude_card=card_id)
         if held >= board.personal_wip_limit:
             refuse_or_override(
                 "personal_wip_limit_reached",
@@ -201,11 +205,17 @@ def _record_overrides(actor: User, card: Card, overrides: list[dict]) -> None:
         record("wip_override", actor, board_id=card.board_id, card_id=card.id, **override)
 
 
-def _mark_flow(card: Card, column: BoardColumn) -> None:
-    now = utcnow()
+def _flow_marks(card: Card, column: BoardColumn, now) -> dict:
+    """When the card entering `column` first became active, and whether it is done."""
+    marks = {"done_at": now if column.kind == "done" else None}
     if column.kind in ("active", "done") and card.first_active_at is None:
-        card.first_active_at = now
-    card.done_at = now if column.kind == "done" else None
+        marks["first_active_at"] = now
+    return marks
+
+
+def _mark_flow(card: Card, column: BoardColumn) -> None:
+    for name, value in _flow_marks(card, column, utcnow()).items():
+        setattr(card, name, value)
 
 
 def create_card(
@@ -414,10 +424,42 @@ def _shift_positions(card: Card, source, target, old: int, new: int) -> None:
         .where(rows, cards.id != card.id)
         .values(position=cards.position + delta)
     )
-    columns = (source.id, target.id)
+    _forget_positions(card, (source.id, target.id))
+
+
+def _write_move(card: Card, target: BoardColumn, position: int, same_column: bool) -> None:
+    """The moved card's row in one UPDATE, and the card object holding the written values as
+    committed. Through the unit of work this one row cost more than the statement itself."""
+    now = utcnow()
+    values = {"column_id": target.id, "position": position, "version": card.version + 1}
+    values["updated_at"] = now
+    if not same_column:
+        values.update(_flow_marks(card, target, now))
+    cards = Card.__table__.c
+    db.session.connection().execute(
+        update(Card.__table__).where(cards.id == card.id).values(**values)
+    )
+    for name, value in values.items():
+        set_committed_value(card, name, value)
+    set_committed_value(card, "column", target)
+
+
+def _forget_positions(card: Card, columns) -> None:
+    """The other cards of `columns` this session holds read their positions again."""
     for obj in db.session.identity_map.values():
         if obj is not card and isinstance(obj, Card) and obj.__dict__.get("column_id") in columns:
             db.session.expire(obj, ["position"])
+
+
+def _moved_data(source: BoardColumn, target: BoardColumn, position: int) -> dict:
+    """The data of a "moved" event (moves_pg.MOVE_SQL writes the same members)."""
+    return {
+        "from_column": source.name,
+        "to_column": target.name,
+        "from_column_id": source.id,
+        "to_column_id": target.id,
+        "position": position,
+    }
 
 
 def move_card(actor: User, card_id, column_id, position=None, override_reason=None) -> MoveResult:
@@ -426,15 +468,91 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     # held only for the card, the limits and the write.
     visible_unit_ids(actor)
     with write_transaction(keep=[actor]):
-        card = visible_card(actor, card_id)
-        if db.session.get_bind().dialect.name != "sqlite":
+        postgresql = db.session.get_bind().dialect.name != "sqlite"
+        card = visible_card(actor, card_id, with_columns=postgresql)
+        if postgresql:
+            moved = _move_in_one_message(actor, card, column_id, position, override_reason)
+            if moved is not None:
+                return moved
             # Read before the board lock; read again under it, in a statement of its own: a
             # statement that waited for the lock would still see the cards of its older snapshot
             # (READ COMMITTED re-reads only the locked row). SQLite's write lock was taken before
             # the first read.
-            lock_board(card.board_id)
+            board = card.board
+            for obj in (card, board, *board.columns):
+                db.session.expire(obj)
+            lock_board(board.id)
             db.session.refresh(card)
-        return move_card_locked(actor, card, column_id, position, override_reason)
+        result = move_card_locked(actor, card, column_id, position, override_reason)
+        # Read under the lock and written by this transaction: current at the commit.
+        current_at_commit(card, card.board, *([card.assignee] if card.assignee_id else []))
+        return result
+
+
+def _move_in_one_message(
+    actor: User, card: Card, column_id, position, override_reason
+) -> MoveResult | None:
+    """PostgreSQL: check the move on this request's read, then lock, move and commit in one
+    message (`moves_pg`, which explains why). None: the general path must decide, because the
+    move has an override reason, a plugin may refuse it, a check failed (the general path
+    raises the error from the state under the lock), or what a check relied on has changed."""
+    if override_reason is not None:
+        return None
+    board = card.board
+    try:
+        target = _column_of(board, column_id)
+        position = v.optional_int(position, minimum=0, maximum=100_000)
+        source = card.column
+        same_column = source.id == target.id
+        if not same_column:
+            _require_due_date(target, card.due_date)
+    except (ServiceError, v.FieldError):
+        return None
+    if not same_column and _plugins().may_refuse_moves(board):
+        return None
+    entering_active = target.kind == "active" and source.kind != "active"
+    counted = (
+        entering_active and board.personal_wip_limit is not None and card.assignee_id is not None
+    )
+    hard = not same_column and target.wip_limit is not None and target.wip_policy == "hard"
+    outcome = moves_pg.try_move(
+        actor,
+        card,
+        board,
+        source,
+        target,
+        position,
+        hard_limit=target.wip_limit if hard else None,
+        personal_hard_limit=board.personal_wip_limit if counted else None,
+        counts_assignee=counted,
+        now=utcnow(),
+    )
+    if outcome.noop:
+        return MoveResult(card)
+    if not outcome.moved:
+        return None
+    # Committed: the statement wrote only if no limit would be exceeded, the very conditions
+    # under which _check_limits refuses, so here it only finds the soft limits' warnings.
+    warnings, _overrides = _check_limits(
+        actor,
+        board,
+        target,
+        card.assignee if counted else None,
+        None,
+        entering_column=not same_column,
+        entering_active=entering_active,
+        card_id=card.id,
+        counts={target.id: outcome.in_target},
+        held=outcome.held,
+    )
+    _forget_positions(card, (source.id, target.id))
+    # The card as committed; its board and assignee as this request read them.
+    current_at_commit(card, board, *([card.assignee] if card.assignee_id else []))
+    live.note_change("moved", board.id, card.id, _moved_data(source, target, outcome.position))
+    _plugins().after(
+        "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
+    )
+    return MoveResult(card, warnings)
 
 
 def move_card_locked(
@@ -478,23 +596,17 @@ def move_card_locked(
         return MoveResult(card, warnings)
     if not same_column:
         _ask_plugins(card, source, target, actor, board)
+    # What this transaction has pending (a plugin's writes, say) goes first: the move's own
+    # statements below bypass the session's unit of work.
+    db.session.flush()
     _shift_positions(card, source, target, old_position, new_position)
-    card.column_id = target.id
-    card.position = new_position
-    if not same_column:
-        _mark_flow(card, target)
-    card.version += 1
-    card.updated_at = utcnow()
-    record(
+    _write_move(card, target, new_position, same_column)
+    record_now(
         "moved",
         actor,
         board_id=board.id,
         card_id=card.id,
-        from_column=source.name,
-        to_column=target.name,
-        from_column_id=source.id,
-        to_column_id=target.id,
-        position=new_position,
+        **_moved_data(source, target, new_position),
     )
     _record_overrides(actor, card, overrides)
     _plugins().after(

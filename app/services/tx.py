@@ -32,6 +32,8 @@ except ImportError:  # not POSIX: writers of one process still queue on the thre
 _write_intent = contextvars.ContextVar("cergas_write_intent", default=False)
 # Work to run once the current write transaction has committed (after-commit hooks, delivery).
 _after_commit = contextvars.ContextVar("cergas_after_commit", default=None)
+# Objects whose loaded state is what the current write transaction commits (`current_at_commit`).
+_current_at_commit = contextvars.ContextVar("cergas_current_at_commit", default=None)
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -126,34 +128,62 @@ def write_transaction(keep=()) -> Iterator[None]:
         return
     queue = _writers_queue()
     pending: list = []
+    current: list = []
     session = db.session()
-    if session.in_transaction():
-        # End the read snapshot this request may hold so the write starts fresh (before
-        # queueing: the writer ahead of us need not wait for it).
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
-    # What this request read before is read again under the lock (a commit expires it too).
-    kept = {id(obj) for obj in keep}
-    for obj in list(session.identity_map.values()):
-        if id(obj) not in kept:
-            session.expire(obj)
+    if session.in_transaction() and queue is not None:
+        # SQLite: end the read transaction this request may hold so the write starts fresh
+        # (before queueing: the writer ahead of us need not wait for it). PostgreSQL's READ
+        # COMMITTED holds no snapshot between statements, so there it would be two round trips
+        # (COMMIT, BEGIN) for nothing.
+        _commit_keeping(session, None)
+    # What this request read before is read again under the lock.
+    _expire_all_but(session, keep)
     with queue.hold() if queue is not None else nullcontext():
         token = _write_intent.set(True)
         pending_token = _after_commit.set(pending)
+        current_token = _current_at_commit.set(current)
         try:
             yield
-            session.commit()
+            if current:
+                _commit_keeping(session, current)
+            else:
+                session.commit()
         except BaseException:
             session.rollback()
             raise
         finally:
             _write_intent.reset(token)
             _after_commit.reset(pending_token)
+            _current_at_commit.reset(current_token)
     for work in pending:
         work()
+
+
+def _expire_all_but(session, keep) -> None:
+    kept = {id(obj) for obj in keep}
+    for obj in list(session.identity_map.values()):
+        if id(obj) not in kept:
+            session.expire(obj)
+
+
+def _commit_keeping(session, keep) -> None:
+    """Commit; then expire every object but those in `keep` (None: expire nothing)."""
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    if keep is not None:
+        _expire_all_but(session, keep)
+
+
+def current_at_commit(*objects) -> None:
+    """Declare that these objects hold exactly what the current write transaction commits (the
+    use case wrote them back from the database's answer), so they are not read again after the
+    commit as everything else is."""
+    current = _current_at_commit.get()
+    if current is not None:
+        current.extend(objects)
 
 
 def lock_board(board_id: int) -> None:

@@ -35,6 +35,9 @@ def record(kind: str, actor: User | None, *, board_id: int, card_id: int | None 
     return event
 
 
+_INSERT_EVENT = insert(Event.__table__)  # built once, like the statements of a move
+
+
 def record_now(
     kind: str, actor: User | None, *, board_id: int, card_id: int | None = None, **data
 ) -> None:
@@ -42,7 +45,7 @@ def record_now(
     unit of work (a move's hot path: the flush cost more than the statement). Anything the
     transaction has pending must be flushed first, or it would be written after this event."""
     values = _event_values(kind, actor, board_id, card_id, data)
-    db.session.connection().execute(insert(Event.__table__).values(at=utcnow(), **values))
+    db.session.connection().execute(_INSERT_EVENT, {"at": utcnow(), **values})
     live.note_change(kind, board_id, card_id, data)
 
 

@@ -1,6 +1,7 @@
-"""A move on PostgreSQL in one message (app/services/moves_pg.py): it leaves exactly what the
-general path leaves, and whenever something its checks relied on changed between the request's
-read and the board lock, the general path decides under the lock instead."""
+"""A move checked on the request's own read (app/services/quick_move.py): it leaves exactly
+what the general path leaves, and whenever something its checks relied on changed between the
+read and the lock, the general path decides under the lock instead. On a SQLite file (so that
+another connection can write in between) and on PostgreSQL (one pipeline)."""
 
 from datetime import date, timedelta
 
@@ -10,7 +11,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Card, Event
 from app.plugin_api import Veto, hookimpl
-from app.services import cards, moves_pg
+from app.services import cards, quick_move
 from app.services.errors import Conflict, Invalid, Vetoed
 from tests.conftest import PG_SKIP, get_user, make_app, pg_url
 from tests.query_counter import count_queries
@@ -18,42 +19,60 @@ from tests.query_counter import count_queries
 DUE = (date.today() + timedelta(days=10)).isoformat()
 
 
-@pytest.fixture
-def database_url():
-    """These cases are PostgreSQL's only (SQLite moves take the general path)."""
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/cergas.db"
     url = pg_url()
     if not url:
         pytest.skip(PG_SKIP)
     return url
 
 
+def postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def at_the_lock(monkeypatch, before=None, after=None) -> None:
+    """Run `before()` where the move takes the lock (SQLite: its premise check, the first
+    statement of the write transaction; PostgreSQL: the pipeline), and `after(held)` with
+    whether the premises held."""
+
+    def wrap(name, held_of):
+        real = getattr(quick_move, name)
+
+        def wrapped(*args, **kwargs):
+            if before:
+                before()
+            answer = real(*args, **kwargs)
+            if after:
+                after(held_of(answer))
+            return answer
+
+        monkeypatch.setattr(quick_move, name, wrapped)
+
+    wrap("check_premises", lambda row: row is not None)
+    wrap("try_move", lambda outcome: outcome.moved or outcome.noop)
+
+
 @pytest.fixture
-def outcomes(monkeypatch):
-    """Every answer of the one-message move, in order."""
-    seen = []
-    real = moves_pg.try_move
-
-    def spy(*args, **kwargs):
-        outcome = real(*args, **kwargs)
-        seen.append(outcome)
-        return outcome
-
-    monkeypatch.setattr(moves_pg, "try_move", spy)
+def premises_held(monkeypatch):
+    """For every move checked on its read, in order: whether its premises held under the lock."""
+    seen: list[bool] = []
+    at_the_lock(monkeypatch, after=seen.append)
     return seen
 
 
 def meanwhile(monkeypatch, *statements: str, **params) -> None:
     """Commit `statements` from another connection after the request has read the card and
-    just before its move message goes out, as a colleague's write would."""
-    real = moves_pg.try_move
+    just before it takes the lock, as a colleague's write would."""
 
-    def late(*args, **kwargs):
+    def write():
         with db.engine.begin() as other:
             for sql in statements:
                 other.execute(text(sql), params)
-        return real(*args, **kwargs)
 
-    monkeypatch.setattr(moves_pg, "try_move", late)
+    at_the_lock(monkeypatch, before=write)
 
 
 def new_cards(org, count, column=None, **data):
@@ -85,12 +104,12 @@ def row_of(card_id) -> dict:
         )
 
 
-def test_a_move_writes_what_the_general_path_writes(app, org, outcomes):
+def test_a_move_writes_what_the_general_path_writes(app, org, premises_held):
     with app.app_context():
         staff = get_user("staff", org)
         first, second, third = new_cards(org, 3)
         result = cards.move_card(staff, second, org.doing)
-        assert [o.moved for o in outcomes] == [True]
+        assert premises_held == [True]
         card = result.card
         assert (card.column_id, card.position, card.version) == (org.doing, 0, 2)
         assert card.first_active_at is not None and card.done_at is None
@@ -113,23 +132,26 @@ def test_a_move_writes_what_the_general_path_writes(app, org, outcomes):
         assert done.done_at is not None and done.first_active_at == card.first_active_at
         back = cards.move_card(staff, second, org.doing).card
         assert back.done_at is None and back.version == 4
-        assert [o.moved for o in outcomes] == [True, True, True]
+        assert premises_held == [True, True, True]
 
 
-def test_an_api_move_reads_twice_and_sends_one_pipeline(app, org, api, outcomes):
+def test_an_api_move_takes_few_statements(app, org, api, premises_held):
     with app.app_context():
         (card_id,) = new_cards(org, 1)
     with count_queries(app) as statements:
         response = api("staff").post(f"/api/v1/cards/{card_id}/move", json={"column_id": org.doing})
     assert response.status_code == 200, response.json
     assert (response.json["column_id"], response.json["version"]) == (org.doing, 2)
-    assert [o.moved for o in outcomes] == [True]
-    # The caller with their memberships; the card with its board, columns and assignee. The
-    # move is the pipeline (psycopg's, below SQLAlchemy), and the answer is not read again.
-    assert len(statements) == 2, statements
+    assert premises_held == [True]
+    # The caller with their memberships; the card with its board, columns and assignee; the
+    # answer is not read again. PostgreSQL: the move is the pipeline (psycopg's, not seen by
+    # SQLAlchemy). SQLite: the premises, the shift, the card and the event.
+    with app.app_context():
+        queries = [sql for sql in statements if not sql.startswith("BEGIN")]
+        assert len(queries) == (2 if postgresql() else 6), queries
 
 
-def test_reordering_within_a_column_shifts_only_the_cards_between(app, org, outcomes):
+def test_reordering_within_a_column_shifts_only_the_cards_between(app, org, premises_held):
     with app.app_context():
         staff = get_user("staff", org)
         ids = new_cards(org, 5)  # each new card goes to the end: positions 0..4 in order
@@ -146,12 +168,12 @@ def test_reordering_within_a_column_shifts_only_the_cards_between(app, org, outc
         assert moved_events(ids[0])[-1]["position"] == 4
 
 
-def test_a_move_to_where_the_card_already_is_changes_nothing(app, org, outcomes):
+def test_a_move_to_where_the_card_already_is_changes_nothing(app, org, premises_held):
     with app.app_context():
         staff = get_user("staff", org)
         first, _second = new_cards(org, 2)
         result = cards.move_card(staff, first, org.backlog, position=0)
-        assert outcomes[-1].noop and not outcomes[-1].moved
+        assert premises_held == [True]
         assert result.card.version == 1 and result.warnings == []
         assert moved_events(first) == []
 
@@ -270,19 +292,19 @@ def test_a_column_renamed_after_the_read_is_recorded_by_its_new_name(app, org, m
         assert moved_events(card_id)[-1]["from_column"] == "Antrean"
 
 
-def test_the_soft_limit_warns_from_the_count_under_the_lock(app, org, outcomes):
+def test_the_soft_limit_warns_from_the_count_under_the_lock(app, org, premises_held):
     with app.app_context():
         staff = get_user("staff", org)
         ids = new_cards(org, 3)
         first = cards.move_card(staff, ids[0], org.review)
         cards.move_card(staff, ids[1], org.review)
         third = cards.move_card(staff, ids[2], org.review)
-        assert all(o.moved for o in outcomes)
+        assert premises_held == [True, True, True]
         assert first.warnings == []
         assert len(third.warnings) == 1 and "Review" in third.warnings[0]
 
 
-def test_the_personal_limit_is_kept_by_the_one_message_move(app, org, outcomes):
+def test_the_personal_limit_is_kept_by_a_move_checked_on_its_read(app, org, premises_held):
     with app.app_context():
         staff, kasi = get_user("staff", org), get_user("kasi", org)
         from app.services import boards
@@ -291,25 +313,23 @@ def test_the_personal_limit_is_kept_by_the_one_message_move(app, org, outcomes):
         mine = new_cards(org, 2, assignee=org.nips["staff"])
         unassigned = new_cards(org, 1)[0]
         cards.move_card(staff, mine[0], org.doing)
-        assert outcomes[-1].moved and outcomes[-1].held == 0
+        assert premises_held == [True]
         with pytest.raises(Conflict) as refused:
             cards.move_card(staff, mine[1], org.doing)
         assert refused.value.code == "personal_wip_limit_reached"
-        # Refused under the lock by the general path; the message did not write.
-        assert not outcomes[-1].moved and not outcomes[-1].noop
         assert moved_events(mine[1]) == []
         assert cards.move_card(staff, unassigned, org.doing).card.column_id == org.doing
 
 
-def test_an_override_takes_the_general_path(app, org, outcomes):
+def test_an_override_takes_the_general_path(app, org, premises_held):
     with app.app_context():
         staff, kasi = get_user("staff", org), get_user("kasi", org)
         for card_id in new_cards(org, 3):
             cards.move_card(staff, card_id, org.doing)
         extra = new_cards(org, 1)[0]
-        count = len(outcomes)
+        count = len(premises_held)
         result = cards.move_card(kasi, extra, org.doing, override_reason="Perintah Kadis")
-        assert result.overridden and len(outcomes) == count
+        assert result.overridden and len(premises_held) == count
 
 
 class RefusesDone:
@@ -320,9 +340,8 @@ class RefusesDone:
 
 def test_a_plugin_that_may_refuse_a_move_is_asked_under_the_lock(database_url, monkeypatch):
     app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"paraf": RefusesDone()})
-    calls = []
-    real = moves_pg.try_move
-    monkeypatch.setattr(moves_pg, "try_move", lambda *a, **k: calls.append(1) or real(*a, **k))
+    calls: list[bool] = []
+    at_the_lock(monkeypatch, after=calls.append)
     try:
         with app.app_context():
             from app.services import accounts, boards
@@ -340,7 +359,7 @@ def test_a_plugin_that_may_refuse_a_move_is_asked_under_the_lock(database_url, m
                 cards.move_card(head, first, done.id)
             assert calls == []  # between columns: the plugin decides under the lock
             cards.move_card(head, second, backlog.id, position=0)
-            assert calls == [1]  # within a column no plugin is asked
+            assert calls == [True]  # within a column no plugin is asked
     finally:
         with app.app_context():
             db.session.remove()

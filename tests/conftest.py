@@ -152,6 +152,16 @@ def org(app):
         )
 
 
+def head_with_board(unit="SETDA", unit_name="Sekretariat Daerah", board_name="Surat"):
+    """(head, board): a unit with its head and a board with the default columns, in the current
+    app context; for tests that build their own app (with plugin objects of their own, say)."""
+    from app.services import accounts, boards
+
+    accounts.create_unit(unit, unit_name)
+    head = accounts.create_user("Kepala", PASSWORD, username="kepala", unit_code=unit, role="head")
+    return head, boards.create_board(head, board_name, unit)
+
+
 def get_user(key_or_id, org=None) -> User:
     user_id = org.users[key_or_id] if isinstance(key_or_id, str) else key_or_id
     return db.session.get(User, user_id)

@@ -14,7 +14,7 @@ from app.plugin_api import PluginStore, Setting, Veto, hookimpl, plugin_settings
 from app.services import cards, tx
 from app.services import plugins as board_plugins
 from app.services.errors import Conflict, Vetoed
-from tests.conftest import get_board, get_user, make_app
+from tests.conftest import get_board, get_user, head_with_board, make_app
 
 
 class Recorder:
@@ -280,13 +280,7 @@ def test_store_writes_in_a_veto_hook_share_the_fate_of_the_move(database_url):
     app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"penghitung": Counter()})
     try:
         with app.app_context():
-            from app.services import accounts, boards
-
-            accounts.create_unit("SETDA", "Sekretariat Daerah")
-            head = accounts.create_user(
-                "Kepala", "rahasia123", username="kepala", unit_code="SETDA", role="head"
-            )
-            board = boards.create_board(head, "Surat", "SETDA")
+            head, board = head_with_board()
             backlog, doing, _review, done = board.columns
             due = (date.today() + timedelta(days=5)).isoformat()
             card = cards.create_card(head, board.id, {"title": "Surat", "due_date": due}).card

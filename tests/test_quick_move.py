@@ -13,7 +13,7 @@ from app.models import Card, Event
 from app.plugin_api import Veto, hookimpl
 from app.services import cards, quick_move
 from app.services.errors import Conflict, Invalid, Vetoed
-from tests.conftest import PG_SKIP, get_user, make_app, pg_url
+from tests.conftest import PG_SKIP, get_user, head_with_board, make_app, pg_url
 from tests.query_counter import count_queries
 
 DUE = (date.today() + timedelta(days=10)).isoformat()
@@ -344,13 +344,7 @@ def test_a_plugin_that_may_refuse_a_move_is_asked_under_the_lock(database_url, m
     at_the_lock(monkeypatch, after=calls.append)
     try:
         with app.app_context():
-            from app.services import accounts, boards
-
-            accounts.create_unit("SETDA", "Sekretariat Daerah")
-            head = accounts.create_user(
-                "Kepala", "rahasia123", username="kepala", unit_code="SETDA", role="head"
-            )
-            board = boards.create_board(head, "Surat", "SETDA")
+            head, board = head_with_board()
             backlog, doing, _review, done = board.columns
             first = cards.create_card(head, board.id, {"title": "A", "due_date": DUE}).card.id
             second = cards.create_card(head, board.id, {"title": "B", "due_date": DUE}).card.id

@@ -2,7 +2,7 @@
 
 from app.api.sprints import BoardMetrics, SprintDetail
 from app.plugin_api import hookimpl
-from tests.conftest import make_app
+from tests.conftest import head_with_board, make_app
 
 GOAL = "Semua permohonan informasi Oktober dijawab"
 SPRINT = {"name": "Sprint Oktober", "goal": GOAL, "start": "2026-10-05", "end": "2026-10-16"}
@@ -169,17 +169,13 @@ class SprintWatcher:
 
 def test_plugins_hear_cergas_sprint_started_and_cergas_sprint_closed(database_url):
     from app.extensions import db
-    from app.services import accounts, boards, cards, sprints
+    from app.services import cards, sprints
 
     watcher = SprintWatcher()
     app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"pengamat": watcher})
     try:
         with app.app_context():
-            accounts.create_unit("SEKSI", "Seksi")
-            head = accounts.create_user(
-                "Kepala", "rahasia123", username="kepala", unit_code="SEKSI", role="head"
-            )
-            board = boards.create_board(head, "Papan", "SEKSI")
+            head, board = head_with_board("SEKSI", "Seksi", "Papan")
             card = cards.create_card(head, board.id, {"title": "Kartu", "estimate": 2}).card
             sprint = sprints.create_sprint(head, board.id, SPRINT)
             sprints.add_cards(head, sprint.id, [card.id])
@@ -207,16 +203,12 @@ class BrokenWatcher:
 def test_a_failing_sprint_hook_does_not_undo_the_start(database_url):
     from app.extensions import db
     from app.models import Sprint
-    from app.services import accounts, boards, cards, sprints
+    from app.services import cards, sprints
 
     app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"rusak": BrokenWatcher()})
     try:
         with app.app_context():
-            accounts.create_unit("SEKSI", "Seksi")
-            head = accounts.create_user(
-                "Kepala", "rahasia123", username="kepala", unit_code="SEKSI", role="head"
-            )
-            board = boards.create_board(head, "Papan", "SEKSI")
+            head, board = head_with_board("SEKSI", "Seksi", "Papan")
             card = cards.create_card(head, board.id, {"title": "Kartu"}).card
             sprint = sprints.create_sprint(head, board.id, SPRINT)
             sprints.add_cards(head, sprint.id, [card.id])

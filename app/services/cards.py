@@ -439,6 +439,17 @@ def _shift_positions(card: Card, source, target, old: int, new: int) -> None:
     _forget_positions(card, (source.id, target.id))
 
 
+def _write_moved(actor: User, card: Card, source, target, old: int, new: int) -> None:
+    """Write a move its caller has checked under the lock: the other cards' positions, the card
+    and the "moved" event, with prebuilt statements. What the transaction has pending (a
+    plugin's writes, say) is flushed first, as these statements bypass the unit of work."""
+    db.session.flush()
+    _shift_positions(card, source, target, old, new)
+    _write_move(card, target, new, source.id == target.id)
+    data = _moved_data(source, target, new)
+    record_now("moved", actor, board_id=card.board_id, card_id=card.id, **data)
+
+
 def _write_move(card: Card, target: BoardColumn, position: int, same_column: bool) -> None:
     """The moved card's row in one UPDATE, and the card object holding the written values as
     committed. Through the unit of work this one row cost more than the statement itself."""
@@ -566,14 +577,11 @@ def _move_checked_on_read(
         counts={target.id: in_target},
         held=held,
     )
-    data = _moved_data(source, target, new)
     if db.session.get_bind().dialect.name == "sqlite":
-        _shift_positions(card, source, target, old, new)
-        _write_move(card, target, new, same_column)
-        record_now("moved", actor, board_id=board.id, card_id=card.id, **data)
+        _write_moved(actor, card, source, target, old, new)
     else:
         _forget_positions(card, (source.id, target.id))
-        live.note_change("moved", board.id, card.id, data)
+        live.note_change("moved", board.id, card.id, _moved_data(source, target, new))
     # The card as committed; its board and assignee as this request read them.
     current_at_commit(card, board, *([card.assignee] if card.assignee_id else []))
     _plugins().after(
@@ -623,18 +631,7 @@ def move_card_locked(
         return MoveResult(card, warnings)
     if not same_column:
         _ask_plugins(card, source, target, actor, board)
-    # What this transaction has pending (a plugin's writes, say) goes first: the move's own
-    # statements below bypass the session's unit of work.
-    db.session.flush()
-    _shift_positions(card, source, target, old_position, new_position)
-    _write_move(card, target, new_position, same_column)
-    record_now(
-        "moved",
-        actor,
-        board_id=board.id,
-        card_id=card.id,
-        **_moved_data(source, target, new_position),
-    )
+    _write_moved(actor, card, source, target, old_position, new_position)
     _record_overrides(actor, card, overrides)
     _plugins().after(
         "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board

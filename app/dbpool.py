@@ -6,8 +6,9 @@ firewall dropped an idle connection. SQLAlchemy's `pool_pre_ping` finds out by s
 was about a tenth of the CPU a card move costs (docs/benchmarks.md). Here a connection is
 pinged only when it has sat in the pool for `IDLE_PING_SECONDS` or more, which is when it can
 have died unseen. One that was used a moment ago is handed out as it is; if PostgreSQL was
-restarted within those seconds, the request that uses it fails and SQLAlchemy throws away
-every connection of the pool, so the next requests connect afresh.
+restarted within those seconds, the request that uses it is answered 503 with Retry-After
+(app/web.py; nothing was changed) and SQLAlchemy throws away every connection of the pool, so
+the next requests connect afresh (docs/deploy.md tells the administrator).
 
 A failed ping raises `DisconnectionError`, on which the pool discards the connection and
 connects again (up to three times) before the request sees an error.

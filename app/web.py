@@ -85,9 +85,14 @@ def init_app(app):
     @app.errorhandler(sqlite3.OperationalError)
     @app.errorhandler(OperationalError)
     def database_error(exc):
-        """A SQLite writer that waited the whole busy timeout is told to retry (503); any other
-        database failure is logged and answered as a 500."""
-        if "database is locked" not in str(exc):
+        """A SQLite writer that waited the whole busy timeout, or a request whose database
+        connection was found dead (PostgreSQL restarted within the idle-ping window of
+        app/dbpool.py; the pool then reconnects), is told to retry (503); any other database
+        failure is logged and answered as a 500."""
+        lost = getattr(exc, "connection_invalidated", False)
+        if lost:
+            app.logger.warning("database connection lost on %s; the pool reconnects", request.path)
+        elif "database is locked" not in str(exc):
             app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=exc)
             return server_error(exc)
         db.session.rollback()

@@ -71,3 +71,17 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(pg_app, monkeypatch, curso
         cursors.clear()
         backend_pid()
         assert cursors == [True, False]  # the ping, then the query
+
+
+def test_a_request_on_a_connection_that_died_a_moment_ago_is_told_to_retry(pg_app):
+    """Within the idle window no ping runs, so a PostgreSQL restart reaches one request: it is
+    answered 503 with Retry-After (nothing was changed), and the pool reconnects."""
+    client = pg_app.test_client()
+    headers = {"Authorization": "Bearer cg_not-a-token"}
+    assert client.get("/api/v1/boards", headers=headers).status_code == 401
+    with pg_app.app_context():
+        kill(backend_pid())
+    lost = client.get("/api/v1/boards", headers=headers)
+    assert lost.status_code == 503 and lost.headers["Retry-After"] == "5"
+    assert lost.get_json()["error"]["code"] == "busy"
+    assert client.get("/api/v1/boards", headers=headers).status_code == 401

@@ -115,8 +115,8 @@ def managed_board(user: User, board_id) -> Board:
 
 
 # A card with its board (the access check and every caller need it) and its assignee (answers
-# and limits) in the same query; for a move, the board's columns too. Built once: SQLAlchemy
-# memoizes the cache key of an option object, which is most of the cost of a query's options.
+# and limits) in the same query; for a move, the board's columns too. Built once rather than
+# for every card asked for.
 _CARD_LOADS = (joinedload(Card.board), joinedload(Card.assignee))
 _CARD_LOADS_WITH_COLUMNS = (joinedload(Card.board).joinedload(Board.columns), _CARD_LOADS[1])
 

@@ -490,23 +490,27 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     visible_unit_ids(actor)
     card = visible_card(actor, card_id, with_columns=True)
     board = card.board
-    read = [card, board, *board.columns]
-    assignee = [card.assignee] if card.assignee_id else []
-    with write_transaction(keep=[actor, *read, *assignee]):
+    with write_transaction(keep=[actor, *_answer_of(card), *board.columns]):
         moved = _move_checked_on_read(actor, card, column_id, position, override_reason)
         if moved is not None:
             return moved
         # The general path. Read the card again under the lock, in a statement of its own: on
         # PostgreSQL a statement that waited for the lock would still see the cards of its
         # older snapshot (READ COMMITTED re-reads only the locked row).
-        for obj in read:
+        board_id = board.id
+        for obj in (card, board, *board.columns):
             db.session.expire(obj)
-        lock_board(board.id)
+        lock_board(board_id)
         db.session.refresh(card)
         result = move_card_locked(actor, card, column_id, position, override_reason)
         # Read under the lock and written by this transaction: current at the commit.
-        current_at_commit(card, card.board, *([card.assignee] if card.assignee_id else []))
+        current_at_commit(*_answer_of(card))
         return result
+
+
+def _answer_of(card: Card) -> list:
+    """The card, its board and its assignee: what the answer to a move shows."""
+    return [card, card.board, *([card.assignee] if card.assignee_id else [])]
 
 
 def _move_checked_on_read(
@@ -536,7 +540,8 @@ def _move_checked_on_read(
         entering_active and board.personal_wip_limit is not None and card.assignee_id is not None
     )
     premises = quick_move.premises(card, board, source, target, counted)
-    if db.session.get_bind().dialect.name == "sqlite":
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    if sqlite:
         fresh = quick_move.check_premises(premises)
         if fresh is None:
             return None  # under the lock already: the general path goes on from here
@@ -577,13 +582,13 @@ def _move_checked_on_read(
         counts={target.id: in_target},
         held=held,
     )
-    if db.session.get_bind().dialect.name == "sqlite":
+    if sqlite:
         _write_moved(actor, card, source, target, old, new)
     else:
         _forget_positions(card, (source.id, target.id))
         live.note_change("moved", board.id, card.id, _moved_data(source, target, new))
     # The card as committed; its board and assignee as this request read them.
-    current_at_commit(card, board, *([card.assignee] if card.assignee_id else []))
+    current_at_commit(*_answer_of(card))
     _plugins().after(
         "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
     )

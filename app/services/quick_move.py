@@ -88,7 +88,7 @@ go AS (
        AND (%(hard_limit)s::int IS NULL OR in_target < %(hard_limit)s::int)
        AND (%(personal_hard_limit)s::int IS NULL OR held < %(personal_hard_limit)s::int)
 ),
-shifted AS (
+shifted AS (  -- the rows and deltas of cards._shift_statements
     UPDATE cards SET position = cards.position + CASE
                WHEN NOT %(same)s THEN CASE WHEN cards.column_id = %(source)s THEN -1 ELSE 1 END
                WHEN go.new < go.old THEN 1
@@ -215,7 +215,7 @@ def try_move(
     old, new, in_target, held = row[:4]
     written = dict(zip(names[4:], row[4:], strict=True))
     if written["id"] is None:
-        return Outcome(moved=False, noop=same and new == old, position=old, in_target=in_target)
+        return Outcome(moved=False, noop=same and new == old)
     # The card as written: every column, so it need not be read again after the commit.
     for column in Card.__table__.columns:
         set_committed_value(card, column.key, written[column.name])

@@ -17,9 +17,6 @@ import pluggy
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.notifications import notify
 from app.services.plugin_cards import (
-    api_blueprint,
-    api_caller,
-    api_json_body,
     can_manage_board,
     can_view_card,
     card_transaction,
@@ -333,37 +330,13 @@ class Setting:
         return value
 
 
-def api_operation(
-    summary, *, responses=None, query=(), errors=(), tags=(), description="", body=None
-):
-    """Declare a view of an `api_blueprint` for the API contract and the OpenAPI document: its
-    summary, the query parameters it reads (`api_query(...)`; any other is a 422 like an
-    unknown body field), response statuses with their models (`{200: None}` by default: an
-    undescribed JSON answer) and extra error statuses. `body`, an `ApiModel`, is the JSON body
-    the view reads: `api_json_body()` then validates it (422 `validation_error` naming each
-    field of the wrong type or unknown) and the document shows the same model. Response models
-    are `ApiResponse`s describing exactly what the view answers. Put it above or below the
-    route decorator."""
-    from app.api.contract import operation
-
-    return operation(
-        summary,
-        responses=responses or {200: None},
-        body=body,
-        query=tuple(query),
-        errors=tuple(errors),
-        tags=tuple(tags),
-        description=description,
-    )
-
-
-def api_query(name: str, schema: dict | None = None, description="") -> Any:
-    """A query parameter an `api_operation` reads, e.g. `api_query("from", {"type": "string",
-    "format": "date"})`."""
-    from app.api.contract import QueryParam
-
-    return QueryParam(name, schema or {"type": "string"}, description)
-
-
-# The models of `api_operation` (last: app.api imports this module's settings).
+# The web side: API blueprints and their contract (last: app.api imports this module's
+# settings).
 from app.api.contract import ApiModel, ApiResponse  # noqa: E402
+from app.api.plugin_support import (  # noqa: E402
+    api_blueprint,
+    api_caller,
+    api_json_body,
+    api_operation,
+    api_query,
+)

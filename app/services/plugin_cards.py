@@ -1,6 +1,7 @@
 """What plugins get from the platform to run their own use cases on cards, re-exported by
 `app.plugin_api`: a locked card transaction, audit events, a move through the core rules, a
-few read helpers that answer in one query, and JSON API blueprints under /api/v1.
+few read helpers that answer in one query. The web side (API blueprints) is in
+`app/api/plugin_support.py`.
 
 A plugin's write (an approval decision, a reminder) goes through `card_transaction`: one
 transaction, the board row locked (PostgreSQL) or the database write lock held (SQLite), so
@@ -11,7 +12,6 @@ sees what the first one wrote.
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Blueprint
 from sqlalchemy import or_, select, text
 from sqlalchemy.orm import selectinload
 
@@ -132,38 +132,6 @@ def can_view_card(user: User, card: Card) -> bool:
 def can_manage_board(user: User, board: Board) -> bool:
     """Heads of the board's unit (or an ancestor) and admins."""
     return access.can_manage_board(user, board)
-
-
-def api_blueprint(name: str, import_name: str, **options) -> Blueprint:
-    """A blueprint for a plugin's JSON API, mounted under /api/v1: bearer-token authentication
-    like the core API (401 without a valid token), no CSRF (tokens are not cookies), and errors
-    as {"error": {...}}. Read the caller with `api_caller()`, the body with `api_json_body()`."""
-    from app.api.auth import add_challenge, require_token
-    from app.api.contract import check_query
-
-    options.setdefault("url_prefix", "/api/v1")
-    blueprint = Blueprint(name, import_name, **options)
-    blueprint.before_request(require_token)
-    blueprint.before_request(check_query)
-    blueprint.after_request(add_challenge)
-    blueprint.cergas_api = True
-    return blueprint
-
-
-def api_caller() -> User:
-    """The user an API request (of an `api_blueprint`) acts for."""
-    from app.api.auth import caller
-
-    return caller()
-
-
-def api_json_body() -> dict:
-    """The request body as a JSON object, or a 400 `bad_request` error (not JSON, not an
-    object, too large, NUL characters); when the view declared a `body` model with
-    `api_operation`, validated against it (422 `validation_error` naming each bad field)."""
-    from app.api.contract import request_body
-
-    return request_body()
 
 
 @contextmanager

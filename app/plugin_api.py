@@ -14,16 +14,20 @@ from typing import Any
 
 import pluggy
 
+from app.services.access import (
+    can_manage_board,
+    can_manage_unit,
+    can_view_card,
+    can_view_unit,
+    is_head_of,
+)
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.notifications import notify
 from app.services.plugin_cards import (
-    can_manage_board,
-    can_view_card,
     card_transaction,
     cards_by_ids,
     find_unit,
     find_user,
-    is_head_of,
     move_card_in_transaction,
     plugin_transaction,
     record_card_event,
@@ -75,8 +79,6 @@ from app.services.skills import (
 from app.services.staffing import (
     ActiveLoad,
     active_load,
-    can_manage_unit,
-    can_view_unit,
     unit_cards,
     unit_people,
     unit_tree_ids,

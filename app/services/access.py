@@ -1,8 +1,12 @@
-"""Who may see and manage what.
+"""Who may see and manage what: the one place that decides, for the core and for plugins
+(`app.plugin_api` re-exports the questions plugins ask).
 
 A board is visible to members of its unit, to heads of that unit or of any ancestor unit, and
 to admins. Managing a board (columns, limits, WIP overrides) is for those heads and admins.
 Whoever may not see a board gets 404 for it and its cards, so its existence does not leak.
+A unit is seen and managed by the same people as its boards. A person's profile is seen by
+themself, by whoever sees one of their units, and by admins; it is changed by themself and by
+whoever heads one of their units (admins: always). Nobody verifies their own skills.
 """
 
 from flask import g, has_app_context
@@ -96,6 +100,50 @@ def can_view_board(user: User, board: Board) -> bool:
 
 def can_manage_board(user: User, board: Board) -> bool:
     return board.unit_id in managed_unit_ids(user)
+
+
+def can_view_card(user: User, card: Card) -> bool:
+    return can_view_board(user, card.board)
+
+
+def can_view_unit(user: User, unit: Unit) -> bool:
+    """Members of the unit, heads of it or above, and admins."""
+    return unit.id in visible_unit_ids(user)
+
+
+def can_manage_unit(user: User, unit: Unit) -> bool:
+    """Heads of the unit or of a unit above it, and admins."""
+    return unit.id in managed_unit_ids(user)
+
+
+def unit_ids_of(user: User) -> set[int]:
+    """The units `user` belongs to, as member or head (read now: it is about someone else, whose
+    memberships the request does not cache)."""
+    return set(db.session.scalars(select(Membership.unit_id).where(Membership.user_id == user.id)))
+
+
+def is_head_of(actor: User, person: User) -> bool:
+    """True when `actor` heads one of `person`'s units or an ancestor unit (admins: always)."""
+    if actor.is_admin:
+        return True
+    return bool(unit_ids_of(person) & managed_unit_ids(actor))
+
+
+def can_view_person(actor: User, person: User) -> bool:
+    """The person themself, whoever sees one of their units, and admins."""
+    if actor.id == person.id or actor.is_admin:
+        return True
+    return bool(unit_ids_of(person) & visible_unit_ids(actor))
+
+
+def can_edit_person(actor: User, person: User) -> bool:
+    """The person themself and whoever heads them (admins: always)."""
+    return actor.id == person.id or is_head_of(actor, person)
+
+
+def can_verify_skills(actor: User, person: User) -> bool:
+    """Whoever heads the person (admins too), never the person themself."""
+    return actor.id != person.id and is_head_of(actor, person)
 
 
 def visible_board(user: User, board_id) -> Board:

@@ -125,15 +125,6 @@ def unit_heads(codes) -> dict[str, list[User]]:
     return found
 
 
-def can_view_card(user: User, card: Card) -> bool:
-    return access.can_view_board(user, card.board)
-
-
-def can_manage_board(user: User, board: Board) -> bool:
-    """Heads of the board's unit (or an ancestor) and admins."""
-    return access.can_manage_board(user, board)
-
-
 @contextmanager
 def plugin_transaction(plugin_name: str) -> Iterator[None]:
     """One write use case of a plugin that is not about one card (e.g. a delegation): a
@@ -147,12 +138,3 @@ def plugin_transaction(plugin_name: str) -> Iterator[None]:
                 {"name": f"cergas-plugin:{plugin_name}"},
             )
         yield
-
-
-def is_head_of(actor: User, person: User) -> bool:
-    """True when `actor` heads one of `person`'s units or an ancestor unit (admins: always)."""
-    if actor.is_admin:
-        return True
-    managed = access.managed_unit_ids(actor)
-    units = db.session.scalars(select(Membership.unit_id).where(Membership.user_id == person.id))
-    return any(unit_id in managed for unit_id in units)

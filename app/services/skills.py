@@ -28,7 +28,6 @@ from app.models import (
     SKILL_LEVELS,
     Certificate,
     LearningActivity,
-    Membership,
     Skill,
     SkillEvent,
     User,
@@ -36,7 +35,7 @@ from app.models import (
     utcnow,
 )
 from app.services import validation as v
-from app.services.access import managed_unit_ids, visible_unit_ids
+from app.services.access import can_edit_person, can_verify_skills, can_view_person
 from app.services.errors import Forbidden, NotFound
 from app.services.tx import write_transaction
 
@@ -207,28 +206,6 @@ def skill_events(user: User, limit: int = 50) -> list[SkillEvent]:
 # --- who may do what --------------------------------------------------------------------------
 
 
-def _unit_ids_of(user: User) -> set[int]:
-    return set(db.session.scalars(select(Membership.unit_id).where(Membership.user_id == user.id)))
-
-
-def can_view_person(actor: User, user: User) -> bool:
-    if actor.id == user.id or actor.is_admin:
-        return True
-    return bool(_unit_ids_of(user) & visible_unit_ids(actor))
-
-
-def can_edit_person(actor: User, user: User) -> bool:
-    if actor.id == user.id or actor.is_admin:
-        return True
-    return bool(_unit_ids_of(user) & managed_unit_ids(actor))
-
-
-def can_verify(actor: User, user: User) -> bool:
-    if actor.id == user.id:
-        return False
-    return actor.is_admin or bool(_unit_ids_of(user) & managed_unit_ids(actor))
-
-
 def visible_person(actor: User, login) -> User:
     """The person with this NIP or username, if the actor may see their profile; else 404."""
     user = None
@@ -333,7 +310,7 @@ def set_user_skills(actor: User, user: User, levels: dict, *, replace: bool = Tr
             continue
         wanted[slug] = fields.clean(f"skill-{slug}", _clean_level, level)
     fields.raise_if_any()
-    verifies = can_verify(actor, user)
+    verifies = can_verify_skills(actor, user)
     changed: list[str] = []
     with write_transaction():
         held = {
@@ -392,7 +369,7 @@ def verify_user_skill(actor: User, user: User, slug: str) -> UserSkill:
     """A head (or admin) confirms the level the person recorded."""
     if not can_view_person(actor, user):
         raise NotFound("not_found", _("Person not found."))
-    if not can_verify(actor, user):
+    if not can_verify_skills(actor, user):
         raise Forbidden(
             "forbidden", _("Only a head of the person's unit or an admin may verify a skill.")
         )

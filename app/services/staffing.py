@@ -29,16 +29,6 @@ def unit_tree_ids(unit: Unit | int) -> set[int]:
     return access.subtree(unit if isinstance(unit, int) else unit.id)
 
 
-def can_view_unit(user: User, unit: Unit) -> bool:
-    """Members of the unit, heads of it or above, and admins."""
-    return unit.id in access.visible_unit_ids(user)
-
-
-def can_manage_unit(user: User, unit: Unit) -> bool:
-    """Heads of the unit or of a unit above it, and admins."""
-    return unit.id in access.managed_unit_ids(user)
-
-
 def unit_people(unit_ids, *, roles=("member", "head")) -> list[User]:
     """Active people with a membership (of one of `roles`) in any of `unit_ids`, by name, each
     once; one query."""

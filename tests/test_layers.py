@@ -1,4 +1,5 @@
-"""The layers of docs/architecture.md hold: services know nothing of HTTP.
+"""The layers of docs/architecture.md hold: services know nothing of HTTP, and blueprints share
+view helpers through `app/views_common.py`, not through each other's views.
 
 `app/services/` is shared by the HTML blueprints, the JSON API, the CLI and plugins, so a
 service that imports one of them would tie every other caller to it (and to its import order).
@@ -82,4 +83,19 @@ def test_no_service_imports_a_blueprint_or_the_api():
         for path in sorted(SERVICES.rglob("*.py"))
         for line, module in layer_violations(path.read_text(encoding="utf-8"), forbidden)
     ]
+    assert offences == []
+
+
+def test_no_blueprint_imports_another_blueprints_views():
+    packages = web_layer() - WEB_MODULES
+    offences = []
+    for package in sorted(packages):
+        folder = APP_DIR / package.removeprefix("app.")
+        others = {f"{other}.views" for other in packages if other != package}
+        for path in sorted(folder.rglob("*.py")):
+            source = path.read_text(encoding="utf-8")
+            offences += [
+                f"{path.relative_to(APP_DIR.parent)}:{line} imports {module}"
+                for line, module in layer_violations(source, others)
+            ]
     assert offences == []

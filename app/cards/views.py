@@ -5,7 +5,6 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
-from app.boards.views import actor, columns_update, form_int, message, plugin_host
 from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
@@ -13,6 +12,7 @@ from app.models import Card, User
 from app.services import access, audit, cards, work
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
+from app.views_common import actor, columns_update, form_int, message, plugin_host
 from app.web import local_today
 
 # Suggestions for the type field; any short lowercase word is accepted.

@@ -26,6 +26,7 @@ from app.live import bp
 from app.models import User
 from app.services import access, work
 from app.services.errors import NotFound
+from app.views_common import board_context
 
 KEEPALIVE_SECONDS = 15
 # Streams end after this long (the page reconnects at once): access is checked again and
@@ -71,8 +72,6 @@ def sse(event: str, data: str, event_id: int | None = None) -> str:
 def render_columns(user_id: int, board_id: int, column_ids: list[int]) -> str | None:
     """Fresh HTML of some columns (and the plugin warnings) as every board viewer sees them;
     None when the columns are gone or the board is no longer visible (the page reloads)."""
-    from app.boards.views import board_context
-
     try:
         user = db.session.get(User, user_id)
         if user is None or not user.active:

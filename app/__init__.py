@@ -15,6 +15,10 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
         instance_relative_config=True,
     )
+    from app.web import IdConverter
+
+    # Before any blueprint adds a rule: rules look their converters up when they are added.
+    app.url_map.converters["id"] = IdConverter
     from app.config import defaults, from_environment
 
     given = config or {}

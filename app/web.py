@@ -9,10 +9,35 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, login_manager
 from app.services import accounts
 from app.services.errors import ServiceError
+from app.services.validation import MAX_ID
+
+
+def numbers_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 1 to `limit`, without leading zeros."""
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    for i, digit in enumerate(digits):  # as long as `limit`: same start, then a smaller digit
+        low = 1 if i == 0 else 0
+        if int(digit) - 1 >= low:
+            parts.append(f"{digits[:i]}[{low}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    return "|".join([*parts, digits])
+
+
+class IdConverter(IntegerConverter):
+    """`<id:card_id>`: a row id in a URL, 1 to `MAX_ID`; any other number matches no route, so
+    it is a 404 before a view or a query sees it. The range is in the regular expression, not
+    only in `to_python`: werkzeug answers 405 when a rule's pattern matched for another method
+    even though its converter then refused the value."""
+
+    regex = numbers_up_to(MAX_ID)
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ID)
 
 
 def wants_json() -> bool:

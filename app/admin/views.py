@@ -117,7 +117,7 @@ def calendar_add_day(code):
     return redirect(url_for("admin.calendar", code=code))
 
 
-@bp.post(f"/calendars/<{UNIT_CODE}:code>/days/<int(max=2147483647):day_id>/delete")
+@bp.post(f"/calendars/<{UNIT_CODE}:code>/days/<id:day_id>/delete")
 @login_required
 def calendar_remove_day(code, day_id):
     from flask import flash, redirect, url_for

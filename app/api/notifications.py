@@ -81,7 +81,7 @@ def list_notifications():
     )
 
 
-@bp.post("/notifications/<int:notification_id>/read")
+@bp.post("/notifications/<id:notification_id>/read")
 @operation(
     _l("Mark a notification as read"), responses={200: m.Notification}, tags=("notifications",)
 )

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from app.api.contract import ErrorEnvelope, Operation, operation_of
+from app.services.validation import MAX_ID
 
 PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
@@ -50,12 +51,14 @@ def api_rules(app=None):
 
 
 def openapi_path(rule) -> tuple[str, list[dict]]:
-    """`/boards/<int:board_id>` -> (`/boards/{board_id}`, its path parameters)."""
+    """`/boards/<id:board_id>` -> (`/boards/{board_id}`, its path parameters)."""
     parameters = []
 
     def replace(match):
         name, converter = match["name"], match["conv"] or "default"
-        if converter == "int":
+        if converter == "id":
+            schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+        elif converter == "int":
             schema = {"type": "integer", "minimum": 0}
             maximum = re.search(r"max=(\d+)", match["args"] or "")
             if maximum:

@@ -13,16 +13,9 @@ from app.api.auth import caller
 from app.api.contract import field_errors, operation
 from app.services import plugins as board_plugins
 from app.services.access import managed_board
-from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.errors import Forbidden, Invalid
 
-MAX_ID = 2**31 - 1
-SETTINGS_URL = "/boards/<int:board_id>/plugins/<string(maxlength=80):plugin>/settings"
-
-
-def _board_id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("not_found", _("Board not found."))
-    return value
+SETTINGS_URL = "/boards/<id:board_id>/plugins/<string(maxlength=80):plugin>/settings"
 
 
 @bp.get(SETTINGS_URL)
@@ -34,7 +27,7 @@ def _board_id(value: int) -> int:
 def get_plugin_settings(board_id: int, plugin: str):
     """{"plugin": name, "enabled": bool, "settings": {name: value}}: defaults overridden by what
     a head saved. Anyone who may see the board may read it."""
-    state = board_plugins.board_plugin(caller(), _board_id(board_id), plugin)
+    state = board_plugins.board_plugin(caller(), board_id, plugin)
     return jsonify(state.to_dict())
 
 
@@ -54,7 +47,6 @@ def put_plugin_settings(board_id: int, plugin: str):
     their values. Values have their JSON types (true/false, numbers, text, "YYYY-MM-DD" dates,
     lists of text). An unknown key or a wrong type is 422 `validation_error` with `fields` named
     "enabled", "plugin" or "settings.<name>", and nothing changes. Answers like GET."""
-    board_id = _board_id(board_id)
     body = p.json_body()
     errors = {}
     try:

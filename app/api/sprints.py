@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from flask import jsonify, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
@@ -24,9 +23,7 @@ from app.api.contract import (
 from app.api.serializers import timestamp
 from app.models import Sprint
 from app.services import metrics, sprints
-from app.services.errors import NotFound
 
-MAX_ID = 2**31 - 1
 TAGS = ("sprints",)
 
 # Requests
@@ -190,12 +187,6 @@ RANGE = (
 )
 
 
-def _id(value: int, message: str) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("not_found", message)
-    return value
-
-
 def sprint_summary_json(sprint: Sprint) -> dict:
     return {
         "id": sprint.id,
@@ -232,14 +223,14 @@ def sprint_json(sprint: Sprint) -> dict:
     return data
 
 
-@bp.get("/boards/<int:board_id>/sprints")
+@bp.get("/boards/<id:board_id>/sprints")
 @operation(_l("List the sprints of a board"), responses={200: SprintList}, tags=TAGS)
 def list_sprints(board_id: int):
-    _board, items = sprints.board_sprints(caller(), _id(board_id, _("Board not found.")))
+    _board, items = sprints.board_sprints(caller(), board_id)
     return jsonify({"sprints": [sprint_summary_json(sprint) for sprint in items]})
 
 
-@bp.post("/boards/<int:board_id>/sprints")
+@bp.post("/boards/<id:board_id>/sprints")
 @operation(
     _l("Plan a sprint"),
     description=_l("Heads of the unit and administrators. The sprint starts out planned."),
@@ -249,7 +240,6 @@ def list_sprints(board_id: int):
     tags=TAGS,
 )
 def create_sprint(board_id: int):
-    board_id = _id(board_id, _("Board not found."))
     body = request_body()
     sprint = sprints.create_sprint(caller(), board_id, body)
     response = jsonify(sprint_json(sprint))
@@ -258,7 +248,7 @@ def create_sprint(board_id: int):
     return response
 
 
-@bp.get("/sprints/<int:sprint_id>")
+@bp.get("/sprints/<id:sprint_id>")
 @operation(
     _l("A sprint, with its burndown and its review"),
     description=_l(
@@ -269,11 +259,11 @@ def create_sprint(board_id: int):
     tags=TAGS,
 )
 def get_sprint(sprint_id: int):
-    sprint = sprints.visible_sprint(caller(), _id(sprint_id, _("Sprint not found.")))
+    sprint = sprints.visible_sprint(caller(), sprint_id)
     return jsonify(sprint_json(sprint))
 
 
-@bp.post("/sprints/<int:sprint_id>/cards")
+@bp.post("/sprints/<id:sprint_id>/cards")
 @operation(
     _l("Commit cards to a sprint"),
     description=_l("Heads only. After the start each card is recorded as a scope change."),
@@ -283,14 +273,13 @@ def get_sprint(sprint_id: int):
     tags=TAGS,
 )
 def add_sprint_cards(sprint_id: int):
-    sprint_id = _id(sprint_id, _("Sprint not found."))
     body = request_body()
     added = sprints.add_cards(caller(), sprint_id, body["card_ids"])
     sprint = sprints.visible_sprint(caller(), sprint_id)
     return jsonify({"added": [card.id for card in added], "sprint": sprint_json(sprint)})
 
 
-@bp.delete("/sprints/<int:sprint_id>/cards/<int:card_id>")
+@bp.delete("/sprints/<id:sprint_id>/cards/<id:card_id>")
 @operation(
     _l("Take a card out of a sprint"),
     description=_l("Heads only. After the start the removal is recorded as a scope change."),
@@ -299,12 +288,11 @@ def add_sprint_cards(sprint_id: int):
     tags=TAGS,
 )
 def remove_sprint_card(sprint_id: int, card_id: int):
-    sprint_id = _id(sprint_id, _("Sprint not found."))
-    sprints.remove_card(caller(), sprint_id, _id(card_id, _("Card not found.")))
+    sprints.remove_card(caller(), sprint_id, card_id)
     return jsonify(sprint_json(sprints.visible_sprint(caller(), sprint_id)))
 
 
-@bp.post("/sprints/<int:sprint_id>/start")
+@bp.post("/sprints/<id:sprint_id>/start")
 @operation(
     _l("Start a sprint"),
     description=_l(
@@ -315,11 +303,11 @@ def remove_sprint_card(sprint_id: int, card_id: int):
     tags=TAGS,
 )
 def start_sprint(sprint_id: int):
-    sprint = sprints.start_sprint(caller(), _id(sprint_id, _("Sprint not found.")))
+    sprint = sprints.start_sprint(caller(), sprint_id)
     return jsonify(sprint_json(sprint))
 
 
-@bp.post("/sprints/<int:sprint_id>/close")
+@bp.post("/sprints/<id:sprint_id>/close")
 @operation(
     _l("Close the active sprint"),
     description=_l("Heads only. Records whether the goal was met and where unfinished cards go."),
@@ -329,7 +317,6 @@ def start_sprint(sprint_id: int):
     tags=TAGS,
 )
 def close_sprint(sprint_id: int):
-    sprint_id = _id(sprint_id, _("Sprint not found."))
     body = request_body()
     sprint = sprints.close_sprint(
         caller(),
@@ -342,7 +329,7 @@ def close_sprint(sprint_id: int):
     return jsonify(sprint_json(sprint))
 
 
-@bp.get("/boards/<int:board_id>/metrics")
+@bp.get("/boards/<id:board_id>/metrics")
 @operation(
     _l("Flow metrics of a board"),
     responses={200: BoardMetrics},
@@ -353,7 +340,6 @@ def close_sprint(sprint_id: int):
 def board_metrics(board_id: int):
     """Throughput per week, lead and cycle time (count, median, p85, histogram) and the CFD
     series for `?from=YYYY-MM-DD&to=YYYY-MM-DD` (default: the last 30 days)."""
-    board_id = _id(board_id, _("Board not found."))
     args = request.args
     _board, data = metrics.board_metrics(caller(), board_id, args.get("from"), args.get("to"))
     return jsonify(data)

@@ -21,25 +21,11 @@ from app.api.serializers import (
 from app.services import accounts, audit, boards, cards, ratelimit
 from app.services import validation as v
 from app.services.access import visible_card
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Invalid
 
 bp.before_request(require_token)
 bp.before_request(check_query)
 bp.after_request(add_challenge)
-
-MAX_ID = 2**31 - 1
-
-
-def _board_id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("not_found", _("Board not found."))
-    return value
-
-
-def _card_id(value: int) -> int:
-    if not 1 <= value <= MAX_ID:
-        raise NotFound("not_found", _("Card not found."))
-    return value
 
 
 def _column_errors(columns: list[dict]) -> dict:
@@ -87,14 +73,14 @@ def create_board():
     return response
 
 
-@bp.get("/boards/<int:board_id>")
+@bp.get("/boards/<id:board_id>")
 @operation(_l("A board with its columns and cards"), responses={200: m.Board}, tags=("boards",))
 def get_board(board_id: int):
-    view = boards.load_board(caller(), _board_id(board_id))
+    view = boards.load_board(caller(), board_id)
     return jsonify(board_json(view.board, view.columns, view.cards))
 
 
-@bp.post("/boards/<int:board_id>/cards")
+@bp.post("/boards/<id:board_id>/cards")
 @operation(
     _l("Create a card"),
     body=m.NewCard,
@@ -103,7 +89,6 @@ def get_board(board_id: int):
     tags=("cards",),
 )
 def create_card(board_id: int):
-    board_id = _board_id(board_id)
     body = dict(request_body())
     column_id = body.pop("column_id", None)
     result = cards.create_card(caller(), board_id, body, column_id=column_id)
@@ -116,13 +101,13 @@ def create_card(board_id: int):
     return response
 
 
-@bp.get("/cards/<int:card_id>")
+@bp.get("/cards/<id:card_id>")
 @operation(_l("A card"), responses={200: m.Card}, tags=("cards",))
 def get_card(card_id: int):
-    return jsonify(one_card_json(visible_card(caller(), _card_id(card_id))))
+    return jsonify(one_card_json(visible_card(caller(), card_id)))
 
 
-@bp.patch("/cards/<int:card_id>")
+@bp.patch("/cards/<id:card_id>")
 @operation(
     _l("Change a card"),
     description=_l("Send the fields to change and the version you read."),
@@ -132,7 +117,6 @@ def get_card(card_id: int):
     tags=("cards",),
 )
 def update_card(card_id: int):
-    card_id = _card_id(card_id)
     body = dict(request_body())
     version = body.pop("version")
     reason = body.pop("deadline_reason", None)
@@ -140,7 +124,7 @@ def update_card(card_id: int):
     return jsonify(one_card_json(card))
 
 
-@bp.post("/cards/<int:card_id>/move")
+@bp.post("/cards/<id:card_id>/move")
 @operation(
     _l("Move a card"),
     description=_l(
@@ -152,7 +136,6 @@ def update_card(card_id: int):
     tags=("cards",),
 )
 def move_card(card_id: int):
-    card_id = _card_id(card_id)
     body = request_body()
     result = cards.move_card(
         caller(),
@@ -167,17 +150,16 @@ def move_card(card_id: int):
     return jsonify(data)
 
 
-@bp.get("/cards/<int:card_id>/events")
+@bp.get("/cards/<id:card_id>/events")
 @operation(_l("The history of a card"), responses={200: m.EventList}, tags=("cards",))
 def card_events(card_id: int):
-    _card, events = audit.card_events(caller(), _card_id(card_id))
+    _card, events = audit.card_events(caller(), card_id)
     return jsonify({"events": [event_json(event) for event in events]})
 
 
-@bp.post("/cards/<int:card_id>/comments")
+@bp.post("/cards/<id:card_id>/comments")
 @operation(_l("Comment on a card"), body=m.NewComment, responses={201: m.Comment}, tags=("cards",))
 def add_comment(card_id: int):
-    card_id = _card_id(card_id)
     body = request_body()
     comment = cards.add_comment(caller(), card_id, body["body"])
     return jsonify(comment_json(comment)), 201

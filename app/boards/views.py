@@ -107,13 +107,13 @@ def index():
     return page, status
 
 
-@bp.get("/<int(max=2147483647):board_id>")
+@bp.get("/<id:board_id>")
 @login_required
 def board(board_id):
     return board_page(actor(), board_id, work.BoardFilters.from_args(request.args))
 
 
-@bp.post("/<int(max=2147483647):board_id>/cards")
+@bp.post("/<id:board_id>/cards")
 @login_required
 def add_card(board_id):
     user = actor()
@@ -175,7 +175,7 @@ def back_to_settings(board_id, text: str):
     return redirect(url_for("boards.settings", board_id=board_id))
 
 
-@bp.route("/<int(max=2147483647):board_id>/settings", methods=["GET", "POST"])
+@bp.route("/<id:board_id>/settings", methods=["GET", "POST"])
 @login_required
 def settings(board_id):
     user = actor()
@@ -194,7 +194,7 @@ def column_values() -> dict:
     return {name: request.form.get(name, "") for name in COLUMN_FORM_FIELDS}
 
 
-@bp.post("/<int(max=2147483647):board_id>/columns")
+@bp.post("/<id:board_id>/columns")
 @login_required
 def add_column(board_id):
     values = column_values()
@@ -205,7 +205,7 @@ def add_column(board_id):
     return back_to_settings(board_id, _("Column %(name)s added.", name=column.name))
 
 
-@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>")
+@bp.post("/<id:board_id>/columns/<id:column_id>")
 @login_required
 def update_column(board_id, column_id):
     values = column_values()
@@ -216,7 +216,7 @@ def update_column(board_id, column_id):
     return back_to_settings(board_id, _("Column %(name)s saved.", name=column.name))
 
 
-@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>/move")
+@bp.post("/<id:board_id>/columns/<id:column_id>/move")
 @login_required
 def move_column(board_id, column_id):
     user = actor()
@@ -234,7 +234,7 @@ def move_column(board_id, column_id):
     return back_to_settings(board_id, _("Column %(name)s moved.", name=column.name))
 
 
-@bp.post("/<int(max=2147483647):board_id>/columns/<int(max=2147483647):column_id>/delete")
+@bp.post("/<id:board_id>/columns/<id:column_id>/delete")
 @login_required
 def delete_column(board_id, column_id):
     try:
@@ -286,7 +286,7 @@ def board_plugin_forms(board) -> list[dict]:
     return forms
 
 
-@bp.post("/<int(max=2147483647):board_id>/plugins/<string(maxlength=80):plugin>")
+@bp.post("/<id:board_id>/plugins/<string(maxlength=80):plugin>")
 @login_required
 def plugin_settings(board_id, plugin):
     """Save one plugin's switch and settings from the settings page form."""

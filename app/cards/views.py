@@ -98,7 +98,7 @@ def card_page(user: User, card_id, *, status=200, **extra):
     return page, status
 
 
-@bp.route("/<int(max=2147483647):card_id>", methods=["GET", "POST"])
+@bp.route("/<id:card_id>", methods=["GET", "POST"])
 @login_required
 def card(card_id):
     user = actor()
@@ -136,7 +136,7 @@ def card(card_id):
     return redirect(url_for("cards.card", card_id=card_id))
 
 
-@bp.post("/<int(max=2147483647):card_id>/comments")
+@bp.post("/<id:card_id>/comments")
 @login_required
 def add_comment(card_id):
     user = actor()
@@ -207,7 +207,7 @@ def requested_position(form):
     return None if place is None else place - 1
 
 
-@bp.route("/<int(max=2147483647):card_id>/move", methods=["GET", "POST"])
+@bp.route("/<id:card_id>/move", methods=["GET", "POST"])
 @login_required
 def move(card_id):
     user = actor()

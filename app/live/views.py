@@ -109,7 +109,7 @@ def _message_events(message: dict, user_id: int, board_id: int, locale: str, bro
     return sse("columns", html, seq)
 
 
-@bp.get("/boards/<int(max=2147483647):board_id>/stream")
+@bp.get("/boards/<id:board_id>/stream")
 @login_required
 def stream(board_id):
     user = current_user._get_current_object()

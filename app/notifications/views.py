@@ -77,7 +77,7 @@ def index():
     )
 
 
-@bp.post("/<int:notification_id>/read")
+@bp.post("/<id:notification_id>/read")
 @login_required
 def mark_read(notification_id: int):
     notification = notifications.mark_read(reader(), notification_id)

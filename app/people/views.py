@@ -135,7 +135,7 @@ def add_certificate(login):
     return redirect(url_for("people.profile", login=user.login))
 
 
-@bp.post("/people/<login>/certificates/<int(max=2147483647):certificate_id>/delete")
+@bp.post("/people/<login>/certificates/<id:certificate_id>/delete")
 @login_required
 def delete_certificate(login, certificate_id):
     user = skills.editable_person(actor(), login)

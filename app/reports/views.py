@@ -12,8 +12,6 @@ from app.services import exports, metrics
 from app.services import validation as v
 from app.services.errors import Invalid
 
-ID = "int(max=2147483647)"
-
 
 def actor() -> User:
     return current_user._get_current_object()
@@ -77,7 +75,7 @@ def charts_for(data: dict, velocity: list[dict]) -> dict:
     }
 
 
-@bp.get(f"/boards/<{ID}:board_id>/reports")
+@bp.get("/boards/<id:board_id>/reports")
 @login_required
 def board(board_id):
     user = actor()
@@ -129,7 +127,7 @@ def _filename(board, start, end, extension: str) -> str:
     return f"selesai-board{board.id}-{start.isoformat()}-{end.isoformat()}.{extension}"
 
 
-@bp.get(f"/boards/<{ID}:board_id>/reports/done.csv")
+@bp.get("/boards/<id:board_id>/reports/done.csv")
 @login_required
 def done_csv(board_id):
     board, start, end, rows = _done_cards(board_id)
@@ -142,7 +140,7 @@ def done_csv(board_id):
     )
 
 
-@bp.get(f"/boards/<{ID}:board_id>/reports/done.xlsx")
+@bp.get("/boards/<id:board_id>/reports/done.xlsx")
 @login_required
 def done_xlsx(board_id):
     board, start, end, rows = _done_cards(board_id)

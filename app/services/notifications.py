@@ -13,10 +13,10 @@ from app.extensions import db
 from app.models import TIMEZONES, Card, Membership, Notification, Unit, User, utcnow
 from app.services import tx
 from app.services.errors import Invalid, NotFound
+from app.services.validation import MAX_ID
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
-MAX_ID = 2**31 - 1
 
 
 def notify(

@@ -73,9 +73,14 @@ def optional_int(value, *, minimum: int = 0, maximum: int = 10_000) -> int | Non
     return value
 
 
+# The largest row id: ids are 32-bit integers on PostgreSQL, so a larger number names no row
+# and must not reach a query (PostgreSQL would refuse it with an error, not an empty answer).
+MAX_ID = 2**31 - 1
+
+
 def record_id(value) -> int:
     """An id from a URL, form or JSON body."""
-    number = optional_int(value, minimum=1, maximum=2**31 - 1)
+    number = optional_int(value, minimum=1, maximum=MAX_ID)
     if number is None:
         raise FieldError(_("This field is required."))
     return number

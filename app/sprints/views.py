@@ -12,8 +12,6 @@ from app.services import access, sprints
 from app.services.errors import Conflict, Invalid
 from app.sprints import bp
 
-ID = "int(max=2147483647)"
-
 
 def actor() -> User:
     return current_user._get_current_object()
@@ -30,7 +28,7 @@ def state_labels() -> dict:
 # --- list and create ----------------------------------------------------------------------------
 
 
-@bp.route(f"/boards/<{ID}:board_id>/sprints", methods=["GET", "POST"])
+@bp.route("/boards/<id:board_id>/sprints", methods=["GET", "POST"])
 @login_required
 def index(board_id):
     user = actor()
@@ -105,7 +103,7 @@ def sprint_page(sprint_id, *, errors=None, status=200, alert=None):
     return page, status
 
 
-@bp.get(f"/sprints/<{ID}:sprint_id>")
+@bp.get("/sprints/<id:sprint_id>")
 @login_required
 def sprint(sprint_id):
     return sprint_page(sprint_id)
@@ -115,7 +113,7 @@ def _refused(sprint_id, exc):
     return sprint_page(sprint_id, errors=exc.fields, status=exc.status, alert=exc.message)
 
 
-@bp.post(f"/sprints/<{ID}:sprint_id>/cards")
+@bp.post("/sprints/<id:sprint_id>/cards")
 @login_required
 def add_cards(sprint_id):
     try:
@@ -132,7 +130,7 @@ def add_cards(sprint_id):
     return redirect(url_for("sprints.sprint", sprint_id=sprint_id))
 
 
-@bp.post(f"/sprints/<{ID}:sprint_id>/cards/<{ID}:card_id>/remove")
+@bp.post("/sprints/<id:sprint_id>/cards/<id:card_id>/remove")
 @login_required
 def remove_card(sprint_id, card_id):
     try:
@@ -143,7 +141,7 @@ def remove_card(sprint_id, card_id):
     return redirect(url_for("sprints.sprint", sprint_id=sprint_id))
 
 
-@bp.post(f"/sprints/<{ID}:sprint_id>/start")
+@bp.post("/sprints/<id:sprint_id>/start")
 @login_required
 def start(sprint_id):
     try:
@@ -178,7 +176,7 @@ def close_page(sprint, *, errors=None, values=None, alert=None, status=200):
     return page, status
 
 
-@bp.route(f"/sprints/<{ID}:sprint_id>/close", methods=["GET", "POST"])
+@bp.route("/sprints/<id:sprint_id>/close", methods=["GET", "POST"])
 @login_required
 def close(sprint_id):
     user = actor()
@@ -209,7 +207,7 @@ def close(sprint_id):
     return redirect(url_for("sprints.review", sprint_id=sprint_id))
 
 
-@bp.get(f"/sprints/<{ID}:sprint_id>/review")
+@bp.get("/sprints/<id:sprint_id>/review")
 @login_required
 def review(sprint_id):
     user = actor()

@@ -32,8 +32,6 @@ from plugins.approvals import api_models as m
 from plugins.approvals import service
 from plugins.approvals.chains import NAME, chains_of
 
-MAX_ID = 2**31 - 1
-
 bp = Blueprint("approvals", __name__, url_prefix="/plugins/approvals")
 api_bp = api_blueprint("approvals_api", __name__)
 
@@ -44,7 +42,7 @@ def _user():
 
 def _visible_card(user, card_id: int):
     """The card, for whoever sees its board or takes part in its paraf chain; else 404."""
-    card = cards_by_ids([card_id]).get(card_id) if 1 <= card_id <= MAX_ID else None
+    card = cards_by_ids([card_id]).get(card_id)
     if card is None or not service.may_see(user, card):
         raise NotFound("not_found", _("Card not found."))
     return card
@@ -58,7 +56,7 @@ def card_link(user, card) -> str:
     return url_for("approvals.card", card_id=card.id)
 
 
-@bp.get("/cards/<int:card_id>")
+@bp.get("/cards/<id:card_id>")
 @login_required
 def card(card_id: int):
     """The card as its approvers see it: what the letter is, and the paraf panel."""
@@ -110,7 +108,7 @@ def _panel_response(card, status: int, errors=None, note="", alert=None):
     return render_template("approvals/_panel.html", alert=alert, **context), status
 
 
-@bp.post("/cards/<int:card_id>/decision")
+@bp.post("/cards/<id:card_id>/decision")
 @login_required
 def decide(card_id: int):
     user = _user()
@@ -202,7 +200,7 @@ def revoke(delegation_id: str):
 TAGS = ("approvals",)
 
 
-@api_bp.post("/cards/<int:card_id>/approval")
+@api_bp.post("/cards/<id:card_id>/approval")
 @api_operation(
     "Decide the waiting paraf step of a card: approve, return, reject (or reassign it)",
     description='Body: {"decision": "approve"|"return"|"reject", "note": text (required to '

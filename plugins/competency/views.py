@@ -136,7 +136,7 @@ def add_learning(login):
     return redirect(url_for("competency.person", login=user.login))
 
 
-@bp.post("/people/<login>/learning/<int(max=2147483647):learning_id>/delete")
+@bp.post("/people/<login>/learning/<id:learning_id>/delete")
 @login_required
 def remove_learning(login, learning_id):
     user = editable_person(actor(), login)

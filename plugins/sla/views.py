@@ -66,7 +66,7 @@ def _head_board(board_id):
     return board
 
 
-@bp.get("/boards/<int(max=2147483647):board_id>")
+@bp.get("/boards/<id:board_id>")
 @login_required
 def report(board_id):
     board = _head_board(board_id)
@@ -80,7 +80,7 @@ def report(board_id):
     )
 
 
-@bp.get("/boards/<int(max=2147483647):board_id>/report.csv")
+@bp.get("/boards/<id:board_id>/report.csv")
 @login_required
 def report_csv(board_id):
     board = _head_board(board_id)

@@ -22,8 +22,6 @@ from .service import board_report, reassign, unit_report
 bp = Blueprint("workload", __name__, url_prefix="/plugins/workload")
 api = api_blueprint("workload_api", __name__)
 
-MAX_ID = 2**31 - 1
-
 
 def viewer():
     return current_user._get_current_object()
@@ -58,7 +56,7 @@ def index():
     return render_template("workload/index.html", units=units, boards=boards)
 
 
-@bp.get("/boards/<int(max=2147483647):board_id>")
+@bp.get("/boards/<id:board_id>")
 @login_required
 def board(board_id):
     return page(board_report(viewer(), board_id), kind="board")
@@ -83,7 +81,7 @@ def htmx_request() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-@bp.get("/boards/<int(max=2147483647):board_id>/trend")
+@bp.get("/boards/<id:board_id>/trend")
 @login_required
 def board_trend(board_id):
     return trend_page(board_report(viewer(), board_id, with_trend=True), kind="board")
@@ -104,7 +102,7 @@ def back_to(default: str) -> str:
     return default
 
 
-@bp.post("/cards/<int(max=2147483647):card_id>/reassign")
+@bp.post("/cards/<id:card_id>/reassign")
 @login_required
 def reassign_card(card_id):
     user = viewer()
@@ -169,7 +167,7 @@ def report_json(report) -> dict:
     }
 
 
-@api.get("/boards/<int(max=2147483647):board_id>/workload")
+@api.get("/boards/<id:board_id>/workload")
 @api_operation(
     "Workload of the people of a board",
     description='{"board": {"id", "name"}, "people": [{"user", "name", "active_cards", '

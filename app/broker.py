@@ -241,7 +241,3 @@ def make_broker(config) -> LocalBroker | RedisBroker:
 
 def init_app(app) -> None:
     app.extensions["cergas_broker"] = make_broker(app.config)
-
-
-def broker_of(app) -> LocalBroker | RedisBroker:
-    return app.extensions["cergas_broker"]

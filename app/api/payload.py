@@ -1,9 +1,6 @@
-"""Reading JSON request bodies: parse strictly, then check field names and JSON types.
-
-The services validate values (lengths, ranges, dates, known columns and people). This module
-only makes sure the body is a JSON object whose fields are known and of the right JSON type,
-so that e.g. `true` is never taken for a number nor `5` for a title.
-"""
+"""Reading JSON request bodies strictly: JSON only, at most 1 MiB, an object, no NUL characters
+or invalid Unicode. Field names and JSON types are then checked by the pydantic model a view
+declares (`app.api.contract`); values by the services."""
 
 import json
 
@@ -41,64 +38,6 @@ def json_body() -> dict:
         raise _bad_request(_("The body must be a JSON object."))
     if has_unstorable_text(body):
         raise _bad_request(_("Text may not contain NUL characters or invalid Unicode."))
-    return body
-
-
-# Type checks: each returns an error message, or None when the value has the right JSON type.
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def text(value):
-    return None if isinstance(value, str) else _("Must be text.")
-
-
-def optional_text(value):
-    return None if value is None else text(value)
-
-
-def integer(value):
-    return None if _is_int(value) else _("Must be a whole number.")
-
-
-def optional_integer(value):
-    return None if value is None else integer(value)
-
-
-def optional_number(value):
-    if value is None or _is_int(value) or isinstance(value, float):
-        return None
-    return _("Must be a number.")
-
-
-def text_list(value):
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return None
-    return _("Must be a list of text values.")
-
-
-def check(body: dict, spec: dict, *, required=(), prefix: str = "") -> dict:
-    """Field errors for `body` under `spec` (field name -> type check); {} when all is well."""
-    errors = {}
-    for name, value in body.items():
-        checker = spec.get(name)
-        if checker is None:
-            errors[prefix + name] = _("Unknown field.")
-            continue
-        message = checker(value)
-        if message:
-            errors[prefix + name] = message
-    for name in required:
-        if name not in body:
-            errors[prefix + name] = _("This field is required.")
-    return errors
-
-
-def checked(body: dict, spec: dict, *, required=()) -> dict:
-    """`body` itself when its fields pass `check`; else a 422 `validation_error`."""
-    raise_if_any(check(body, spec, required=required))
     return body
 
 

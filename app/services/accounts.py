@@ -117,26 +117,6 @@ def create_user(
     return user
 
 
-def set_membership(user: User, unit_code: str, role: str) -> Membership:
-    if role not in ROLES:
-        raise v.invalid(
-            {"role": _("Choose one of: %(options)s.", options=", ".join(ROLES))}
-        ) from None
-    with write_transaction():
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-        if unit is None:
-            raise v.invalid({"unit": _("No unit has this code.")}) from None
-        membership = db.session.scalar(
-            select(Membership).where(Membership.user_id == user.id, Membership.unit_id == unit.id)
-        )
-        if membership is None:
-            membership = Membership(user_id=user.id, unit_id=unit.id)
-            db.session.add(membership)
-        membership.role = role
-    forget_unit_tree()
-    return membership
-
-
 def set_locale(user: User, locale) -> None:
     if locale not in current_app.config["LANGUAGES"]:
         raise v.invalid({"locale": _("Choose one of: %(options)s.", options="id, en")}) from None

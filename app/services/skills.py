@@ -24,7 +24,6 @@ from app.extensions import db
 from app.models import (
     LANGUAGE_TESTS,
     LEARNING_ACTIVITIES,
-    SKILL_KINDS,
     SKILL_LEVELS,
     Certificate,
     LearningActivity,
@@ -263,26 +262,6 @@ def seed_catalog() -> int:
     return added
 
 
-def create_skill(actor: User, data: dict) -> Skill:
-    """Add a skill to the catalog (admins only)."""
-    if not actor.is_admin:
-        raise Forbidden("forbidden", _("Only an admin may change the skill catalog."))
-    fields = v.Fields()
-    slug = fields.clean("slug", v.slug, data.get("slug"), default="", field_max=60)
-    if not slug and "slug" not in fields.errors:
-        fields.errors["slug"] = _("This field is required.")
-    title = fields.clean("title", v.text, data.get("title"), field_max=120, required=True)
-    kind = fields.clean("kind", v.choice, data.get("kind"), SKILL_KINDS, default="technical")
-    fields.raise_if_any()
-    with write_transaction():
-        if db.session.scalar(select(Skill.id).where(Skill.slug == slug)):
-            raise v.invalid({"slug": _("A skill with this code exists already.")})
-        position = (db.session.scalar(select(db.func.max(Skill.position))) or 0) + 10
-        skill = Skill(slug=slug, title=title, kind=kind, position=position, description="")
-        db.session.add(skill)
-    return skill
-
-
 def _clean_level(value) -> int | None:
     if value is None or value == "":
         return None
@@ -348,21 +327,6 @@ def set_user_skills(actor: User, user: User, levels: dict, *, replace: bool = Tr
 
 def set_user_skill(actor: User, user: User, slug: str, level: int | None) -> list[str]:
     return set_user_skills(actor, user, {slug: level}, replace=False)
-
-
-def remove_user_skill(actor: User, user: User, slug: str) -> bool:
-    _check_editable(actor, user)
-    with write_transaction():
-        row = db.session.scalar(
-            select(UserSkill)
-            .join(Skill, Skill.id == UserSkill.skill_id)
-            .where(UserSkill.user_id == user.id, Skill.slug == slug)
-        )
-        if row is None:
-            return False
-        _event("skill_removed", actor, user, skill=slug, old=row.level)
-        db.session.delete(row)
-    return True
 
 
 def verify_user_skill(actor: User, user: User, slug: str) -> UserSkill:
@@ -546,10 +510,6 @@ def delete_learning(actor: User, user: User, learning_id) -> None:
             minutes=row.minutes,
         )
         db.session.delete(row)
-
-
-def level_name(level: int | None) -> str:
-    return str(LEVEL_NAMES[level]) if level in LEVEL_NAMES else _("Not assessed")
 
 
 def when(value: datetime | None) -> str | None:

@@ -36,7 +36,7 @@ from app.plugin_api import (
     unit_heads,
     users_by_ids,
 )
-from plugins.approvals.chains import NAME, Chain, chains_of, same_column
+from plugins.approvals.chains import NAME, Chain, same_column
 
 DECISIONS = ("approve", "return", "reject")
 KINDS = ("plh", "plt")
@@ -102,10 +102,6 @@ def waited_working_days(unit, since: datetime, now: datetime | None = None) -> i
 
 
 # --- reading state --------------------------------------------------------------------------
-
-
-def chain_for(board, card_type) -> Chain | None:
-    return chains_of(plugin_settings(board, NAME)).get(card_type)
 
 
 def state_of(card_id: int) -> dict | None:

@@ -71,7 +71,7 @@ def plugin_panels(card: Card, board) -> list[dict]:
 def card_page(user: User, card_id, *, status=200, **extra):
     card, events = audit.card_events(user, card_id)
     board = card.board
-    people = work.board_people(board)
+    people = access.board_viewers(board)
     timezone = board.unit.timezone
     page = render_template(
         "cards/card.html",

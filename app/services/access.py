@@ -11,7 +11,7 @@ whoever heads one of their units (admins: always). Nobody verifies their own ski
 
 from flask import g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -100,6 +100,26 @@ def can_view_board(user: User, board: Board) -> bool:
 
 def can_manage_board(user: User, board: Board) -> bool:
     return board.unit_id in managed_unit_ids(user)
+
+
+def board_viewers(board: Board) -> list[User]:
+    """Active people who can see the board (and so may be assigned its cards), by name: the
+    `can_view_board` rule asked the other way round, in one query."""
+    unit_id = board.unit_id
+    ancestors = {uid for uid in all_unit_ids() if unit_id in subtree(uid)}
+    members = select(Membership.user_id).where(
+        or_(
+            Membership.unit_id == unit_id,
+            and_(Membership.role == "head", Membership.unit_id.in_(ancestors)),
+        )
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), or_(User.is_admin.is_(True), User.id.in_(members)))
+            .order_by(User.name, User.id)
+        )
+    )
 
 
 def can_view_card(user: User, card: Card) -> bool:

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Board, BoardColumn, Card, Comment, Membership, Unit, User
+from app.models import Board, BoardColumn, Card, Comment, Unit, User
 from app.services import access
 from app.services.boards import BoardView
 
@@ -142,25 +142,6 @@ def labels_in_use(view: BoardView) -> list[str]:
         label for items in view.cards.values() for card in items for label in card.labels or []
     }
     return sorted(found, key=str.casefold)
-
-
-def board_people(board: Board) -> list[User]:
-    """Active people who can see the board (and so may be assigned its cards), by name."""
-    unit_id = board.unit_id
-    ancestors = {uid for uid in access.all_unit_ids() if unit_id in access.subtree(uid)}
-    members = select(Membership.user_id).where(
-        or_(
-            Membership.unit_id == unit_id,
-            and_(Membership.role == "head", Membership.unit_id.in_(ancestors)),
-        )
-    )
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(User.active.is_(True), or_(User.is_admin.is_(True), User.id.in_(members)))
-            .order_by(User.name, User.id)
-        )
-    )
 
 
 def card_comments(card_id: int) -> list[Comment]:

@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Before any blueprint adds a rule: rules look their converters up when they are added.
     app.url_map.converters["id"] = IdConverter
+
     from app.config import defaults, from_environment
 
     given = config or {}

@@ -1,4 +1,5 @@
-"""Glue shared by the HTML blueprints: login loading, error pages, template helpers."""
+"""Glue shared by the blueprints: login loading, error pages, template helpers, and the `id`
+URL converter of every route."""
 
 import sqlite3
 from datetime import date, datetime

@@ -5,15 +5,18 @@
 Nothing else in `app` is public; see docs/plugins.md for the tutorial and the hook reference.
 """
 
-import json
-import math
-import re
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any
 
 import pluggy
 
+from app.api.contract import ApiModel, ApiResponse
+from app.api.plugin_support import (
+    api_blueprint,
+    api_caller,
+    api_json_body,
+    api_operation,
+    api_query,
+)
 from app.services.access import (
     can_manage_board,
     can_manage_unit,
@@ -62,6 +65,7 @@ from app.services.plugin_store import (
     plugin_settings,
     plugin_store,
 )
+from app.services.setting_types import SETTING_TYPES, Setting, SettingError
 from app.services.skills import (
     LEARNING_ACTIVITIES,
     certificate_state,
@@ -96,7 +100,6 @@ from app.workcal import (
 hookimpl = pluggy.HookimplMarker("cergas")
 
 TONES = ("info", "success", "warning", "danger")
-SETTING_TYPES = ("bool", "int", "float", "str", "text", "date", "list", "json")
 
 __all__ = [
     "TONES",
@@ -243,102 +246,3 @@ class NavItem:
     url: str
     count: int | None = None
     endpoint: str | None = None
-
-
-class SettingError(ValueError):
-    """A setting value of the wrong type; the message is shown next to the field."""
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One per-board setting of a plugin: `type` is one of SETTING_TYPES."""
-
-    name: str
-    type: str
-    default: Any
-    label: str
-    help: str = ""
-    # Optional check of a cleaned value: raise SettingError (shown next to the field / in the
-    # API's `fields`) or return the value to store.
-    validate: Any = None
-
-    def __post_init__(self):
-        if self.type not in SETTING_TYPES:
-            raise ValueError(f"Setting type must be one of {', '.join(SETTING_TYPES)}")
-
-    def clean(self, value, *, from_form: bool = False):
-        """The value as this setting's type, or SettingError. Forms send text; JSON sends types."""
-        value = self._clean_type(value, from_form=from_form)
-        if self.validate is not None:
-            return self.validate(value)
-        return value
-
-    def _clean_type(self, value, *, from_form: bool):
-        from flask_babel import gettext as _
-
-        kind = self.type
-        if kind == "bool":
-            if from_form:
-                return value in ("1", "on", "true", "yes", True)
-            if isinstance(value, bool):
-                return value
-            raise SettingError(_("Must be true or false."))
-        if value is None or (from_form and value == ""):
-            if kind in ("str", "text"):
-                return ""
-            if kind == "list":
-                return []
-            return None
-        if kind == "int":
-            whole = isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip())
-            if from_form and whole:
-                return int(value)
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
-                return value
-            raise SettingError(_("Must be a whole number."))
-        if kind == "float":
-            number = value
-            if from_form and isinstance(value, str):
-                try:
-                    number = float(value.replace(",", "."))
-                except ValueError:
-                    raise SettingError(_("Must be a number.")) from None
-            numeric = isinstance(number, int | float) and not isinstance(number, bool)
-            if numeric and math.isfinite(number):
-                return float(number)
-            raise SettingError(_("Must be a number."))
-        if kind in ("str", "text"):
-            if isinstance(value, str) and "\x00" not in value and len(value) <= 10_000:
-                return value.strip() if kind == "str" else value
-            raise SettingError(_("Must be text."))
-        if kind == "date":
-            try:
-                return date.fromisoformat(value).isoformat()
-            except (TypeError, ValueError):
-                raise SettingError(_("Use the format YYYY-MM-DD.")) from None
-        if kind == "list":
-            if from_form and isinstance(value, str):
-                value = [item.strip() for item in value.replace("\n", ",").split(",")]
-                return [item for item in value if item]
-            if isinstance(value, list) and all(isinstance(item, str) for item in value):
-                return value
-            raise SettingError(_("Must be a list of text values."))
-        # json
-        if from_form and isinstance(value, str):
-            try:
-                return json.loads(value)
-            except (ValueError, RecursionError):
-                raise SettingError(_("Not valid JSON.")) from None
-        return value
-
-
-# The web side: API blueprints and their contract (last: app.api imports this module's
-# settings).
-from app.api.contract import ApiModel, ApiResponse  # noqa: E402
-from app.api.plugin_support import (  # noqa: E402
-    api_blueprint,
-    api_caller,
-    api_json_body,
-    api_operation,
-    api_query,
-)

@@ -7,6 +7,9 @@ Imports inside functions count too: they are how such a dependency usually sneak
 """
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import app
@@ -15,7 +18,9 @@ APP_DIR = Path(app.__file__).parent
 SERVICES = APP_DIR / "services"
 # Packages of `app` that are not web code; every other package is a blueprint or the API.
 NOT_WEB = {"models", "services", "static", "translations", "templates", "migrations"}
-WEB_MODULES = {"app.web", "app.cli", "app.security"}
+WEB_MODULES = {"app.web", "app.views_common", "app.cli", "app.security"}
+# Built on the services for plugins; importing either from a service pulls in the web layer.
+PLUGIN_FACADES = {"app.plugin_api", "app.plugins"}
 
 
 def web_layer() -> set[str]:
@@ -77,7 +82,7 @@ def test_the_check_sees_imports_inside_functions_and_from_app():
 
 
 def test_no_service_imports_a_blueprint_or_the_api():
-    forbidden = web_layer()
+    forbidden = web_layer() | PLUGIN_FACADES
     offences = [
         f"{path.relative_to(APP_DIR.parent)}:{line} imports {module}"
         for path in sorted(SERVICES.rglob("*.py"))
@@ -99,3 +104,25 @@ def test_no_blueprint_imports_another_blueprints_views():
                 for line, module in layer_violations(source, others)
             ]
     assert offences == []
+
+
+def test_importing_every_service_loads_no_web_module():
+    """Direct imports are not the whole story: a service importing `app.plugin_api` would pull
+    in the API package through it. A fresh interpreter shows what really gets loaded."""
+    script = (
+        "import importlib, pkgutil, sys\n"
+        "import app.services as services\n"
+        "for module in pkgutil.iter_modules(services.__path__):\n"
+        "    importlib.import_module('app.services.' + module.name)\n"
+        "print('\\n'.join(sorted(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=APP_DIR.parent,
+        env={**os.environ, "PYTHONPATH": str(APP_DIR.parent)},
+    ).stdout.split()
+    forbidden = web_layer() | PLUGIN_FACADES
+    assert [m for m in loaded if any(is_within(m, p) for p in forbidden)] == []

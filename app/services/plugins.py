@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Board, BoardPlugin, User, utcnow
-from app.plugin_api import Setting, SettingError
 from app.services import audit
 from app.services import validation as v
 from app.services.access import managed_board, visible_board
 from app.services.errors import Invalid, NotFound
 from app.services.plugin_store import board_plugin_rows, forget_board_plugins, plugin_settings
+from app.services.setting_types import Setting, SettingError
 from app.services.tx import lock_board, write_transaction
 
 

@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models import ApiToken, LoginSession
@@ -37,7 +38,7 @@ def html_write_routes() -> list[tuple[str, str]]:
             continue
         values = {}
         for name, converter in rule._converters.items():
-            values[name] = 1 if type(converter).__name__ == "IntegerConverter" else "x"
+            values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
         with app.test_request_context():
             from flask import url_for
 

@@ -232,6 +232,17 @@ def test_card_answers_fit_the_documented_card_schema(api, org):
     assert [c.id for column in board.columns for c in column.cards] == [card.id]
 
 
+def test_an_empty_date_bound_of_the_metrics_takes_its_default_as_documented(api, org):
+    """Found: `?to=` was answered (with the default range) though the document asked for a
+    date; an empty bound means the default, as in the report page's form, and says so."""
+    url = f"/api/v1/boards/{org.board_id}/metrics"
+    assert api("staff").get(url + "?to=&from=").get_json() == api("staff").get(url).get_json()
+    document = api("staff").get("/api/v1/openapi.json").get_json()
+    for param in document["paths"]["/api/v1/boards/{board_id}/metrics"]["get"]["parameters"]:
+        if param["in"] == "query":
+            assert {"maxLength": 0} in param["schema"]["anyOf"], param["name"]
+
+
 # The built-in plugins' operations, with their own models (app.plugin_api.api_operation).
 
 

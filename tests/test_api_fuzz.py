@@ -83,8 +83,9 @@ def test_the_server_serves_the_document_the_fuzzer_reads(fuzz_server):
 
 def aim_at_seeded_objects(case, ids: dict) -> None:
     for name, value in list((case.path_parameters or {}).items()):
-        # Only ids within the documented range: an out-of-range one is a negative case to keep.
-        if name in SEEDED and isinstance(value, int) and 0 <= value < 2**31 and value % 2 == 0:
+        # Only ids within the documented range (1 to 2^31-1, the `id` converter): an out-of-range
+        # one is a negative case to keep.
+        if name in SEEDED and isinstance(value, int) and 1 <= value < 2**31 and value % 2 == 0:
             seeded = ids[SEEDED[name]]
             case.path_parameters[name] = (
                 seeded[value % len(seeded)] if isinstance(seeded, list) else seeded

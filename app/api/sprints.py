@@ -181,9 +181,11 @@ class BoardMetrics(ApiResponse):
     cfd: CumulativeFlow
 
 
+# An empty value takes the default, as in the report page's form (the service reads both).
+OPTIONAL_DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
 RANGE = (
-    QueryParam("from", {"type": "string", "format": "date"}, _l("Default: 29 days before `to`.")),
-    QueryParam("to", {"type": "string", "format": "date"}, _l("Default: today.")),
+    QueryParam("from", OPTIONAL_DATE, _l("Default: 29 days before `to`.")),
+    QueryParam("to", OPTIONAL_DATE, _l("Default: today.")),
 )
 
 

@@ -98,17 +98,19 @@ def test_inbox_is_oldest_first_with_waited_working_days(chain):
     app, s = chain
     to_review(app, s)
     with app.app_context():
-        from plugins.approvals import service
+        from plugins.approvals import paraf
+        from plugins.approvals.clock import iso
+        from plugins.approvals.inbox import waiting_on
 
         kasi = db.session.get(User, s.ids["kasi"])
         monday = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
-        state = service.state_of(s.card_id)
-        state["since"] = service.iso(monday)
-        service._save(s.card_id, state)
+        state = paraf.state_of(s.card_id)
+        state["since"] = iso(monday)
+        paraf._save(s.card_id, state)
         db.session.commit()
         # Monday 09:00 WIB to the next Monday 09:00: Tuesday to Friday have closed (the shared
         # working-day calendar's rule), the second Monday has not yet.
-        items = service.inbox(kasi, now=monday + timedelta(days=7))
+        items = waiting_on(kasi, now=monday + timedelta(days=7))
         assert [(i.card.id, i.waited) for i in items] == [(s.card_id, 4)]
 
 
@@ -145,11 +147,11 @@ def test_tick_reminds_the_approver_once_per_working_day_after_the_threshold(chai
     app, s = chain
     to_review(app, s)
     with app.app_context():
-        from plugins.approvals import service
+        from plugins.approvals import paraf
 
-        state = service.state_of(s.card_id)
+        state = paraf.state_of(s.card_id)
         state["since"] = "2026-12-07T02:00:00Z"  # a Monday, 09:00 WIB
-        service._save(s.card_id, state)
+        paraf._save(s.card_id, state)
         db.session.commit()
     runner = app.test_cli_runner()
 

@@ -3,9 +3,9 @@ server does): the Persuratan board has its paraf chain and a letter waits for th
 
 from sqlalchemy import select
 
+from app import demo as demo_data
 from app.extensions import db
 from app.models import Board, User
-from app.services import demo as demo_data
 from tests.conftest import make_app
 
 

@@ -188,3 +188,10 @@ def cergas_nav_items(user):
 @hookimpl
 def cergas_periodic(now):
     inbox.remind(now)
+
+
+@hookimpl
+def cergas_demo_content(office):
+    from plugins.approvals.demo import add_demo_content
+
+    add_demo_content(office)

@@ -218,7 +218,7 @@ def revoke_tokens(nip, username):
 @_service_errors
 def demo(if_empty):
     """Fill an empty database with a believable Diskominfo office."""
-    from app.services import demo as demo_data
+    from app import demo as demo_data
 
     _require_schema()
     if db.session.scalar(select(func.count(User.id))):

@@ -98,3 +98,8 @@ def cergas_notification_channels():
 @hookspec
 def cergas_nav_items(user):
     """Every page for a signed-in `user`. Return a list of `NavItem` for the main navigation."""
+
+
+@hookspec
+def cergas_demo_content(office):
+    """After `cergas demo` built the core office (`app.demo.DemoOffice`): add this plugin's part."""

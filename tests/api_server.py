@@ -88,7 +88,7 @@ def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> s
     """Competency data of staff, a two-step paraf chain on the board with the first card
     waiting at step 1 (kasi's inbox), and a Plh for kasi; returns the delegation's id."""
     from app.services import cards, skills
-    from plugins.approvals import service as approvals
+    from plugins.approvals.delegations import create_delegation
 
     skills.seed_catalog()
     staff = users["staff"]
@@ -116,7 +116,7 @@ def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> s
     }
     set_board_plugin(users["kasi"], board.id, "approvals", settings={"chains": [chain]})
     cards.move_card(staff, card_ids[0], review.id)
-    delegation = approvals.create_delegation(
+    delegation = create_delegation(
         users["kasi"],
         {"to": NIPS["staff"], "kind": "plh", "start": "2026-01-05", "end": "2027-12-31"},
     )

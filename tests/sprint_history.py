@@ -36,10 +36,9 @@ def clock_fixture(monkeypatch):
         def now(cls, tz=None):
             return frozen.now if tz is None else frozen.now.astimezone(tz)
 
-    from app.services import metrics
-    from app.services import sprints as sprint_service
+    from app.services import metrics, sprint_reports
 
-    for module in (org_models, sprint_service, metrics):
+    for module in (org_models, sprint_reports, metrics):
         monkeypatch.setattr(module, "datetime", FrozenDatetime)
     return frozen
 

@@ -3,9 +3,9 @@ server does): the Persuratan board has its paraf chain and a letter waits for th
 
 from sqlalchemy import select
 
+from app import demo as demo_data
 from app.extensions import db
 from app.models import Board, User
-from app.services import demo as demo_data
 from tests.conftest import make_app
 
 
@@ -16,10 +16,10 @@ def test_demo_letters_wait_in_the_sekretaris_inbox(database_url):
         result = app.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 0, result.output
         with app.app_context():
-            from plugins.approvals import service
+            from plugins.approvals.inbox import waiting_on
 
             sekretaris = db.session.scalar(select(User).where(User.name.startswith("Sri Wahyuni")))
-            items = service.inbox(sekretaris)
+            items = waiting_on(sekretaris)
             assert items, "a letter waits for the Sekretaris"
             board = db.session.scalar(select(Board).where(Board.name == demo_data.PERSURATAN.name))
             assert {item.card.board_id for item in items} == {board.id}

@@ -3,10 +3,11 @@
 resubmit, reject, self-approval refused, Plh within dates."""
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from plugins.approvals.clock import jakarta_today
 from tests.approvals_fixtures import CHAIN, NIPS, api, chain  # noqa: F401
 from tests.conftest import PASSWORD
 
@@ -138,7 +139,7 @@ def test_nobody_approves_a_card_they_created_or_are_assigned_to(chain):
 
 def test_plh_approves_within_the_dates_and_is_refused_outside(chain):
     app, s = chain
-    today = date.today()
+    today = jakarta_today()
     later = api(app, s, "kabid").post(
         "/api/v1/delegations",
         json={
@@ -180,7 +181,7 @@ def test_plh_approves_within_the_dates_and_is_refused_outside(chain):
 
 def test_a_delegate_cannot_delegate_further(chain):
     app, s = chain
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     body = {"from": NIPS["kabid"], "to": NIPS["plh"], "kind": "plh", "start": today, "end": today}
     assert api(app, s, "kabid").post("/api/v1/delegations", json=body).status_code == 201
     onward = {**body, "from": NIPS["plh"], "to": NIPS["drafter"]}

@@ -2,12 +2,13 @@
 """The approvals pages: the card panel with stamps and decision buttons, the inbox with its nav
 counter, the delegation page; and reminders from `cergas tick` once per working day."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Notification, User
+from plugins.approvals.clock import jakarta_today
 from tests.approvals_fixtures import NIPS, api, chain  # noqa: F401
 from tests.conftest import PASSWORD
 
@@ -98,17 +99,19 @@ def test_inbox_is_oldest_first_with_waited_working_days(chain):
     app, s = chain
     to_review(app, s)
     with app.app_context():
-        from plugins.approvals import service
+        from plugins.approvals import paraf
+        from plugins.approvals.clock import iso
+        from plugins.approvals.inbox import waiting_on
 
         kasi = db.session.get(User, s.ids["kasi"])
         monday = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
-        state = service.state_of(s.card_id)
-        state["since"] = service.iso(monday)
-        service._save(s.card_id, state)
+        state = paraf.state_of(s.card_id)
+        state["since"] = iso(monday)
+        paraf._save(s.card_id, state)
         db.session.commit()
         # Monday 09:00 WIB to the next Monday 09:00: Tuesday to Friday have closed (the shared
         # working-day calendar's rule), the second Monday has not yet.
-        items = service.inbox(kasi, now=monday + timedelta(days=7))
+        items = waiting_on(kasi, now=monday + timedelta(days=7))
         assert [(i.card.id, i.waited) for i in items] == [(s.card_id, 4)]
 
 
@@ -116,7 +119,7 @@ def test_delegation_page_creates_and_ends_a_delegation(chain):
     app, s = chain
     kabid = browser(app, "kabid")
     assert kabid.get("/plugins/approvals/delegations").status_code == 200
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     bad = kabid.post(
         "/plugins/approvals/delegations",
         data={"from": "", "to": "nobody", "kind": "plh", "start": today, "end": today},
@@ -145,11 +148,11 @@ def test_tick_reminds_the_approver_once_per_working_day_after_the_threshold(chai
     app, s = chain
     to_review(app, s)
     with app.app_context():
-        from plugins.approvals import service
+        from plugins.approvals import paraf
 
-        state = service.state_of(s.card_id)
+        state = paraf.state_of(s.card_id)
         state["since"] = "2026-12-07T02:00:00Z"  # a Monday, 09:00 WIB
-        service._save(s.card_id, state)
+        paraf._save(s.card_id, state)
         db.session.commit()
     runner = app.test_cli_runner()
 
@@ -198,7 +201,7 @@ def test_htmx_decision_redirects_the_page_and_an_error_swaps_the_panel(chain):
 
 def test_history_names_the_stand_in_and_whom_they_acted_for(chain):
     app, s = chain
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     body = {"from": NIPS["kabid"], "to": NIPS["plh"], "kind": "plh", "start": today, "end": today}
     assert api(app, s, "kabid").post("/api/v1/delegations", json=body).status_code == 201
     to_review(app, s)

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from app import create_app
+from app import demo as demo_data
 from app.extensions import db
 from app.models import (
     ApiToken,
@@ -23,7 +24,6 @@ from app.models import (
     User,
 )
 from app.services import accounts
-from app.services import demo as demo_data
 from tests.conftest import NIPS, PASSWORD
 from tests.conftest import test_config as config_for
 

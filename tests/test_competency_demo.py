@@ -5,9 +5,9 @@ warns before it lapses; JP are right to the minute."""
 import pytest
 from sqlalchemy import select
 
+from app import demo
 from app.extensions import db
 from app.models import Board, User
-from app.services import demo
 from tests.conftest import make_app
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Card, Sprint
-from app.services import sprints
+from app.services import sprint_reports, sprints
 from tests.sprint_history import (  # noqa: F401  (clock_fixture provides `clock`)
     CARDS,
     CLOSED_AT,
@@ -41,7 +41,7 @@ def test_review_counts_committed_completed_added_removed_and_carried(app, org, c
     finished = [name for name in at_close if done_at(name, closed)]
     with app.app_context():
         sprint = db.session.get(Sprint, history.sprint_id)
-        review = sprints.review(sprint)
+        review = sprint_reports.review(sprint)
         assert sprint.state == "closed" and sprint.goal_met == "partly"
         assert review.committed.cards == len(COMMITTED)
         assert review.committed.estimate == sum(CARDS[n][1] or 0 for n in COMMITTED)
@@ -68,7 +68,7 @@ def test_review_gives_completion_per_person(app, org, clock):
         row["estimate"] += estimate or 0
         row["done"] += done_at(name, closed)
     with app.app_context():
-        review = sprints.review(db.session.get(Sprint, history.sprint_id))
+        review = sprint_reports.review(db.session.get(Sprint, history.sprint_id))
         got = {
             p["assignee"]: {"cards": p["cards"], "done": p["done"], "estimate": p["estimate"]}
             for p in review.people
@@ -104,7 +104,7 @@ def test_burndown_matches_the_timeline_day_by_day(app, org, clock):
         expected_remaining.append(sum(not done_at(name, moment) for name in scope))
     with app.app_context():
         sprint = db.session.get(Sprint, history.sprint_id)
-        burndown = sprints.burndown(sprint, today=SPRINT_END)
+        burndown = sprint_reports.burndown(sprint, today=SPRINT_END)
     assert [d.day for d in burndown] == days
     assert [d.ideal for d in burndown] == expected_ideal
     assert [d.remaining for d in burndown] == expected_remaining
@@ -115,7 +115,7 @@ def test_burndown_of_a_running_sprint_stops_at_today(app, org, clock):
     history = seed(app, org, clock, close=False)
     with app.app_context():
         sprint = db.session.get(Sprint, history.sprint_id)
-        burndown = sprints.burndown(sprint, today=SPRINT_START + timedelta(days=3))
+        burndown = sprint_reports.burndown(sprint, today=SPRINT_START + timedelta(days=3))
     assert [d.remaining for d in burndown[:4]] == [5, 5, 5, 3]
     assert all(d.remaining is None for d in burndown[4:])
 
@@ -123,7 +123,7 @@ def test_burndown_of_a_running_sprint_stops_at_today(app, org, clock):
 def test_live_review_of_a_running_sprint_lists_the_unfinished(app, org, clock):
     history = seed(app, org, clock, close=False)
     with app.app_context():
-        review = sprints.review(db.session.get(Sprint, history.sprint_id))
+        review = sprint_reports.review(db.session.get(Sprint, history.sprint_id))
     assert review.carried_over == []
     assert {item["card_id"] for item in review.unfinished} == {history.ids["C"], history.ids["D"]}
     assert review.completed.cards == 3
@@ -157,6 +157,6 @@ def test_the_start_snapshot_keeps_the_estimates_of_the_start(app, org, clock, st
     with app.app_context():
         card = db.session.get(Card, history.ids["A"])
         cards.update_card(get_user("kasi", org), card.id, {"estimate": 8}, version=card.version)
-        review = sprints.review(db.session.get(Sprint, history.sprint_id))
+        review = sprint_reports.review(db.session.get(Sprint, history.sprint_id))
     assert review.committed.estimate == 13.0
     assert review.completed.estimate == 8.0 + 2.0

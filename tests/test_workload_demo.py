@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import demo
 from app.extensions import db
 from app.models import Board, Card, Event, User
-from app.services import demo
 from tests.conftest import make_app
 
 KASI_PIP = "198204182006042012"  # Retno Widyaningsih, head of Seksi PIP

@@ -22,7 +22,7 @@ from app.api.contract import (
 )
 from app.api.serializers import timestamp
 from app.models import Sprint
-from app.services import metrics, sprints
+from app.services import metrics, sprint_reports, sprints
 
 TAGS = ("sprints",)
 
@@ -213,15 +213,15 @@ def sprint_json(sprint: Sprint) -> dict:
     if sprint.state != "planned":
         data["burndown"] = [
             {"day": day.day.isoformat(), "ideal": day.ideal, "remaining": day.remaining}
-            for day in sprints.burndown(sprint)
+            for day in sprint_reports.burndown(sprint)
         ]
     if sprint.state == "active":
-        data["working_days_left"] = sprints.working_days_left(
-            sprint, sprints.local_today(sprint.board)
+        data["working_days_left"] = sprint_reports.working_days_left(
+            sprint, sprint_reports.local_today(sprint.board)
         )
-        data["progress"] = sprints.review(sprint).to_dict()
+        data["progress"] = sprint_reports.review(sprint).to_dict()
     if sprint.state == "closed":
-        data["review"] = sprints.review(sprint).to_dict()
+        data["review"] = sprint_reports.review(sprint).to_dict()
     return data
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.models import User
 from app.reports.charts import line_chart
-from app.services import access, sprints
+from app.services import access, sprint_reports, sprints
 from app.services.errors import Conflict, Invalid
 from app.sprints import bp
 
@@ -83,8 +83,8 @@ def sprint_page(sprint_id, *, errors=None, status=200, alert=None):
     sprint = sprints.visible_sprint(user, sprint_id)
     board = sprint.board
     can_manage = access.can_manage_board(user, board)
-    days = sprints.burndown(sprint)
-    today = sprints.local_today(board)
+    days = sprint_reports.burndown(sprint)
+    today = sprint_reports.local_today(board)
     page = render_template(
         "sprints/sprint.html",
         sprint=sprint,
@@ -92,10 +92,10 @@ def sprint_page(sprint_id, *, errors=None, status=200, alert=None):
         can_manage=can_manage,
         cards=sprints.sprint_cards(sprint),
         backlog=sprints.backlog_cards(sprint) if can_manage and sprint.state != "closed" else [],
-        summary=sprints.review(sprint),
+        summary=sprint_reports.review(sprint),
         days=days,
         chart=burndown_chart(sprint, days),
-        days_left=sprints.working_days_left(sprint, today),
+        days_left=sprint_reports.working_days_left(sprint, today),
         errors=errors or {},
         alert=alert,
         states=state_labels(),
@@ -166,7 +166,7 @@ def close_page(sprint, *, errors=None, values=None, alert=None, status=200):
         sprint=sprint,
         board=sprint.board,
         unfinished=unfinished,
-        summary=sprints.review(sprint),
+        summary=sprint_reports.review(sprint),
         next_sprint=sprints.next_planned_sprint(sprint.board_id, exclude=sprint.id),
         errors=errors or {},
         values=values or {},
@@ -212,12 +212,12 @@ def close(sprint_id):
 def review(sprint_id):
     user = actor()
     sprint = sprints.visible_sprint(user, sprint_id)
-    days = sprints.burndown(sprint)
+    days = sprint_reports.burndown(sprint)
     return render_template(
         "sprints/review.html",
         sprint=sprint,
         board=sprint.board,
-        summary=sprints.review(sprint),
+        summary=sprint_reports.review(sprint),
         days=days,
         chart=burndown_chart(sprint, days),
         goals=goal_labels(),

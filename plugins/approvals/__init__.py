@@ -23,7 +23,7 @@ from app.plugin_api import (
     hookimpl,
     plugin_settings,
 )
-from plugins.approvals import service
+from plugins.approvals import clock, delegations, inbox, paraf
 from plugins.approvals.chains import NAME, chains_of, same_column, validate_chains
 
 
@@ -72,19 +72,19 @@ def cergas_card_before_move(card, source, target, actor, board):
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
     if chain is None:
         return None
-    state = service.state_of(card.id)
+    state = paraf.state_of(card.id)
     if same_column(target.name, chain.review_column):
         if state and state.get("state") == "rejected":
             return Veto(_("The paraf chain rejected this card; make a new card for a new draft."))
         if state is None or state.get("state") != "pending":
-            service.start_chain(card, chain, actor)
+            paraf.start_chain(card, chain, actor)
         return None
     if target.kind == "done":
         if state and state.get("state") == "approved":
             return None
-        return Veto(service.waiting_message(state, chain))
+        return Veto(paraf.waiting_message(state, chain))
     if state and state.get("state") == "pending" and same_column(source.name, chain.review_column):
-        service.withdraw(card, state, actor, target.name)
+        paraf.withdraw(card, state, actor, target.name)
     return None
 
 
@@ -92,14 +92,14 @@ def cergas_card_before_move(card, source, target, actor, board):
 def cergas_card_created(card, actor, board):
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
     if chain is not None and same_column(card.column.name, chain.review_column):
-        with service.card_transaction(None, card.id) as locked:
-            if service.state_of(locked.id) is None:
-                service.start_chain(locked, chain, actor)
+        with paraf.card_transaction(None, card.id) as locked:
+            if paraf.state_of(locked.id) is None:
+                paraf.start_chain(locked, chain, actor)
 
 
 @hookimpl
 def cergas_card_badges(cards, board):
-    states = service.states_of([card.id for card in cards])
+    states = paraf.states_of([card.id for card in cards])
     badges = {}
     for card in cards:
         state = states.get(card.id)
@@ -107,7 +107,7 @@ def cergas_card_badges(cards, board):
             continue
         kind = state.get("state")
         if kind == "pending":
-            step = service.current(state)
+            step = paraf.current(state)
             badges[card.id] = [
                 Badge(
                     _("Paraf %(n)d/%(total)d", n=state["current_step"], total=len(state["steps"])),
@@ -126,29 +126,29 @@ def cergas_card_badges(cards, board):
 
 @hookimpl
 def cergas_card_api(cards, board):
-    states = service.states_of([card.id for card in cards])
-    people = service.people_of(states.values())
-    return {card.id: service.state_json(states.get(card.id), people) for card in cards}
+    states = paraf.states_of([card.id for card in cards])
+    people = paraf.people_of(states.values())
+    return {card.id: paraf.state_json(states.get(card.id), people) for card in cards}
 
 
 @hookimpl
 def cergas_card_panels(card, board):
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
-    state = service.state_of(card.id)
+    state = paraf.state_of(card.id)
     if chain is None and state is None:
         return []
     return [Panel(_("Paraf"), "approvals/_panel.html", panel_context(card, board, chain, state))]
 
 
 def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
-    people = service.people_of([state])
+    people = paraf.people_of([state])
     user = current_user._get_current_object()
-    step = service.current(state)
-    day = service.local_today(board.unit)
-    how = service.capacity(user, step["approver_id"], day) if step else None
+    step = paraf.current(state)
+    day = clock.local_today(board.unit)
+    how = delegations.capacity(user, step["approver_id"], day) if step else None
     approver = people.get(step["approver_id"]) if step else None
     blocked = None
-    if step and approver is not None and service.self_approval_reason(card, approver):
+    if step and approver is not None and paraf.self_approval_reason(card, approver):
         blocked = _(
             "%(name)s created or is assigned to this card and may not give it paraf: their "
             "Plh/Plt or an admin's reassignment is needed.",
@@ -161,15 +161,15 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
         "step": step,
         "people": people,
         "approver": approver,
-        "can_decide": how is not None and service.self_approval_reason(card, user) is None,
+        "can_decide": how is not None and paraf.self_approval_reason(card, user) is None,
         "acting": how,
-        "self_refusal": service.self_approval_reason(card, user) if how else None,
+        "self_refusal": paraf.self_approval_reason(card, user) if how else None,
         "blocked": blocked,
         "can_reassign": step is not None and can_manage_board(user, board),
         "errors": errors or {},
         "note": note,
         "decide_url": url_for("approvals.decide", card_id=card.id),
-        "when": service.naive_utc,
+        "when": clock.naive_utc,
     }
 
 
@@ -179,7 +179,7 @@ def cergas_nav_items(user):
         NavItem(
             _("Awaiting my paraf"),
             url_for("approvals.inbox"),
-            count=service.inbox_count(user),
+            count=inbox.inbox_count(user),
             endpoint="approvals.",
         )
     ]
@@ -187,4 +187,11 @@ def cergas_nav_items(user):
 
 @hookimpl
 def cergas_periodic(now):
-    service.remind(now)
+    inbox.remind(now)
+
+
+@hookimpl
+def cergas_demo_content(office):
+    from plugins.approvals.demo import add_demo_content
+
+    add_demo_content(office)

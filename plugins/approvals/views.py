@@ -29,8 +29,17 @@ from app.plugin_api import (
     users_by_ids,
 )
 from plugins.approvals import api_models as m
-from plugins.approvals import service
+from plugins.approvals import paraf
 from plugins.approvals.chains import NAME, chains_of
+from plugins.approvals.clock import iso, jakarta_today
+from plugins.approvals.delegations import (
+    active_on,
+    create_delegation,
+    delegation_json,
+    revoke_delegation,
+    visible_delegations,
+)
+from plugins.approvals.inbox import waiting_on
 
 bp = Blueprint("approvals", __name__, url_prefix="/plugins/approvals")
 api_bp = api_blueprint("approvals_api", __name__)
@@ -43,7 +52,7 @@ def _user():
 def _visible_card(user, card_id: int):
     """The card, for whoever sees its board or takes part in its paraf chain; else 404."""
     card = cards_by_ids([card_id]).get(card_id)
-    if card is None or not service.may_see(user, card):
+    if card is None or not paraf.may_see(user, card):
         raise NotFound("not_found", _("Card not found."))
     return card
 
@@ -66,7 +75,7 @@ def card(card_id: int):
     card = _visible_card(user, card_id)
     board = card.board
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
-    context = panel_context(card, board, chain, service.state_of(card.id))
+    context = panel_context(card, board, chain, paraf.state_of(card.id))
     return render_template(
         "approvals/card.html", panel=context, core_link=can_view_card(user, card), **context
     )
@@ -79,7 +88,7 @@ def card(card_id: int):
 @login_required
 def inbox():
     user = _user()
-    items = service.inbox(user)
+    items = waiting_on(user)
     rows = []
     waited_texts: dict[int, str] = {}
     when = current_app.jinja_env.filters["fmt_when"]  # the filter every page uses
@@ -104,7 +113,7 @@ def _panel_response(card, status: int, errors=None, note="", alert=None):
 
     board = card.board
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
-    context = panel_context(card, board, chain, service.state_of(card.id), errors=errors, note=note)
+    context = panel_context(card, board, chain, paraf.state_of(card.id), errors=errors, note=note)
     return render_template("approvals/_panel.html", alert=alert, **context), status
 
 
@@ -120,10 +129,10 @@ def decide(card_id: int):
     step = int(step) if step.isdigit() and len(step) < 6 else None
     try:
         if decision == "reassign":
-            service.reassign(user, card.id, form.get("to", ""), step=step)
+            paraf.reassign(user, card.id, form.get("to", ""), step=step)
             message = _("Paraf step reassigned.")
         else:
-            outcome = service.decide(user, card.id, decision, note or None, step=step)
+            outcome = paraf.decide(user, card.id, decision, note or None, step=step)
             message = {
                 "approved": _("Paraf given: the chain is complete."),
                 "pending": _("Paraf given: the next step is requested."),
@@ -159,7 +168,7 @@ def delegations():
         if not data["from"].strip():
             data["from"] = None
         try:
-            service.create_delegation(user, data)
+            create_delegation(user, data)
         except (Invalid, Conflict, Forbidden) as exc:
             errors = dict(exc.fields) or {"_": exc.message}
             if exc.fields:
@@ -168,7 +177,7 @@ def delegations():
         else:
             flash(_("Delegation saved."), "success")
             return redirect(url_for("approvals.delegations"), code=303)
-    items = service.visible_delegations(user)
+    items = visible_delegations(user)
     people = users_by_ids(
         {i for d in items for i in (d["from_id"], d["to_id"], d["created_by_id"])}
     )
@@ -179,8 +188,8 @@ def delegations():
             people=people,
             errors=errors,
             values=values,
-            today=service.jakarta_today(),
-            active_on=service.active_on,
+            today=jakarta_today(),
+            active_on=active_on,
         ),
         status,
     )
@@ -189,7 +198,7 @@ def delegations():
 @bp.post("/delegations/<string(maxlength=40):delegation_id>/revoke")
 @login_required
 def revoke(delegation_id: str):
-    service.revoke_delegation(_user(), delegation_id)
+    revoke_delegation(_user(), delegation_id)
     flash(_("Delegation ended."), "success")
     return redirect(url_for("approvals.delegations"), code=303)
 
@@ -223,7 +232,7 @@ def api_decide(card_id: int):
                 _("Check the highlighted fields."),
                 {"to": _("This field is required.")},
             )
-        outcome = service.reassign(user, card.id, body["to"], step=body.get("step"))
+        outcome = paraf.reassign(user, card.id, body["to"], step=body.get("step"))
     else:
         if "to" in body:
             raise Invalid(
@@ -231,11 +240,11 @@ def api_decide(card_id: int):
                 _("Check the highlighted fields."),
                 {"to": _("Only a reassignment names a person.")},
             )
-        outcome = service.decide(
+        outcome = paraf.decide(
             user, card.id, body["decision"], body.get("note"), step=body.get("step")
         )
-    people = service.people_of([outcome.state])
-    return jsonify({"card_id": card.id, "approvals": service.state_json(outcome.state, people)})
+    people = paraf.people_of([outcome.state])
+    return jsonify({"card_id": card.id, "approvals": paraf.state_json(outcome.state, people)})
 
 
 @api_bp.get("/approvals/inbox")
@@ -245,7 +254,7 @@ def api_decide(card_id: int):
     tags=TAGS,
 )
 def api_inbox():
-    items = service.inbox(api_caller())
+    items = waiting_on(api_caller())
     return jsonify(
         {
             "items": [
@@ -259,7 +268,7 @@ def api_inbox():
                     },
                     "step": item.step,
                     "label": item.label,
-                    "since": service.iso(item.since),
+                    "since": iso(item.since),
                     "waited_working_days": item.waited,
                     "acting_as": item.kind,
                     "acting_for": item.acting_as.login if item.acting_as else None,
@@ -277,11 +286,11 @@ def api_inbox():
     tags=TAGS,
 )
 def api_delegations():
-    items = service.visible_delegations(api_caller())
+    items = visible_delegations(api_caller())
     people = users_by_ids(
         {i for d in items for i in (d["from_id"], d["to_id"], d["created_by_id"])}
     )
-    return jsonify({"delegations": [service.delegation_json(d, people) for d in items]})
+    return jsonify({"delegations": [delegation_json(d, people) for d in items]})
 
 
 @api_bp.post("/delegations")
@@ -297,14 +306,14 @@ def api_delegations():
 def api_create_delegation():
     user = api_caller()
     body = api_json_body()
-    item = service.create_delegation(user, body)
+    item = create_delegation(user, body)
     people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])
-    return jsonify(service.delegation_json(item, people)), 201
+    return jsonify(delegation_json(item, people)), 201
 
 
 @api_bp.delete("/delegations/<string(maxlength=40):delegation_id>")
 @api_operation("End a delegation now", responses={200: m.Delegation}, tags=TAGS)
 def api_revoke_delegation(delegation_id: str):
-    item = service.revoke_delegation(api_caller(), delegation_id)
+    item = revoke_delegation(api_caller(), delegation_id)
     people = users_by_ids([item["from_id"], item["to_id"], item["created_by_id"]])
-    return jsonify(service.delegation_json(item, people))
+    return jsonify(delegation_json(item, people))

@@ -120,3 +120,17 @@ def cergas_register_commands(cli):
     from .commands import sla
 
     cli.add_command(sla)
+
+
+@hookimpl
+def cergas_demo_content(office):
+    """The information desk's service standards (UU 14/2008 KIP, Perki 1/2021) on the demo's
+    Layanan Informasi Publik board, so its requests, objections and complaints carry a badge."""
+    office.configure("sla", "Layanan Informasi Publik", {"policies": DEMO_POLICIES})
+
+
+DEMO_POLICIES = [
+    {"type": "permohonan-informasi", "duration": 10, "unit": "working_days", "at_risk": 0.7},
+    {"type": "keberatan", "duration": 30, "unit": "working_days"},
+    {"type": "pengaduan", "duration": 3, "unit": "working_days", "at_risk": 0.6},
+]

@@ -15,10 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import create_app  # noqa: E402
+from app.demo import local_today, working_day  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Card  # noqa: E402
 from app.services import accounts, boards, cards, sprints  # noqa: E402
-from app.services.demo import local_today, working_day  # noqa: E402
 from app.services.tx import write_transaction  # noqa: E402
 from app.workcal import work_calendar  # noqa: E402
 

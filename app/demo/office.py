@@ -1,16 +1,11 @@
-"""Demo data: the Diskominfo of Kabupaten Sleman with three boards and about sixty cards.
+"""The demo office as data: the Diskominfo of Kabupaten Sleman, its units, its people (with the
+NIPs and positions the README lists) and its three work boards with about sixty cards.
 
-Everything is created through the same use cases people use (accounts, boards, cards), so the
-history, the WIP counts and the deadline-slip counts are true. Due dates are relative to today
-in the office's time zone. Every demo account has the password PASSWORD.
+Due dates and deadline slips are days from today; `app.demo` turns them into dates and creates
+everything through the services.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
-from app.models import User
-from app.services import accounts, boards, cards
 
 PASSWORD = "cergas123"
 ADMIN_USERNAME = "admin"
@@ -115,7 +110,7 @@ class DemoBoard:
     cards: list[DemoCard] = field(default_factory=list)
 
 
-def _column(name, kind, wip_limit=None, wip_policy="hard") -> dict:
+def column_spec(name, kind, wip_limit=None, wip_policy="hard") -> dict:
     return {"name": name, "kind": kind, "wip_limit": wip_limit, "wip_policy": wip_policy}
 
 
@@ -125,12 +120,12 @@ LAYANAN_INFORMASI = DemoBoard(
     head="kasi_pip",
     personal_wip_limit=5,
     columns=[
-        _column("Permohonan Masuk", "backlog"),
-        _column("Verifikasi", "active", 5),
+        column_spec("Permohonan Masuk", "backlog"),
+        column_spec("Verifikasi", "active", 5),
         # Exactly at its limit in the demo: the next card is refused with the WIP message.
-        _column("Diproses", "active", 4),
-        _column("Menunggu Paraf", "active", 3, "soft"),
-        _column("Selesai", "done"),
+        column_spec("Diproses", "active", 4),
+        column_spec("Menunggu Paraf", "active", 3, "soft"),
+        column_spec("Selesai", "done"),
     ],
     cards=[
         DemoCard(
@@ -396,11 +391,11 @@ PENGEMBANGAN_APLIKASI = DemoBoard(
     head="kasi_pa",
     personal_wip_limit=3,
     columns=[
-        _column("Backlog", "backlog"),
-        _column("Analisis", "active", 3),
-        _column("Dikerjakan", "active", 5),
-        _column("Uji", "active", 3, "soft"),
-        _column("Selesai", "done"),
+        column_spec("Backlog", "backlog"),
+        column_spec("Analisis", "active", 3),
+        column_spec("Dikerjakan", "active", 5),
+        column_spec("Uji", "active", 3, "soft"),
+        column_spec("Selesai", "done"),
     ],
     cards=[
         DemoCard(
@@ -622,10 +617,10 @@ PERSURATAN = DemoBoard(
     head="kasubbag",
     personal_wip_limit=4,
     columns=[
-        _column("Surat Masuk", "backlog"),
-        _column("Dikonsep", "active", 6),
-        _column("Paraf Pimpinan", "active", 4, "soft"),
-        _column("Terkirim", "done"),
+        column_spec("Surat Masuk", "backlog"),
+        column_spec("Dikonsep", "active", 6),
+        column_spec("Paraf Pimpinan", "active", 4, "soft"),
+        column_spec("Terkirim", "done"),
     ],
     cards=[
         DemoCard(
@@ -813,456 +808,3 @@ PERSURATAN = DemoBoard(
 )
 
 BOARDS = [LAYANAN_INFORMASI, PENGEMBANGAN_APLIKASI, PERSURATAN]
-
-
-@dataclass
-class DemoSummary:
-    units: int
-    people: int
-    boards: int
-    cards: int
-    logins: list[tuple[str, str, str]]  # (login, name, "position, unit, role")
-
-
-def local_today() -> date:
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
-
-
-def working_day(today: date, offset: int) -> date:
-    """today + offset days, moved off the weekend (earlier for past dates, later for future)."""
-    day = today + timedelta(days=offset)
-    if offset == 0:
-        return day
-    step = 1 if offset > 0 else -1
-    while day.weekday() >= 5:
-        day += timedelta(days=step)
-    return day
-
-
-def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: date) -> int:
-    board = boards.create_board(
-        admin,
-        spec.name,
-        spec.unit,
-        columns=spec.columns,
-        personal_wip_limit=spec.personal_wip_limit,
-    )
-    column_ids = [column.id for column in board.columns]
-    # Cards that travel furthest go first, so a card passing through a column never meets a
-    # column its own neighbours have already filled; each column ends with exactly its cards.
-    ordered = sorted(spec.cards, key=lambda card: -card.column)
-    for item in ordered:
-        owner = people[item.assignee] if item.assignee else people[spec.head]
-        data = {
-            "title": item.title,
-            "type": item.type,
-            "description": item.description,
-            "assignee": people[item.assignee] if item.assignee else None,
-            "due_date": working_day(today, item.due) if item.due is not None else None,
-            "priority": item.priority,
-            "estimate": item.estimate,
-            "labels": list(item.labels),
-        }
-        card = cards.create_card(people[spec.head], board.id, data).card
-        for column_id in column_ids[1 : item.column + 1]:
-            cards.move_card(owner, card.id, column_id)
-        for slip in item.slips:
-            cards.update_card(
-                people[slip.by],
-                card.id,
-                {"due_date": working_day(today, slip.due)},
-                version=card.version,
-                deadline_reason=slip.reason,
-            )
-        for author, body in item.comments:
-            cards.add_comment(people[author], card.id, body)
-    return len(ordered)
-
-
-def create_demo(password: str = PASSWORD) -> DemoSummary:
-    """Create the demo office. The caller checks that the database is empty."""
-    for code, name, parent in UNITS:
-        accounts.create_unit(code, name, parent_code=parent, timezone=TIMEZONE)
-    admin = accounts.create_user(
-        "Admin Cergas", password, username=ADMIN_USERNAME, admin=True, email="admin@example.org"
-    )
-    people: dict[str, User] = {}
-    for person in PEOPLE:
-        login = {"nip": person.login} if person.login.isdigit() else {"username": person.login}
-        people[person.key] = accounts.create_user(
-            person.name, password, unit_code=person.unit, role=person.role, **login
-        )
-    today = local_today()
-    card_count = sum(_build_board(spec, admin, people, today) for spec in BOARDS)
-    card_count += create_competency_history(admin, people, today)
-    create_workload_demo(people)
-    create_sprint_demo(people, today)
-    create_approvals_demo(admin, people)
-    create_sla_demo(people)
-    logins = [(ADMIN_USERNAME, "Admin Cergas", "site admin")]
-    logins += [(p.login, p.name, f"{p.position}, {p.unit}, {p.role}") for p in PEOPLE]
-    return DemoSummary(
-        units=len(UNITS),
-        people=len(PEOPLE) + 1,
-        boards=len(BOARDS) + 1,  # + the publication board of create_competency_history
-        cards=card_count,
-        logins=logins,
-    )
-
-
-# --- competency: skills, certificates, learning and a history of work that waited -------------
-# Seksi PIP's publication board: for ten weeks every poster, infographic and banner waited for
-# Fitri, the only one in Bidang IKP who does graphic design (Canva); press releases, which three
-# people can write, hardly waited. The gap analysis of SEKSI-PIP (or BID-IKP) names both.
-
-COMPETENCY_SKILLS = {
-    # person: {skill: level}, recorded and verified by their head
-    "fitri": {"graphic-design": 3, "digital-promotion": 3, "public-communication-writing": 2},
-    "dimas": {
-        "public-communication-writing": 3,
-        "public-presentation": 3,
-        "digital-promotion": 2,
-        "foreign-language": 2,
-    },
-    "ahmad": {"service-excellence": 3, "office-software": 2, "spreadsheet-data-analysis": 2},
-    "kasi_pip": {
-        "public-communication-writing": 3,
-        "public-presentation": 3,
-        "critical-thinking": 3,
-        "spreadsheet-data-analysis": 3,
-    },
-    "kabid_ikp": {"public-presentation": 4, "critical-thinking": 3},
-    "rizky": {"spreadsheet-data-analysis": 3, "office-software": 3},
-    "annisa": {"graphic-design": 2, "office-software": 3},
-    "yoga": {"critical-thinking": 2, "spreadsheet-data-analysis": 3},
-    "rudi": {"office-software": 3, "service-excellence": 2},
-    "nuraini": {"office-software": 2},
-}
-HEAD_OF = {"SEKSI-PIP": "kasi_pip", "BID-IKP": "kabid_ikp", "SEKSI-PA": "kasi_pa",
-           "SUBBAG-UMPEG": "kasubbag", "BID-APTIKA": "kabid_aptika"}  # fmt: skip
-
-DESIGN = "graphic-design"
-WRITING = "public-communication-writing"
-DATA = "spreadsheet-data-analysis"
-
-# (person, activity, title, days ago, hours, skills)
-COMPETENCY_LEARNING = [
-    ("dimas", "training", "Pelatihan Kehumasan Pemerintah", 200, 24, [WRITING]),
-    ("dimas", "e_learning", "Literasi Digital ASN", 120, 6, ["digital-promotion"]),
-    ("fitri", "e_learning", "Desain Konten Media Sosial dengan Canva", 150, 3.5, [DESIGN]),
-    ("fitri", "seminar", "Seminar Keterbukaan Informasi Publik", 60, 1.25, []),
-    ("ahmad", "bimtek", "Bimtek Standar Pelayanan Informasi", 90, 4, ["service-excellence"]),
-    ("kasi_pip", "coaching", "Coaching Kepemimpinan Pengawas", 180, 9, ["critical-thinking"]),
-    ("kasi_pip", "training", "Analisis Data dengan Spreadsheet", 45, 6.75, [DATA]),
-    ("rizky", "e_learning", "Dasar Keamanan Aplikasi Web", 30, 8, []),
-    ("annisa", "mentoring", "Mentoring UI/UX bersama Diskominfo Provinsi", 75, 2, [DESIGN]),
-]  # fmt: skip
-
-# (title, skill, waited working days, worked working days or None (still open), column index,
-#  assignee, estimate, created working days ago)
-PUBLICATION_HISTORY = [
-    ("Infografis layanan PPID Triwulan III", DESIGN, 5, 2, 3, "fitri", 3, 48),
-    ("Poster Hari Hak untuk Tahu", DESIGN, 4, 1, 3, "fitri", 2, 45),
-    ("Banner Instagram jadwal layanan informasi", DESIGN, 6, 1, 3, "fitri", 1.5, 42),
-    ("Infografis standar layanan PPID", DESIGN, 4, 2, 3, "fitri", 3, 38),
-    ("Desain sertifikat lomba video ASN", DESIGN, 5, 1, 3, "fitri", 2, 35),
-    ("Poster survei kepuasan layanan", DESIGN, 3, 1, 3, "fitri", 1.5, 31),
-    ("Template presentasi Kepala Dinas", DESIGN, 5, 2, 3, "fitri", 4, 28),
-    ("Infografis rekap permohonan informasi", DESIGN, 4, 1, 3, "fitri", 2.5, 24),
-    ("Banner website Sleman Smart City", DESIGN, 6, 2, 3, "fitri", 3, 20),
-    ("Feed Instagram Hari Pahlawan", DESIGN, 4, 1, 3, "fitri", 1.5, 16),
-    ("Poster maklumat pelayanan", DESIGN, 5, 1, 3, "fitri", 2, 12),
-    ("Infografis capaian Bidang IKP", DESIGN, 4, None, 1, "fitri", 3, 8),
-    ("Desain kop dan sampul laporan tahunan", DESIGN, 5, None, 1, "fitri", 4, 7),
-    ("Poster sosialisasi aplikasi Lapor Sleman", DESIGN, 3, None, 2, "fitri", 2, 5),
-    ("Banner Instagram libur akhir tahun", DESIGN, None, None, 0, None, 1.5, 4),
-    ("Infografis tata cara keberatan informasi", DESIGN, None, None, 0, None, 2, 3),
-    ("Poster layanan informasi via WhatsApp", DESIGN, None, None, 0, None, 1.5, 2),
-    ("Feed Instagram rekap kegiatan minggu ini", DESIGN, None, None, 0, None, 1, 1),
-    ("Siaran pers peluncuran PPID Desa", WRITING, 0, 1, 3, "dimas", 2, 40),
-    ("Siaran pers Festival Literasi Digital", WRITING, 1, 1, 3, "dimas", 2, 33),
-    ("Naskah sambutan Kepala Dinas", WRITING, 0, 2, 3, "kasi_pip", 3, 27),
-    ("Siaran pers capaian keterbukaan informasi", WRITING, 1, 1, 3, "dimas", 2, 19),
-    ("Rilis berita rapat koordinasi PPID", WRITING, 0, 1, 3, "fitri", 1.5, 11),
-    ("Rekap statistik permohonan informasi", DATA, 1, 2, 3, "ahmad", 3, 30),
-    ("Analisis survei kepuasan layanan", DATA, 1, 3, 3, "kasi_pip", 5, 14),
-]  # fmt: skip
-
-
-def _working_days_back(today: date, count: int) -> date:
-    """The working day (Monday-Friday) `count` working days before today."""
-    day = today
-    while count > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    while day.weekday() >= 5:
-        day -= timedelta(days=1)
-    return day
-
-
-def _working_days_on(day: date, count: int) -> date:
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
-def _utc(day: date, hour: int, minute: int = 0) -> datetime:
-    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(TIMEZONE))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
-
-
-def create_competency_history(admin: User, people: dict[str, User], today: date) -> int:
-    """Skills (verified by each person's head), certificates, this year's learning log, and the
-    publication board with ten weeks of history. Returns the number of cards created."""
-    from app.extensions import db
-    from app.models import Card
-    from app.services import skills
-    from app.services.tx import write_transaction
-
-    skills.seed_catalog()
-    unit_of = {person.key: person.unit for person in PEOPLE}
-    for key, levels in COMPETENCY_SKILLS.items():
-        head = people[HEAD_OF.get(unit_of[key], "kadis")] if key in people else admin
-        verifier = head if head.id != people[key].id else people["kadis"]
-        skills.set_user_skills(verifier, people[key], levels, replace=False)
-    # A TOEFL that lapses in six weeks (warns now) and an IELTS that has lapsed.
-    skills.add_certificate(
-        people["dimas"],
-        people["dimas"],
-        {
-            "test": "TOEFL",
-            "score": 523,
-            "taken_on": today - timedelta(days=730 - 42),
-            "expires_on": today + timedelta(days=42),
-        },
-    )
-    skills.add_certificate(
-        people["kasi_pip"],
-        people["kasi_pip"],
-        {
-            "test": "IELTS",
-            "score": 6.5,
-            "taken_on": today - timedelta(days=760),
-            "expires_on": today - timedelta(days=30),
-        },
-    )
-    first_of_year = date(today.year, 1, 1)
-    for key, activity, title, days_ago, hours, slugs in COMPETENCY_LEARNING:
-        skills.record_learning(
-            people[key],
-            people[key],
-            {
-                "activity": activity,
-                "title": title,
-                "date": max(today - timedelta(days=days_ago), first_of_year),
-                "hours": hours,
-                "skills": slugs,
-            },
-        )
-
-    board = boards.create_board(
-        admin,
-        "Publikasi dan Media Sosial",
-        "SEKSI-PIP",
-        columns=[
-            _column("Antrean Desain dan Naskah", "backlog"),
-            _column("Produksi", "active", 6),
-            _column("Tinjau Kasi", "active", 4, "soft"),
-            _column("Terbit", "done"),
-        ],
-        personal_wip_limit=3,
-    )
-    column_ids = [column.id for column in board.columns]
-    history = []
-    # Cards that end in Terbit go first, so nobody meets their personal WIP limit on the way.
-    ordered = sorted(PUBLICATION_HISTORY, key=lambda item: -item[4])
-    for title, slug, waited, worked, column, assignee, estimate, age in ordered:
-        created_day = _working_days_back(today, age)
-        data = {
-            "title": title,
-            "type": "publikasi",
-            "assignee": people[assignee] if assignee else None,
-            "due_date": working_day(today, 5) if column == 0 else _working_days_on(created_day, 8),
-            "estimate": float(estimate),
-            "labels": [f"skill:{slug}"],
-        }
-        card = cards.create_card(people["kasi_pip"], board.id, data).card
-        owner = people[assignee] if assignee else people["kasi_pip"]
-        for column_id in column_ids[1 : column + 1]:
-            cards.move_card(owner, card.id, column_id)
-        started = _working_days_on(created_day, waited) if waited is not None else None
-        finished = _working_days_on(started, worked) if worked is not None else None
-        history.append((card.id, created_day, started, finished))
-    # The services stamp "now"; this board's story happened over the last weeks.
-    with write_transaction():
-        for card_id, created_day, started, finished in history:
-            card = db.session.get(Card, card_id)
-            card.created_at = _utc(created_day, 8, 30)
-            card.first_active_at = _utc(started, 10) if started else None
-            card.done_at = _utc(finished, 15) if finished else None
-    return len(history)
-
-
-# --- workload: skills on the cards that pile up on Fitri ------------------------------------------
-# On Layanan Informasi Publik, Fitri holds 4 active cards against a team median of 2.5, so the
-# workload plugin flags her (1.5 x the median). Three of her cards ask for a skill; the plugin
-# suggests the least-loaded member who holds it, e.g. Ahmad Fauzi for the data request that needs
-# service excellence, and a head reassigns it with one click.
-
-WORKLOAD_CARD_SKILLS = {
-    # card title on Layanan Informasi Publik -> the skill it asks for
-    "Permohonan data anggaran pemeliharaan jalan 2024": "service-excellence",
-    "Rilis berita peluncuran Sleman Smart Regency": "public-communication-writing",
-    "Monitoring komentar akun media sosial resmi Pemkab": "digital-promotion",
-}
-WORKLOAD_SKILLS = {
-    # person -> skills they need to hold for the suggestions above (added when missing)
-    "ahmad": {"service-excellence": 3},
-    "dimas": {"public-communication-writing": 3, "digital-promotion": 2},
-    "kasi_pip": {"public-communication-writing": 3},
-    "fitri": {"digital-promotion": 3, "public-communication-writing": 2},
-}
-
-
-def create_workload_demo(people: dict[str, User]) -> None:
-    """Skill labels on Fitri's cards and the skills that let the workload plugin suggest who
-    could take them; everything through the skills and card services."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Board, Card
-    from app.services import skills
-
-    skills.seed_catalog()
-    held = skills.skills_of_users([people[key].id for key in WORKLOAD_SKILLS])
-    for key, levels in WORKLOAD_SKILLS.items():
-        have = held[people[key].id]
-        missing = {slug: level for slug, level in levels.items() if slug not in have}
-        if missing:
-            skills.set_user_skills(people["kasi_pip"], people[key], missing, replace=False)
-    board_id = db.session.scalar(
-        select(Board.id).where(Board.name == LAYANAN_INFORMASI.name).order_by(Board.id)
-    )
-    for title, slug in WORKLOAD_CARD_SKILLS.items():
-        card = db.session.scalar(select(Card).where(Card.board_id == board_id, Card.title == title))
-        labels = list(card.labels or []) + [f"skill:{slug}"]
-        cards.update_card(people["kasi_pip"], card.id, {"labels": labels}, version=card.version)
-
-
-# --- approvals: the paraf chain of the Persuratan board ---------------------------------------
-
-PARAF_CHAIN = {
-    "type": "surat-keluar",
-    "review_column": "Paraf Pimpinan",
-    "return_column": "Dikonsep",
-    "steps": [
-        {"head_of": "SEKRETARIAT", "label": "Sekretaris"},
-        {"head_of": "DISKOMINFO", "label": "Kepala Dinas"},
-    ],
-}
-
-
-def create_approvals_demo(admin: User, people: dict[str, User]) -> None:
-    """Give the Persuratan board its paraf chain (Sekretaris, then Kepala Dinas) when the
-    approvals plugin is loaded, and send the letters waiting for paraf through it: each goes
-    back to Dikonsep and is resubmitted, so its chain starts and it waits in the Sekretaris'
-    inbox. The letters already sent stay as they were."""
-    from flask import current_app
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Board, Card
-    from app.services import plugins as board_plugins
-
-    if "approvals" not in current_app.extensions["cergas_plugins"].loaded():
-        return
-    board = db.session.scalar(select(Board).where(Board.name == PERSURATAN.name))
-    board_plugins.set_board_plugin(
-        people[PERSURATAN.head], board.id, "approvals", settings={"chains": [PARAF_CHAIN]}
-    )
-    columns = {column.name: column.id for column in board.columns}
-    waiting = db.session.scalars(
-        select(Card)
-        .where(
-            Card.column_id == columns[PARAF_CHAIN["review_column"]],
-            Card.type == PARAF_CHAIN["type"],
-        )
-        .order_by(Card.position)
-    ).all()
-    for card in waiting:
-        drafter = card.assignee or people[PERSURATAN.head]
-        cards.move_card(drafter, card.id, columns[PARAF_CHAIN["return_column"]])
-        cards.move_card(drafter, card.id, columns[PARAF_CHAIN["review_column"]])
-
-
-# --- SLA: the information desk's service standards (UU 14/2008 KIP, Perki 1/2021) ---------------
-
-SLA_POLICIES = [
-    {"type": "permohonan-informasi", "duration": 10, "unit": "working_days", "at_risk": 0.7},
-    {"type": "keberatan", "duration": 30, "unit": "working_days"},
-    {"type": "pengaduan", "duration": 3, "unit": "working_days", "at_risk": 0.6},
-]
-
-
-def create_sla_demo(people: dict[str, User]) -> None:
-    """Give the Layanan Informasi Publik board its service standards when the SLA plugin is
-    loaded, so its requests, objections and complaints carry an SLA badge."""
-    from flask import current_app
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Board
-    from app.services import plugins as board_plugins
-
-    if "sla" not in current_app.extensions["cergas_plugins"].loaded():
-        return
-    board = db.session.scalar(select(Board).where(Board.name == LAYANAN_INFORMASI.name))
-    board_plugins.set_board_plugin(
-        people[LAYANAN_INFORMASI.head], board.id, "sla", settings={"policies": SLA_POLICIES}
-    )
-
-
-# --- sprints: the information desk works in two-week sprints with a written goal ---------------
-
-
-def create_sprint_demo(people: dict[str, User], today: date) -> None:
-    """Seksi PIP's board runs a sprint that started this week (the board shows its goal, working
-    days left and progress) and has the next one planned, ready to take carried-over cards."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Board
-    from app.services import sprints
-
-    board = db.session.scalar(select(Board).where(Board.name == LAYANAN_INFORMASI.name))
-    head = people[LAYANAN_INFORMASI.head]
-    monday = today - timedelta(days=today.weekday())
-    current = sprints.create_sprint(
-        head,
-        board.id,
-        {
-            "name": f"Sprint {monday.isocalendar().week}",
-            "goal": "Semua permohonan informasi yang masuk bulan ini dijawab tepat waktu",
-            "start": monday.isoformat(),
-            "end": (monday + timedelta(days=11)).isoformat(),
-        },
-    )
-    sprints.create_sprint(
-        head,
-        board.id,
-        {
-            "name": f"Sprint {(monday + timedelta(days=14)).isocalendar().week}",
-            "goal": "Daftar Informasi Publik diperbarui dan diumumkan di portal",
-            "start": (monday + timedelta(days=14)).isoformat(),
-            "end": (monday + timedelta(days=25)).isoformat(),
-        },
-    )
-    candidates = sprints.backlog_cards(current)
-    chosen = [c for c in candidates if c.column.kind == "active"]
-    waiting = [c for c in candidates if c.column.kind == "backlog" and c.due_date]
-    chosen += waiting[: 8 - len(chosen)]
-    sprints.add_cards(head, current.id, [card.id for card in chosen[:8]])
-    sprints.start_sprint(head, current.id)

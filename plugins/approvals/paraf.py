@@ -1,23 +1,16 @@
-"""The approvals use cases: start a chain, decide a step, reassign it, delegate, remind, and the
-reads behind the inbox, the panel and the API.
-
-Everything is kept in the plugin store:
-
-- `card/<card id>`: the chain state of one card (state, round, steps with their stamps);
-- `pending/<card id>`: {"approver_id", "since", "board_id"} while a step waits (the inbox index);
-- `delegation/<id>`: one Plh/Plt delegation.
+"""The paraf state machine of one card: a chain starts when the card enters its review column,
+each step is approved, returned or rejected (in person or by a Plh/Plt), a head may reassign
+the waiting step, and leaving the review column withdraws the round.
 
 Every write runs in `card_transaction` (board locked, one transaction) and writes its audit
 event in that transaction, so two people deciding the same step at once are serialised: the
 second one finds the step decided and gets a 409.
 """
 
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
-from flask import g, has_app_context, url_for
+from flask import url_for
 from flask_babel import gettext as _
 
 from app import plugin_api as api
@@ -27,81 +20,19 @@ from app.plugin_api import (
     Invalid,
     NotFound,
     card_transaction,
-    cards_by_ids,
     find_user,
     notify,
-    plugin_settings,
-    plugin_store,
     record_card_event,
     unit_heads,
     users_by_ids,
 )
 from plugins.approvals.chains import NAME, Chain, same_column
+from plugins.approvals.clock import iso, local_today, utcnow
+from plugins.approvals.delegations import capacity, delegations, stand_ins
+from plugins.approvals.store import N_, store
 
 DECISIONS = ("approve", "return", "reject")
-KINDS = ("plh", "plt")
 MAX_NOTE = 2000
-
-
-def N_(text: str) -> str:
-    """Mark a message for translation without translating it: history lines are stored as
-    msgid + params and translated when shown, in the reader's language."""
-    return text
-
-
-def store():
-    return plugin_store(NAME)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def jakarta_today() -> date:
-    """Today in WIB: for lists of delegations that belong to no single unit."""
-    return utcnow().astimezone(ZoneInfo("Asia/Jakarta")).date()
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def naive_utc(text: str | None) -> datetime | None:
-    """An ISO stamp as the naive UTC datetime the templates' `fmt_when` expects."""
-    return parse_iso(text).astimezone(UTC).replace(tzinfo=None) if text else None
-
-
-# --- calendar -------------------------------------------------------------------------------
-
-
-def calendars(unit_ids) -> dict:
-    """unit id -> the shared working-day calendar (`work_calendars` of the plugin API), read
-    once per request (or tick) for all the units asked for."""
-    cache = g.setdefault("_approvals_calendars", {}) if has_app_context() else {}
-    missing = {unit_id for unit_id in unit_ids if unit_id not in cache}
-    if missing:
-        cache.update(api.work_calendars(missing))
-    return cache
-
-
-def calendar(unit):
-    """The shared working-day calendar of a unit."""
-    return calendars([unit.id])[unit.id]
-
-
-def local_today(unit, now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(calendar(unit).tz).date()
-
-
-def waited_working_days(unit, since: datetime, now: datetime | None = None) -> int:
-    return calendar(unit).working_days_between(since, now or utcnow())
-
-
-# --- reading state --------------------------------------------------------------------------
 
 
 def state_of(card_id: int) -> dict | None:
@@ -138,195 +69,6 @@ def current(state: dict | None) -> dict | None:
     if not state or state.get("state") != "pending" or not state.get("current_step"):
         return None
     return state["steps"][state["current_step"] - 1]
-
-
-# --- delegations ----------------------------------------------------------------------------
-
-
-def delegations() -> list[dict]:
-    """Every delegation, newest first."""
-    items = list(store().items("delegation/").values())
-    return sorted(items, key=lambda d: (d["start"], d["created_at"]), reverse=True)
-
-
-def active_on(delegation: dict, day: date) -> bool:
-    return not delegation.get("revoked_at") and date.fromisoformat(
-        delegation["start"]
-    ) <= day <= date.fromisoformat(delegation["end"])
-
-
-def acting_for(user_id: int, day: date, all_delegations=None) -> dict[int, dict]:
-    """approver id -> the delegation through which `user_id` acts for them on `day`."""
-    found = {}
-    for item in all_delegations if all_delegations is not None else delegations():
-        if item["to_id"] == user_id and active_on(item, day):
-            found[item["from_id"]] = item
-    return found
-
-
-def capacity(user, approver_id: int | None, day: date, all_delegations=None) -> dict | None:
-    """How `user` may decide a step held by `approver_id` on `day`: {"as": None} in person,
-    {"as": approver id, "kind": "plh"|"plt", "delegation": id} as a stand-in, or None."""
-    if approver_id is None:
-        return None
-    if user.id == approver_id:
-        return {"as": None, "kind": None, "delegation": None}
-    item = acting_for(user.id, day, all_delegations).get(approver_id)
-    if item is not None:
-        return {"as": approver_id, "kind": item["kind"], "delegation": item["id"]}
-    return None
-
-
-def _clean_date(value, field: str, errors: dict) -> date | None:
-    try:
-        if not isinstance(value, str):
-            raise ValueError
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        errors[field] = _("Use the format YYYY-MM-DD.")
-        return None
-
-
-def may_manage_delegations_of(actor, person) -> bool:
-    """The person themself, a head of one of their units (or an ancestor unit), or an admin."""
-    return actor.is_admin or actor.id == person.id or api.is_head_of(actor, person)
-
-
-def create_delegation(actor, data: dict) -> dict:
-    """Record that `to` acts for `from` (Plh: an absence; Plt: a vacant post) from `start` to
-    `end` inclusive. Refused: unknown people, bad dates, a stand-in who is themself acting for
-    someone in that period (a delegate cannot delegate further), an overlapping delegation."""
-    errors: dict = {}
-    giver = find_user(data.get("from")) if data.get("from") is not None else actor
-    if giver is None:
-        errors["from"] = _("No active user has that NIP or username.")
-    taker = find_user(data.get("to"))
-    if taker is None:
-        errors["to"] = _("No active user has that NIP or username.")
-    kind = data.get("kind")
-    if kind not in KINDS:
-        errors["kind"] = _("Must be plh or plt.")
-    start = _clean_date(data.get("start"), "start", errors)
-    end = _clean_date(data.get("end"), "end", errors)
-    if start and end and end < start:
-        errors["end"] = _("The end date must not be before the start date.")
-    if giver is not None and taker is not None and giver.id == taker.id:
-        errors["to"] = _("A person cannot be their own Plh or Plt.")
-    if errors:
-        raise Invalid("validation_error", _("Check the highlighted fields."), errors)
-    if not may_manage_delegations_of(actor, giver):
-        raise Forbidden(
-            "forbidden",
-            _("Only %(name)s, their head or an admin may name their Plh or Plt.", name=giver.name),
-        )
-    with api.plugin_transaction(NAME):
-        existing = [d for d in delegations() if not d.get("revoked_at")]
-        for item in existing:
-            overlaps = date.fromisoformat(item["start"]) <= end and start <= date.fromisoformat(
-                item["end"]
-            )
-            if not overlaps:
-                continue
-            if item["to_id"] == giver.id:
-                raise Invalid(
-                    "delegate_cannot_delegate",
-                    _(
-                        "%(name)s acts as stand-in for someone in this period; "
-                        "a delegate cannot delegate further.",
-                        name=giver.name,
-                    ),
-                    {"from": _("A delegate cannot delegate further.")},
-                )
-            if item["from_id"] == taker.id:
-                raise Invalid(
-                    "delegate_is_away",
-                    _("%(name)s has a stand-in of their own in this period.", name=taker.name),
-                    {"to": _("This person is away in this period.")},
-                )
-            if item["from_id"] == giver.id:
-                raise Conflict(
-                    "delegation_overlap",
-                    _(
-                        "%(name)s already has a stand-in from %(start)s to %(end)s.",
-                        name=giver.name,
-                        start=item["start"],
-                        end=item["end"],
-                    ),
-                )
-        delegation = {
-            "id": uuid.uuid4().hex[:12],
-            "from_id": giver.id,
-            "to_id": taker.id,
-            "kind": kind,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "created_by_id": actor.id,
-            "created_at": iso(utcnow()),
-            "revoked_at": None,
-            "revoked_by_id": None,
-        }
-        store().set(f"delegation/{delegation['id']}", delegation)
-    title = _("You are %(kind)s of %(name)s", kind=kind.capitalize(), name=giver.name)
-    body = _("From %(start)s to %(end)s you may give paraf in their place.", start=start, end=end)
-    notify(taker, title, body, kind="approvals_delegation", plugin=NAME)
-    return delegation
-
-
-def revoke_delegation(actor, delegation_id: str) -> dict:
-    with api.plugin_transaction(NAME):
-        item = (
-            store().get(f"delegation/{delegation_id}") if isinstance(delegation_id, str) else None
-        )
-        if item is None:
-            raise NotFound("not_found", _("Delegation not found."))
-        people = users_by_ids([item["from_id"], item["to_id"]])
-        giver = people.get(item["from_id"])
-        if giver is None or not (
-            may_manage_delegations_of(actor, giver) or actor.id == item["to_id"]
-        ):
-            raise NotFound("not_found", _("Delegation not found."))
-        if item.get("revoked_at"):
-            return item
-        item = {**item, "revoked_at": iso(utcnow()), "revoked_by_id": actor.id}
-        store().set(f"delegation/{delegation_id}", item)
-    return item
-
-
-def visible_delegations(actor) -> list[dict]:
-    """Delegations the actor gave, received or may manage."""
-    items = delegations()
-    if actor.is_admin:
-        return items
-    ids = {d["from_id"] for d in items}
-    people = users_by_ids(ids)
-    return [
-        d
-        for d in items
-        if actor.id in (d["from_id"], d["to_id"])
-        or (d["from_id"] in people and may_manage_delegations_of(actor, people[d["from_id"]]))
-    ]
-
-
-def delegation_json(item: dict, people: dict) -> dict:
-    def login(user_id):
-        user = people.get(user_id)
-        return user.login if user else None
-
-    return {
-        "id": item["id"],
-        "from": login(item["from_id"]),
-        "to": login(item["to_id"]),
-        "kind": item["kind"],
-        "start": item["start"],
-        "end": item["end"],
-        "active": active_on(item, jakarta_today()),
-        "revoked": bool(item.get("revoked_at")),
-        "created_by": login(item.get("created_by_id")),
-        "created_at": item["created_at"],
-    }
-
-
-# --- chains ---------------------------------------------------------------------------------
 
 
 def step_label(spec: dict, units: dict) -> str:
@@ -384,13 +126,6 @@ def _request_step(card, state: dict, actor, now: datetime) -> None:
                 kind="approvals_request",
                 plugin=NAME,
             )
-
-
-def stand_ins(approver_id: int, card) -> list:
-    """The users acting today for an approver."""
-    day = local_today(card.board.unit)
-    ids = [d["to_id"] for d in delegations() if d["from_id"] == approver_id and active_on(d, day)]
-    return list(users_by_ids(ids).values())
 
 
 def card_url(card) -> str:
@@ -717,153 +452,6 @@ def reassign(actor, card_id, to, step=None) -> Outcome:
             plugin=NAME,
         )
     return Outcome(state, card)
-
-
-# --- inbox and reminders --------------------------------------------------------------------
-
-
-@dataclass
-class InboxItem:
-    card: object
-    step: int
-    label: str
-    since: datetime
-    waited: int
-    acting_as: object  # the approver a stand-in acts for, or None
-    kind: str | None
-
-
-def inbox(user, now: datetime | None = None) -> list[InboxItem]:
-    """Cards waiting on `user` (in person or as Plh/Plt), oldest first. Constant queries."""
-    now = now or utcnow()
-    pending = store().items("pending/")
-    if not pending:
-        return []
-    # Delegations to me, whatever their dates: each card checks them on its unit's local day.
-    roles: dict = {user.id: None}
-    for item in delegations():
-        if item["to_id"] == user.id and not item.get("revoked_at"):
-            roles.setdefault(item["from_id"], [])
-            if isinstance(roles[item["from_id"]], list):
-                roles[item["from_id"]].append(item)
-    mine = {
-        int(key.split("/", 1)[1]): value
-        for key, value in pending.items()
-        if value.get("approver_id") in roles
-    }
-    if not mine:
-        return []
-    cards = cards_by_ids(mine)
-    calendars({card.board.unit_id for card in cards.values()})
-    states = states_of(mine)
-    people = users_by_ids([v["approver_id"] for v in mine.values()])
-    items = []
-    for card_id, entry in mine.items():
-        card, state = cards.get(card_id), states.get(card_id)
-        step = current(state)
-        if card is None or step is None:
-            continue
-        delegation = None
-        if entry["approver_id"] != user.id:
-            day = local_today(card.board.unit, now)
-            delegation = next((d for d in roles[entry["approver_id"]] if active_on(d, day)), None)
-            if delegation is None:
-                continue
-        since = parse_iso(entry["since"])
-        items.append(
-            InboxItem(
-                card=card,
-                step=state["current_step"],
-                label=step["label"],
-                since=since,
-                waited=waited_working_days(card.board.unit, since, now),
-                acting_as=people.get(entry["approver_id"]) if delegation else None,
-                kind=delegation["kind"] if delegation else None,
-            )
-        )
-    items.sort(key=lambda item: (item.since, item.card.id))
-    return items
-
-
-def inbox_count(user) -> int:
-    """For the nav counter: two queries, no calendar work."""
-    pending = store().items("pending/")
-    if not pending:
-        return 0
-    now = utcnow()
-    mine = [d for d in delegations() if d["to_id"] == user.id and not d.get("revoked_at")]
-    count = 0
-    for value in pending.values():
-        if value.get("approver_id") == user.id:
-            count += 1
-            continue
-        day = now.astimezone(ZoneInfo(value.get("tz") or "Asia/Jakarta")).date()
-        if any(d["from_id"] == value.get("approver_id") and active_on(d, day) for d in mine):
-            count += 1
-    return count
-
-
-def remind(now: datetime) -> int:
-    """Remind each approver once per working day about cards that waited longer than the
-    board's `remind_after_days`. Idempotent: a second run on the same day sends nothing."""
-    pending = store().items("pending/")
-    if not pending:
-        return 0
-    ids = [int(key.split("/", 1)[1]) for key in pending]
-    cards = cards_by_ids(ids)
-    calendars({card.board.unit_id for card in cards.values()})
-    sent = 0
-    for card_id in ids:
-        card = cards.get(card_id)
-        if card is None:
-            continue
-        unit = card.board.unit
-        cal = calendar(unit)
-        today = now.astimezone(cal.tz).date()
-        if not cal.is_working_day(today):
-            continue
-        limit = plugin_settings(card.board, NAME)["remind_after_days"]
-        entry = pending[f"pending/{card_id}"]
-        waited = cal.working_days_between(parse_iso(entry["since"]), now)
-        if waited <= limit:
-            continue
-        with card_transaction(None, card_id) as locked:
-            state = state_of(card_id)
-            step = current(state)
-            if step is None or state.get("reminded_on") == today.isoformat():
-                continue
-            approver = users_by_ids([step["approver_id"]]).get(step["approver_id"])
-            if approver is None:
-                continue
-            state["reminded_on"] = today.isoformat()
-            store().set(f"card/{card_id}", state)
-            record_card_event(
-                "approval_reminder",
-                None,
-                locked,
-                text=N_("reminded %(name)s: paraf waiting %(days)d working days"),
-                params={"name": approver.name, "days": waited},
-                step=state["current_step"],
-                approver=approver.login,
-                waited=waited,
-                day=today.isoformat(),
-            )
-            for person in [approver, *stand_ins(approver.id, locked)]:
-                notify(
-                    person,
-                    _("Reminder: paraf waiting on %(title)s", title=locked.title),
-                    _(
-                        "Waiting %(days)d working days at %(step)s.",
-                        days=waited,
-                        step=step["label"],
-                    ),
-                    card=locked,
-                    link=card_url(locked),
-                    kind="approvals_reminder",
-                    plugin=NAME,
-                )
-            sent += 1
-    return sent
 
 
 def state_json(state: dict | None, people: dict) -> dict:

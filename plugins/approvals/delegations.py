@@ -1,0 +1,207 @@
+"""Plh/Plt delegations: who stands in for an approver, when, and who may name a stand-in.
+
+Plh (pelaksana harian) stands in during an absence, Plt (pelaksana tugas) for a vacant post.
+"""
+
+import uuid
+from datetime import date
+
+from flask_babel import gettext as _
+
+from app import plugin_api as api
+from app.plugin_api import Conflict, Forbidden, Invalid, NotFound, find_user, notify, users_by_ids
+from plugins.approvals.chains import NAME
+from plugins.approvals.clock import iso, jakarta_today, local_today, utcnow
+from plugins.approvals.store import store
+
+KINDS = ("plh", "plt")
+
+
+def delegations() -> list[dict]:
+    """Every delegation, newest first."""
+    items = list(store().items("delegation/").values())
+    return sorted(items, key=lambda d: (d["start"], d["created_at"]), reverse=True)
+
+
+def active_on(delegation: dict, day: date) -> bool:
+    return not delegation.get("revoked_at") and date.fromisoformat(
+        delegation["start"]
+    ) <= day <= date.fromisoformat(delegation["end"])
+
+
+def acting_for(user_id: int, day: date, all_delegations=None) -> dict[int, dict]:
+    """approver id -> the delegation through which `user_id` acts for them on `day`."""
+    found = {}
+    for item in all_delegations if all_delegations is not None else delegations():
+        if item["to_id"] == user_id and active_on(item, day):
+            found[item["from_id"]] = item
+    return found
+
+
+def capacity(user, approver_id: int | None, day: date, all_delegations=None) -> dict | None:
+    """How `user` may decide a step held by `approver_id` on `day`: {"as": None} in person,
+    {"as": approver id, "kind": "plh"|"plt", "delegation": id} as a stand-in, or None."""
+    if approver_id is None:
+        return None
+    if user.id == approver_id:
+        return {"as": None, "kind": None, "delegation": None}
+    item = acting_for(user.id, day, all_delegations).get(approver_id)
+    if item is not None:
+        return {"as": approver_id, "kind": item["kind"], "delegation": item["id"]}
+    return None
+
+
+def _clean_date(value, field: str, errors: dict) -> date | None:
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = _("Use the format YYYY-MM-DD.")
+        return None
+
+
+def may_manage_delegations_of(actor, person) -> bool:
+    """The person themself, a head of one of their units (or an ancestor unit), or an admin."""
+    return actor.is_admin or actor.id == person.id or api.is_head_of(actor, person)
+
+
+def create_delegation(actor, data: dict) -> dict:
+    """Record that `to` acts for `from` (Plh: an absence; Plt: a vacant post) from `start` to
+    `end` inclusive. Refused: unknown people, bad dates, a stand-in who is themself acting for
+    someone in that period (a delegate cannot delegate further), an overlapping delegation."""
+    errors: dict = {}
+    giver = find_user(data.get("from")) if data.get("from") is not None else actor
+    if giver is None:
+        errors["from"] = _("No active user has that NIP or username.")
+    taker = find_user(data.get("to"))
+    if taker is None:
+        errors["to"] = _("No active user has that NIP or username.")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        errors["kind"] = _("Must be plh or plt.")
+    start = _clean_date(data.get("start"), "start", errors)
+    end = _clean_date(data.get("end"), "end", errors)
+    if start and end and end < start:
+        errors["end"] = _("The end date must not be before the start date.")
+    if giver is not None and taker is not None and giver.id == taker.id:
+        errors["to"] = _("A person cannot be their own Plh or Plt.")
+    if errors:
+        raise Invalid("validation_error", _("Check the highlighted fields."), errors)
+    if not may_manage_delegations_of(actor, giver):
+        raise Forbidden(
+            "forbidden",
+            _("Only %(name)s, their head or an admin may name their Plh or Plt.", name=giver.name),
+        )
+    with api.plugin_transaction(NAME):
+        existing = [d for d in delegations() if not d.get("revoked_at")]
+        for item in existing:
+            overlaps = date.fromisoformat(item["start"]) <= end and start <= date.fromisoformat(
+                item["end"]
+            )
+            if not overlaps:
+                continue
+            if item["to_id"] == giver.id:
+                raise Invalid(
+                    "delegate_cannot_delegate",
+                    _(
+                        "%(name)s acts as stand-in for someone in this period; "
+                        "a delegate cannot delegate further.",
+                        name=giver.name,
+                    ),
+                    {"from": _("A delegate cannot delegate further.")},
+                )
+            if item["from_id"] == taker.id:
+                raise Invalid(
+                    "delegate_is_away",
+                    _("%(name)s has a stand-in of their own in this period.", name=taker.name),
+                    {"to": _("This person is away in this period.")},
+                )
+            if item["from_id"] == giver.id:
+                raise Conflict(
+                    "delegation_overlap",
+                    _(
+                        "%(name)s already has a stand-in from %(start)s to %(end)s.",
+                        name=giver.name,
+                        start=item["start"],
+                        end=item["end"],
+                    ),
+                )
+        delegation = {
+            "id": uuid.uuid4().hex[:12],
+            "from_id": giver.id,
+            "to_id": taker.id,
+            "kind": kind,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "created_by_id": actor.id,
+            "created_at": iso(utcnow()),
+            "revoked_at": None,
+            "revoked_by_id": None,
+        }
+        store().set(f"delegation/{delegation['id']}", delegation)
+    title = _("You are %(kind)s of %(name)s", kind=kind.capitalize(), name=giver.name)
+    body = _("From %(start)s to %(end)s you may give paraf in their place.", start=start, end=end)
+    notify(taker, title, body, kind="approvals_delegation", plugin=NAME)
+    return delegation
+
+
+def revoke_delegation(actor, delegation_id: str) -> dict:
+    with api.plugin_transaction(NAME):
+        item = (
+            store().get(f"delegation/{delegation_id}") if isinstance(delegation_id, str) else None
+        )
+        if item is None:
+            raise NotFound("not_found", _("Delegation not found."))
+        people = users_by_ids([item["from_id"], item["to_id"]])
+        giver = people.get(item["from_id"])
+        if giver is None or not (
+            may_manage_delegations_of(actor, giver) or actor.id == item["to_id"]
+        ):
+            raise NotFound("not_found", _("Delegation not found."))
+        if item.get("revoked_at"):
+            return item
+        item = {**item, "revoked_at": iso(utcnow()), "revoked_by_id": actor.id}
+        store().set(f"delegation/{delegation_id}", item)
+    return item
+
+
+def visible_delegations(actor) -> list[dict]:
+    """Delegations the actor gave, received or may manage."""
+    items = delegations()
+    if actor.is_admin:
+        return items
+    ids = {d["from_id"] for d in items}
+    people = users_by_ids(ids)
+    return [
+        d
+        for d in items
+        if actor.id in (d["from_id"], d["to_id"])
+        or (d["from_id"] in people and may_manage_delegations_of(actor, people[d["from_id"]]))
+    ]
+
+
+def delegation_json(item: dict, people: dict) -> dict:
+    def login(user_id):
+        user = people.get(user_id)
+        return user.login if user else None
+
+    return {
+        "id": item["id"],
+        "from": login(item["from_id"]),
+        "to": login(item["to_id"]),
+        "kind": item["kind"],
+        "start": item["start"],
+        "end": item["end"],
+        "active": active_on(item, jakarta_today()),
+        "revoked": bool(item.get("revoked_at")),
+        "created_by": login(item.get("created_by_id")),
+        "created_at": item["created_at"],
+    }
+
+
+def stand_ins(approver_id: int, card) -> list:
+    """The users acting today for an approver."""
+    day = local_today(card.board.unit)
+    ids = [d["to_id"] for d in delegations() if d["from_id"] == approver_id and active_on(d, day)]
+    return list(users_by_ids(ids).values())

@@ -17,6 +17,12 @@ def board_plugin_rows(board_id: int) -> dict[str, BoardPlugin]:
     return cache[board_id]
 
 
+def board_plugins_version(board_id: int) -> int:
+    """A number that grows with every change to the board's plugin switches and settings (each
+    row's version starts at 1 and is bumped by every save), as read by `board_plugin_rows`."""
+    return sum(row.version for row in board_plugin_rows(board_id).values())
+
+
 def forget_board_plugins() -> None:
     if has_app_context():
         g.pop("_board_plugins", None)

@@ -24,8 +24,13 @@ def board_plugins_version(board_id: int) -> int:
 
 
 def forget_board_plugins() -> None:
+    """The next `board_plugin_rows` reads the rows again. The rows read so far are expired too:
+    the session would otherwise hand out the same objects with the values it read before."""
     if has_app_context():
-        g.pop("_board_plugins", None)
+        for rows in g.pop("_board_plugins", {}).values():
+            for row in rows.values():
+                if row in db.session:
+                    db.session.expire(row)
 
 
 def plugin_settings(board: Board, plugin_name: str) -> dict:

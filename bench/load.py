@@ -166,6 +166,10 @@ def prepare(database_url: str) -> dict:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
+    else:
+        database = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
     app = create_app(
         {
             "SECRET_KEY": "bench",

@@ -45,7 +45,12 @@ from app.services import validation as v
 from app.services.access import can_manage_board, visible_card, visible_unit_ids
 from app.services.audit import record, record_now
 from app.services.errors import Conflict, Forbidden, Invalid, ServiceError, Vetoed
-from app.services.plugin_store import board_plugin_rows, board_plugins_version, forget_board_plugins
+from app.services.plugin_store import (
+    board_plugin_rows,
+    board_plugins_version,
+    forget_board_plugins,
+    prime_board_plugins,
+)
 from app.services.tx import current_at_commit, lock_board, write_transaction
 
 MAX_POSITION = 100_000
@@ -424,6 +429,7 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     visible_unit_ids(actor)
     card = visible_card(actor, card_id, with_columns=True)
     board = card.board
+    prime_board_plugins(board)  # read with the card: the plugins' switches and settings
     plan = _plan_on_read(card, column_id, position, override_reason)
     kept = [actor, *_answer_of(card), *board.columns, *(plan.kept if plan else [])]
     with write_transaction(keep=kept):
@@ -467,13 +473,12 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
     except (ServiceError, v.FieldError):
         return None
     host = plugins()
-    plugins_version, kept = None, []
-    if not same_column and host.has_move_vetoes():
-        if host.may_refuse_move(board, card, source, target):
-            return None
-        # Which plugins are on and how they are set decided that none may refuse this move.
-        plugins_version = board_plugins_version(board.id)
-        kept = list(board_plugin_rows(board.id).values())
+    if (
+        not same_column
+        and host.has_move_vetoes()
+        and host.may_refuse_move(board, card, source, target)
+    ):
+        return None
     entering_active = target.kind == "active" and source.kind != "active"
     counted = (
         entering_active and board.personal_wip_limit is not None and card.assignee_id is not None
@@ -492,10 +497,13 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
         "target_limit": target.wip_limit,
         "personal_limit": board.personal_wip_limit,
         "counts_assignee": counted,
-        "plugins_version": plugins_version,
+        # Which plugins are on and how they are set decided that none may refuse this move;
+        # confirmed, the rows are also current at the commit for the answer's plugin data.
+        "plugins_version": board_plugins_version(board.id),
         "position": position,
         "same": int(same_column),
     }
+    kept = list(board_plugin_rows(board.id).values())
     return _Plan(source, target, premises, entering_active, counted, kept)
 
 
@@ -595,8 +603,8 @@ def _move_as_planned(actor: User, card: Card, plan: _Plan) -> MoveResult | None:
     else:
         _forget_positions(card, (source.id, target.id))
         live.note_change("moved", board.id, card.id, moved_data(source, target, new))
-    # The card as committed; its board and assignee as this request read them.
-    current_at_commit(*_answer_of(card))
+    # The card as committed; its board, assignee and plugin rows as this request read them.
+    current_at_commit(*_answer_of(card), *plan.kept)
     plugins().after(
         "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
     )

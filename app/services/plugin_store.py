@@ -17,6 +17,13 @@ def board_plugin_rows(board_id: int) -> dict[str, BoardPlugin]:
     return cache[board_id]
 
 
+def prime_board_plugins(board: Board) -> None:
+    """Let `board_plugin_rows` answer from the rows loaded with `board` (`Board.plugin_rows`)."""
+    if has_app_context() and "plugin_rows" in board.__dict__:
+        cache = g.setdefault("_board_plugins", {})
+        cache[board.id] = {row.plugin: row for row in board.plugin_rows}
+
+
 def board_plugins_version(board_id: int) -> int:
     """A number that grows with every change to the board's plugin switches and settings (each
     row's version starts at 1 and is bumped by every save), as read by `board_plugin_rows`."""

@@ -1,7 +1,7 @@
 """Storage that plugins use through app.plugin_api: per-board settings and a key-value store."""
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Board, BoardPlugin, PluginData, utcnow
@@ -50,6 +50,12 @@ def plugin_settings(board: Board, plugin_name: str) -> dict:
     return values
 
 
+_DATA = PluginData.__table__.c
+_GET_MANY = select(_DATA.key, _DATA.value).where(
+    _DATA.plugin == bindparam("plugin"), _DATA.key.in_(bindparam("keys", expanding=True))
+)
+
+
 class PluginStore:
     """A small key-value store for one plugin. Values are anything JSON can hold.
 
@@ -87,10 +93,11 @@ class PluginStore:
         keys = list(keys)
         if not keys:
             return {}
-        query = select(PluginData.key, PluginData.value).where(
-            PluginData.plugin == self.plugin, PluginData.key.in_(keys)
-        )
-        return {key: value for key, value in db.session.execute(query)}
+        # A statement built once, on the session's connection: a card's answer asks this of
+        # every plugin, and the ORM's execution cost more than the query. Every write of the
+        # store is flushed at once (`tx.within_write`), so no pending row is missed.
+        found = db.session.connection().execute(_GET_MANY, {"plugin": self.plugin, "keys": keys})
+        return {key: value for key, value in found}
 
     def set(self, key: str, value) -> None:
         def write():

@@ -96,10 +96,22 @@ class Gunicorn:
         self.stop()
         raise SystemExit(f"gunicorn did not start:\n{Path(self.log.name).read_text()}")
 
-    def worker_rss_mb(self) -> list[float]:
+    def workers(self) -> list[str]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return children.read_text().split()
+
+    def worker_cpu_s(self) -> float:
+        """CPU time (user + system) the workers have used so far: under a load that other
+        processes share, CPU per move varies less than moves per second."""
+        ticks = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def worker_rss_mb(self) -> list[float]:
         sizes = []
-        for pid in children.read_text().split():
+        for pid in self.workers():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     sizes.append(round(int(line.split()[1]) / 1024, 1))
@@ -351,7 +363,9 @@ def server_env(url: str, redis_url: str, plugins: bool) -> dict:
     return env
 
 
-def run_database(name: str, url: str, redis_url: str, args, *, plugins: bool, page: bool) -> dict:
+def run_database(
+    name: str, url: str, redis_url: str, args, *, plugins: bool, page: bool, live: bool
+) -> dict:
     """One configuration on one database, on a freshly seeded board."""
     label = f"{name}, {'default plugins' if plugins else 'no plugins'}"
     print(f"[{label}] preparing {CARDS} cards...", file=sys.stderr)
@@ -366,6 +380,7 @@ def run_database(name: str, url: str, redis_url: str, args, *, plugins: bool, pa
                 f"{server.url}/boards/{ids['board']}", args.duration, {"Cookie": cookie}
             )
         print(f"[{label}] moves...", file=sys.stderr)
+        cpu_before = server.worker_cpu_s()
         result["moves"] = wrk(
             f"{server.url}/api/v1/cards/0/move",
             args.duration,
@@ -376,8 +391,12 @@ def run_database(name: str, url: str, redis_url: str, args, *, plugins: bool, pa
                 "COLUMN_IDS": ",".join(map(str, ids["columns"])),
             },
         )
+        moves = result["moves"]
+        moved = moves["requests"] - moves["non_2xx"]
+        cpu = server.worker_cpu_s() - cpu_before
+        moves["worker_cpu_ms_per_move"] = round(cpu * 1000 / moved, 2) if moved else None
         result["invariants"] = invariants(url, ids["board"])
-        if name == "sqlite" and plugins and args.subscribers:
+        if live and args.subscribers:
             print(f"[{label}] live, {args.subscribers} subscribers...", file=sys.stderr)
             result["live"] = asyncio.run(
                 live_run(server, ids, cookie, args.subscribers, args.moves)
@@ -399,12 +418,19 @@ def compare(runs: list[dict]) -> list[dict]:
             return round(sum(rates) / len(rates), 1)
 
         default, none = rate("default"), rate("none")
+
+        def cpu(plugins, mine=mine):
+            costs = [r["moves"]["worker_cpu_ms_per_move"] for r in mine if r["plugins"] == plugins]
+            return round(sum(costs) / len(costs), 2)
+
         pages = [r["board_page"]["p99_ms"] for r in mine if "board_page" in r]
         verdict = {
             "database": database,
             "moves_default_plugins": default,
             "moves_no_plugins": none,
             "ratio": round(default / none, 3),
+            "worker_cpu_ms_per_move_default_plugins": cpu("default"),
+            "worker_cpu_ms_per_move_no_plugins": cpu("none"),
             "non_2xx": sum(r["moves"]["non_2xx"] for r in mine),
             "invariants_ok": all(r["invariants"]["ok"] for r in mine),
             "board_page_p99_ms": max(pages) if pages else None,
@@ -450,8 +476,12 @@ def main(argv=None) -> int:
                 # drifts during a run, and the ratio is what counts.
                 order = (False, True) if round_number % 2 == 0 else (True, False)
                 for plugins in order:
-                    page = plugins and round_number == 0 and (name == "sqlite" or args.page_on_pg)
-                    run = run_database(name, url, args.redis, args, plugins=plugins, page=page)
+                    first = plugins and round_number == 0
+                    page = first and (name == "sqlite" or args.page_on_pg)
+                    live = first and name == "sqlite"
+                    run = run_database(
+                        name, url, args.redis, args, plugins=plugins, page=page, live=live
+                    )
                     results["runs"].append(run)
     finally:
         tmp.cleanup()
@@ -461,6 +491,11 @@ def main(argv=None) -> int:
         return (
             f"{label:<46} {r['requests_per_s']:>9.1f} req/s  p50 {r['p50_ms']:>7} ms  "
             f"p99 {r['p99_ms']:>7} ms  non-2xx {r['non_2xx']}  {r.get('statuses') or ''}"
+            + (
+                f"  workers' CPU {r['worker_cpu_ms_per_move']} ms/move"
+                if "worker_cpu_ms_per_move" in r
+                else ""
+            )
         )
 
     print(line("floor: trivial Flask route", floor_result))
@@ -476,7 +511,10 @@ def main(argv=None) -> int:
         print(
             f"{verdict['database']}: moves/s default plugins {verdict['moves_default_plugins']} / "
             f"no plugins {verdict['moves_no_plugins']} = {verdict['ratio']:.0%} "
-            f"(target >= {MOVES_RATIO:.0%}); non-2xx {verdict['non_2xx']}; invariants "
+            f"(target >= {MOVES_RATIO:.0%}); workers' CPU per move "
+            f"{verdict['worker_cpu_ms_per_move_default_plugins']} / "
+            f"{verdict['worker_cpu_ms_per_move_no_plugins']} ms; non-2xx {verdict['non_2xx']}; "
+            "invariants "
             f"{'intact' if verdict['invariants_ok'] else 'BROKEN'}; board page p99 "
             f"{verdict['board_page_p99_ms']} ms (target < {PAGE_P99_MS}): "
             f"{'ok' if verdict['ok'] else 'FAILED'}"

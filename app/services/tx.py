@@ -7,9 +7,8 @@ the service locks the board row (`lock_board`), which serialises the WIP checks 
 
 SQLite writers wait for one another on a file lock (`_SqliteWriters`) before they begin: the
 kernel wakes the next writer the moment the previous one commits. SQLite's own busy handler
-(kept as the fallback for writers outside Cergas) sleeps 1, 2, 5, ... up to 100 ms between
-attempts, so under load the database lock sat idle while writers slept, and a burst of
-concurrent moves had a p99 of a second.
+(kept as the fallback for writers outside Cergas) sleeps between attempts, which leaves the
+database lock idle while writers sleep (figures in docs/benchmarks.md).
 """
 
 import contextvars

@@ -36,6 +36,10 @@ def create_app(config: dict | None = None) -> Flask:
     from app.i18n import select_locale
 
     db.init_app(app)
+    from app.services.tx import end_request
+
+    # Registered after the session's removal, so it runs before it (teardowns run in reverse).
+    app.teardown_appcontext(end_request)
     migrate.init_app(app, db, directory=str(resource_dir("migrations")), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -2,8 +2,8 @@
 
 A pooled connection can be dead when it comes out of the pool: PostgreSQL was restarted, or a
 firewall dropped an idle connection. SQLAlchemy's `pool_pre_ping` finds out by sending a
-`SELECT 1` at every checkout, that is one extra round trip for every request; under load that
-was about a tenth of the CPU a card move costs (docs/benchmarks.md). Here a connection is
+`SELECT 1` at every checkout, that is one extra round trip for every request (its cost under
+load: docs/benchmarks.md). Here a connection is
 pinged only when it has sat in the pool for `IDLE_PING_SECONDS` or more, which is when it can
 have died unseen. One that was used a moment ago is handed out as it is; if PostgreSQL was
 restarted within those seconds, the request that uses it is answered 503 with Retry-After

@@ -2,7 +2,8 @@
 
 Every hook is called with keyword arguments; an implementation may accept fewer arguments than
 its spec. Hooks that decorate cards receive every card of a render at once. Hooks return data
-(`Veto`, `Badge`, `BoardWarning`, `Panel`, `Setting`), never HTML. Reference: docs/plugins.md.
+(`Veto`, `MoveScope`, `Badge`, `BoardWarning`, `Panel`, `Setting`), never HTML. Reference:
+docs/plugins.md.
 """
 
 import pluggy
@@ -33,6 +34,11 @@ def cergas_settings():
 @hookspec
 def cergas_card_before_move(card, source, target, actor, board):
     """Before a move is written, inside its transaction. Return a `Veto` to refuse it, or None."""
+
+
+@hookspec
+def cergas_move_scope(board):
+    """Return a `MoveScope`: the moves on `board` that `cergas_card_before_move` may refuse."""
 
 
 @hookspec

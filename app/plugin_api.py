@@ -111,6 +111,7 @@ __all__ = [
     "Setting",
     "SettingError",
     "Veto",
+    "MoveScope",
     "hookimpl",
     "notify",
     "NavItem",
@@ -203,6 +204,38 @@ class Veto:
     """Returned by `cergas_card_before_move` to refuse a move; the message is shown to the user."""
 
     message: str
+
+
+def _column_name(name: str | None) -> str:
+    return (name or "").strip().casefold()
+
+
+@dataclass(frozen=True)
+class MoveScope:
+    """Returned by `cergas_move_scope`: the moves between columns that the plugin's
+    `cergas_card_before_move` may refuse on a board. A move is in scope when the card's type is
+    one of `card_types` (None: any type) and it leaves or enters a column named in `columns`
+    (compared without case and outer spaces) or enters a column whose kind is in
+    `target_kinds`. `MoveScope()` refuses nothing."""
+
+    card_types: frozenset[str] | None = frozenset()
+    columns: frozenset[str] = frozenset()
+    target_kinds: frozenset[str] = frozenset()
+
+    def __post_init__(self):
+        if self.card_types is not None:
+            object.__setattr__(self, "card_types", frozenset(self.card_types))
+        object.__setattr__(self, "columns", frozenset(_column_name(c) for c in self.columns))
+        object.__setattr__(self, "target_kinds", frozenset(self.target_kinds))
+
+    def covers(self, card_type: str, source_name: str, target_name: str, target_kind: str) -> bool:
+        if self.card_types is not None and card_type not in self.card_types:
+            return False
+        return (
+            _column_name(source_name) in self.columns
+            or _column_name(target_name) in self.columns
+            or target_kind in self.target_kinds
+        )
 
 
 @dataclass(frozen=True)

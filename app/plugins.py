@@ -165,9 +165,36 @@ class PluginHost:
             results.append((impl.plugin_name, result))
         return results
 
-    def may_refuse_moves(self, board) -> bool:
-        """Whether a plugin enabled on `board` checks moves between columns."""
-        return bool(self._impls("cergas_card_before_move", board))
+    def has_move_vetoes(self) -> bool:
+        """Whether any loaded plugin checks moves between columns (on some board)."""
+        return bool(self.pm.hook.cergas_card_before_move.get_hookimpls())
+
+    def may_refuse_move(self, board, card, source, target) -> bool:
+        """Whether a plugin enabled on `board` may refuse this move between columns: its
+        `cergas_move_scope` covers it, or it declares no scope (then any move may be refused;
+        so may a scope hook that fails or answers something else than a `MoveScope`)."""
+        from app.plugin_api import MoveScope
+
+        vetoing = self._impls("cergas_card_before_move", board)
+        if not vetoing:
+            return False
+        scopes = {i.plugin_name: i for i in self._impls("cergas_move_scope")}
+        for impl in vetoing:
+            scoping = scopes.get(impl.plugin_name)
+            if scoping is None:
+                return True
+            try:
+                scope = scoping.function(**{name: board for name in scoping.argnames})
+            except Exception as exc:  # noqa: BLE001 - fail closed: the locked path asks the veto
+                self.failed(impl.plugin_name, "cergas_move_scope", exc)
+                return True
+            if not isinstance(scope, MoveScope):
+                wrong = TypeError(f"returned {type(scope).__name__}, not MoveScope")
+                self.failed(impl.plugin_name, "cergas_move_scope", wrong)
+                return True
+            if scope.covers(card.type, source.name, target.name, target.kind):
+                return True
+        return False
 
     def vetoes(self, **kwargs) -> list[dict]:
         """Every refusal of a move. A veto hook that raises refuses too (fail closed)."""

@@ -1,21 +1,31 @@
-"""Load benchmark over the network (issue 8): Cergas under gunicorn (deploy/gunicorn.conf.py,
-2 workers) with a trivial Flask route (bench/floor.py) served the same way as the floor.
+"""Load benchmark over the network (issues 8 and 18): Cergas under gunicorn
+(deploy/gunicorn.conf.py, 2 workers) with a trivial Flask route (bench/floor.py) served the same
+way as the floor.
 
-    .venv/bin/python bench/load.py [--duration 20] [--subscribers 200] [--moves 40]
+    .venv/bin/python bench/load.py [--duration 20] [--rounds 2] [--subscribers 200] [--moves 40]
                                    [--pg postgresql+psycopg://postgres@127.0.0.1:5432/cergas_bench]
                                    [--redis redis://127.0.0.1:6379/13] [--json FILE]
 
 Needs wrk (`apt-get install -y wrk`) and a Redis (live updates across the two workers); with
---pg the move load runs on PostgreSQL too (the database is emptied and migrated first).
+--pg the move load runs on PostgreSQL too (the database is emptied and migrated first). The
+gunicorn it starts imports the code of the checkout this file is in (its cwd and PYTHONPATH).
+
+Cergas runs as a user installs it, every built-in plugin loaded (CERGAS_PLUGINS unset), and,
+for comparison, with no plugin (CERGAS_PLUGINS="", the "--no-plugins" figure):
 
 1. Board page: 500 cards, wrk with 8 connections (`-c8`), logged-in session cookie: requests/s,
-   p50, p99; the floor route measured with the same wrk settings.
+   p50, p99 (plugins as installed); the floor route measured with the same wrk settings.
 2. Card moves: 8 connections POST /api/v1/cards/<random>/move to a random column and position
-   (bench/move.lua), on SQLite and on PostgreSQL: successful moves/s, non-2xx by class; then the
-   board's invariants: 500 cards, each in one column of the board, positions 0..n-1 per column.
-3. Live: N SSE subscribers on the board (one asyncio process), then moves one at a time: the time
-   from each move's response to the event's arrival at every subscriber (p50, p99) and the
-   resident memory of each worker.
+   (bench/move.lua), on SQLite and on PostgreSQL, with the default plugins and with none, in
+   `--rounds` rounds of alternating order (the board is seeded afresh for each): successful
+   moves/s, non-2xx by class; then the board's invariants: 500 cards, each in one column of the
+   board, positions 0..n-1 per column.
+3. Live (SQLite, default plugins): N SSE subscribers on the board (one asyncio process), then
+   moves one at a time: the time from each move's response to the event's arrival at every
+   subscriber (p50, p99) and the resident memory of each worker.
+
+The verdict (exit status 0 when all hold): moves with the default plugins >= 90% of moves with
+none on each database, 0 non-2xx, invariants intact, board page p99 < 250 ms.
 """
 
 import argparse
@@ -63,7 +73,8 @@ class Gunicorn:
             command,
             cwd=ROOT,
             env={
-                **os.environ,
+                # Plugins as configured here, not by the caller's environment.
+                **{k: v for k, v in os.environ.items() if not k.startswith("CERGAS_")},
                 **env,
                 "CERGAS_BIND": f"127.0.0.1:{self.port}",
                 "CERGAS_WORKERS": str(workers),
@@ -85,10 +96,22 @@ class Gunicorn:
         self.stop()
         raise SystemExit(f"gunicorn did not start:\n{Path(self.log.name).read_text()}")
 
-    def worker_rss_mb(self) -> list[float]:
+    def workers(self) -> list[str]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return children.read_text().split()
+
+    def worker_cpu_s(self) -> float:
+        """CPU time (user + system) the workers have used so far: under a load that other
+        processes share, CPU per move varies less than moves per second."""
+        ticks = 0
+        for pid in self.workers():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def worker_rss_mb(self) -> list[float]:
         sizes = []
-        for pid in children.read_text().split():
+        for pid in self.workers():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     sizes.append(round(int(line.split()[1]) / 1024, 1))
@@ -155,6 +178,10 @@ def prepare(database_url: str) -> dict:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
+    else:
+        database = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            database.with_name(database.name + suffix).unlink(missing_ok=True)
     app = create_app(
         {
             "SECRET_KEY": "bench",
@@ -320,26 +347,40 @@ async def live_run(server: Gunicorn, ids: dict, cookie: str, subscribers: int, m
 # --- the run ------------------------------------------------------------------------------------
 
 
-def run_database(name: str, url: str, redis_url: str, args) -> dict:
-    print(f"[{name}] preparing {CARDS} cards...", file=sys.stderr)
-    ids = prepare(url)
+MOVES_RATIO = 0.9
+PAGE_P99_MS = 250
+
+
+def server_env(url: str, redis_url: str, plugins: bool) -> dict:
     env = {
         "DATABASE_URL": url,
         "REDIS_URL": redis_url,
         "REDIS_PREFIX": f"cergas-bench-{uuid.uuid4().hex[:8]}",
         "SECRET_KEY": "bench-secret",
-        "CERGAS_PLUGINS": "",
     }
-    server = Gunicorn(env)
-    result: dict = {"database": name}
+    if not plugins:
+        env["CERGAS_PLUGINS"] = ""
+    return env
+
+
+def run_database(
+    name: str, url: str, redis_url: str, args, *, plugins: bool, page: bool, live: bool
+) -> dict:
+    """One configuration on one database, on a freshly seeded board."""
+    label = f"{name}, {'default plugins' if plugins else 'no plugins'}"
+    print(f"[{label}] preparing {CARDS} cards...", file=sys.stderr)
+    ids = prepare(url)
+    server = Gunicorn(server_env(url, redis_url, plugins))
+    result: dict = {"database": name, "plugins": "default" if plugins else "none"}
     try:
         cookie = login_cookie(server.url)
-        if name == "sqlite" or args.page_on_pg:
-            print(f"[{name}] board page...", file=sys.stderr)
+        if page:
+            print(f"[{label}] board page...", file=sys.stderr)
             result["board_page"] = wrk(
                 f"{server.url}/boards/{ids['board']}", args.duration, {"Cookie": cookie}
             )
-        print(f"[{name}] moves...", file=sys.stderr)
+        print(f"[{label}] moves...", file=sys.stderr)
+        cpu_before = server.worker_cpu_s()
         result["moves"] = wrk(
             f"{server.url}/api/v1/cards/0/move",
             args.duration,
@@ -350,9 +391,13 @@ def run_database(name: str, url: str, redis_url: str, args) -> dict:
                 "COLUMN_IDS": ",".join(map(str, ids["columns"])),
             },
         )
+        moves = result["moves"]
+        moved = moves["requests"] - moves["non_2xx"]
+        cpu = server.worker_cpu_s() - cpu_before
+        moves["worker_cpu_ms_per_move"] = round(cpu * 1000 / moved, 2) if moved else None
         result["invariants"] = invariants(url, ids["board"])
-        if name == "sqlite":
-            print(f"[{name}] live, {args.subscribers} subscribers...", file=sys.stderr)
+        if live and args.subscribers:
+            print(f"[{label}] live, {args.subscribers} subscribers...", file=sys.stderr)
             result["live"] = asyncio.run(
                 live_run(server, ids, cookie, args.subscribers, args.moves)
             )
@@ -361,11 +406,51 @@ def run_database(name: str, url: str, redis_url: str, args) -> dict:
     return result
 
 
+def compare(runs: list[dict]) -> list[dict]:
+    """Per database: successful moves/s with the default plugins over those with none (sums of
+    the rounds), and the verdict."""
+    verdicts = []
+    for database in dict.fromkeys(run["database"] for run in runs):
+        mine = [run for run in runs if run["database"] == database]
+
+        def rate(plugins, mine=mine):
+            rates = [r["moves"]["requests_per_s"] for r in mine if r["plugins"] == plugins]
+            return round(sum(rates) / len(rates), 1)
+
+        default, none = rate("default"), rate("none")
+
+        def cpu(plugins, mine=mine):
+            costs = [r["moves"]["worker_cpu_ms_per_move"] for r in mine if r["plugins"] == plugins]
+            return round(sum(costs) / len(costs), 2)
+
+        pages = [r["board_page"]["p99_ms"] for r in mine if "board_page" in r]
+        verdict = {
+            "database": database,
+            "moves_default_plugins": default,
+            "moves_no_plugins": none,
+            "ratio": round(default / none, 3),
+            "worker_cpu_ms_per_move_default_plugins": cpu("default"),
+            "worker_cpu_ms_per_move_no_plugins": cpu("none"),
+            "non_2xx": sum(r["moves"]["non_2xx"] for r in mine),
+            "invariants_ok": all(r["invariants"]["ok"] for r in mine),
+            "board_page_p99_ms": max(pages) if pages else None,
+        }
+        verdict["ok"] = (
+            verdict["ratio"] >= MOVES_RATIO
+            and verdict["non_2xx"] == 0
+            and verdict["invariants_ok"]
+            and (not pages or max(pages) < PAGE_P99_MS)
+        )
+        verdicts.append(verdict)
+    return verdicts
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per wrk run")
     parser.add_argument("--subscribers", type=int, default=200)
     parser.add_argument("--moves", type=int, default=40, help="moves timed in the live test")
+    parser.add_argument("--rounds", type=int, default=2, help="move runs per configuration")
     parser.add_argument("--pg", help="PostgreSQL URL for the move load (emptied first!)")
     parser.add_argument("--page-on-pg", action="store_true", help="board page on PG too")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/13")
@@ -379,34 +464,68 @@ def main(argv=None) -> int:
     finally:
         floor.stop()
     results = {"floor": floor_result, "runs": []}
-    with tempfile.TemporaryDirectory() as tmp:
-        results["runs"].append(
-            run_database("sqlite", f"sqlite:///{tmp}/bench.db", args.redis, args)
-        )
+    databases = []
+    tmp = tempfile.TemporaryDirectory()
+    databases.append(("sqlite", f"sqlite:///{tmp.name}/bench.db"))
     if args.pg:
-        results["runs"].append(run_database("postgresql", args.pg, args.redis, args))
+        databases.append(("postgresql", args.pg))
+    try:
+        for name, url in databases:
+            for round_number in range(args.rounds):
+                # Alternate the order (none, default, default, none, ...): the machine's load
+                # drifts during a run, and the ratio is what counts.
+                order = (False, True) if round_number % 2 == 0 else (True, False)
+                for plugins in order:
+                    first = plugins and round_number == 0
+                    page = first and (name == "sqlite" or args.page_on_pg)
+                    live = first and name == "sqlite"
+                    run = run_database(
+                        name, url, args.redis, args, plugins=plugins, page=page, live=live
+                    )
+                    results["runs"].append(run)
+    finally:
+        tmp.cleanup()
+    results["verdict"] = compare(results["runs"])
 
     def line(label, r):
         return (
-            f"{label:<34} {r['requests_per_s']:>9.1f} req/s  p50 {r['p50_ms']:>7} ms  "
+            f"{label:<46} {r['requests_per_s']:>9.1f} req/s  p50 {r['p50_ms']:>7} ms  "
             f"p99 {r['p99_ms']:>7} ms  non-2xx {r['non_2xx']}  {r.get('statuses') or ''}"
+            + (
+                f"  workers' CPU {r['worker_cpu_ms_per_move']} ms/move"
+                if "worker_cpu_ms_per_move" in r
+                else ""
+            )
         )
 
     print(line("floor: trivial Flask route", floor_result))
     for run in results["runs"]:
+        label = f"{run['database']}, {run['plugins']} plugins"
         if "board_page" in run:
-            print(line(f"{run['database']}: board page (500 cards)", run["board_page"]))
-        print(line(f"{run['database']}: card moves", run["moves"]))
-        print(f"{run['database']}: invariants after the moves: {run['invariants']}")
+            print(line(f"{label}: board page (500 cards)", run["board_page"]))
+        print(line(f"{label}: card moves", run["moves"]))
+        print(f"{label}: invariants after the moves: {run['invariants']}")
         if "live" in run:
-            print(f"{run['database']}: live: {run['live']}")
+            print(f"{label}: live: {run['live']}")
+    for verdict in results["verdict"]:
+        print(
+            f"{verdict['database']}: moves/s default plugins {verdict['moves_default_plugins']} / "
+            f"no plugins {verdict['moves_no_plugins']} = {verdict['ratio']:.0%} "
+            f"(target >= {MOVES_RATIO:.0%}); workers' CPU per move "
+            f"{verdict['worker_cpu_ms_per_move_default_plugins']} / "
+            f"{verdict['worker_cpu_ms_per_move_no_plugins']} ms; non-2xx {verdict['non_2xx']}; "
+            "invariants "
+            f"{'intact' if verdict['invariants_ok'] else 'BROKEN'}; board page p99 "
+            f"{verdict['board_page_p99_ms']} ms (target < {PAGE_P99_MS}): "
+            f"{'ok' if verdict['ok'] else 'FAILED'}"
+        )
     if args.json:
         for item in [results["floor"], *[r for run in results["runs"] for r in run.values()]]:
             if isinstance(item, dict):
                 item.pop("raw", None)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2))
-    return 0 if all(run["invariants"]["ok"] for run in results["runs"]) else 1
+    return 0 if all(verdict["ok"] for verdict in results["verdict"]) else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""A move checked on the request's own read (app/services/quick_move.py): it leaves exactly
+"""A move checked on the request's own read (app/services/moves.py): it leaves exactly
 what the general path leaves, and whenever something its checks relied on changed between the
 read and the lock, the general path decides under the lock instead. On a SQLite file (so that
 another connection can write in between) and on PostgreSQL (one pipeline)."""
@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Card, Event
 from app.plugin_api import Veto, hookimpl
-from app.services import cards, quick_move
+from app.services import cards, moves
 from app.services.errors import Conflict, Invalid, Vetoed
 from tests.conftest import PG_SKIP, get_user, head_with_board, make_app, pg_url
 from tests.query_counter import count_queries
@@ -39,7 +39,7 @@ def at_the_lock(monkeypatch, before=None, after=None) -> None:
     whether the premises held."""
 
     def wrap(name, held_of):
-        real = getattr(quick_move, name)
+        real = getattr(moves, name)
 
         def wrapped(*args, **kwargs):
             if before:
@@ -49,7 +49,7 @@ def at_the_lock(monkeypatch, before=None, after=None) -> None:
                 after(held_of(answer))
             return answer
 
-        monkeypatch.setattr(quick_move, name, wrapped)
+        monkeypatch.setattr(moves, name, wrapped)
 
     wrap("check_premises", lambda row: row is not None)
     wrap("try_move", lambda outcome: outcome.moved or outcome.noop)

@@ -27,6 +27,9 @@ class Board(db.Model):
     columns: Mapped[list["BoardColumn"]] = relationship(
         back_populates="board", order_by="BoardColumn.position", cascade="all, delete-orphan"
     )
+    # Read with a card that moves (one statement with its columns); written only through
+    # app/services/plugins.py.
+    plugin_rows: Mapped[list["BoardPlugin"]] = relationship(viewonly=True)  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Board {self.id} {self.name!r}>"

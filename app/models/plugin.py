@@ -21,6 +21,9 @@ class BoardPlugin(db.Model):
     plugin: Mapped[str] = mapped_column(String(80))
     enabled: Mapped[bool] = mapped_column(default=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Bumped by every change, so that the sum over a board's rows changes with any of them: a
+    # move checked on its read confirms under the lock that no plugin was switched or set since.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

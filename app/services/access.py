@@ -186,7 +186,11 @@ def managed_board(user: User, board_id) -> Board:
 # and limits) in the same query; for a move, the board's columns too. Built once rather than
 # for every card asked for.
 _CARD_LOADS = (joinedload(Card.board), joinedload(Card.assignee))
-_CARD_LOADS_WITH_COLUMNS = (joinedload(Card.board).joinedload(Board.columns), _CARD_LOADS[1])
+_CARD_LOADS_WITH_COLUMNS = (
+    joinedload(Card.board).joinedload(Board.columns),
+    joinedload(Card.board).joinedload(Board.plugin_rows),
+    _CARD_LOADS[1],
+)
 
 
 def visible_card(user: User, card_id, *, with_columns: bool = False) -> Card:

@@ -42,8 +42,9 @@ def record_now(
     kind: str, actor: User | None, *, board_id: int, card_id: int | None = None, **data
 ) -> None:
     """`record`, written at once by one INSERT rather than at the next flush of the session's
-    unit of work (a move's hot path: the flush cost more than the statement). Anything the
-    transaction has pending must be flushed first, or it would be written after this event."""
+    unit of work, for a move's writes under the board lock, which all bypass the unit of work.
+    Anything the transaction has pending must be flushed first, or it would be written after
+    this event."""
     values = _event_values(kind, actor, board_id, card_id, data)
     db.session.connection().execute(_INSERT_EVENT, {"at": utcnow(), **values})
     live.note_change(kind, board_id, card_id, data)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Board, Card, Membership, Unit, User
 from app.services import access, audit, tx
-from app.services.cards import MoveResult, move_card_locked
+from app.services.moves import MoveResult, move_card_locked
 
 
 @contextmanager

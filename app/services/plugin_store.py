@@ -1,7 +1,7 @@
 """Storage that plugins use through app.plugin_api: per-board settings and a key-value store."""
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Board, BoardPlugin, PluginData, utcnow
@@ -17,9 +17,27 @@ def board_plugin_rows(board_id: int) -> dict[str, BoardPlugin]:
     return cache[board_id]
 
 
+def prime_board_plugins(board: Board) -> None:
+    """Let `board_plugin_rows` answer from the rows loaded with `board` (`Board.plugin_rows`)."""
+    if has_app_context() and "plugin_rows" in board.__dict__:
+        cache = g.setdefault("_board_plugins", {})
+        cache[board.id] = {row.plugin: row for row in board.plugin_rows}
+
+
+def board_plugins_version(board_id: int) -> int:
+    """A number that grows with every change to the board's plugin switches and settings (each
+    row's version starts at 1 and is bumped by every save), as read by `board_plugin_rows`."""
+    return sum(row.version for row in board_plugin_rows(board_id).values())
+
+
 def forget_board_plugins() -> None:
+    """The next `board_plugin_rows` reads the rows again. The rows read so far are expired too:
+    the session would otherwise hand out the same objects with the values it read before."""
     if has_app_context():
-        g.pop("_board_plugins", None)
+        for rows in g.pop("_board_plugins", {}).values():
+            for row in rows.values():
+                if row in db.session:
+                    db.session.expire(row)
 
 
 def plugin_settings(board: Board, plugin_name: str) -> dict:
@@ -30,6 +48,12 @@ def plugin_settings(board: Board, plugin_name: str) -> dict:
     if row is not None:
         values.update({k: v for k, v in (row.settings or {}).items() if k in values})
     return values
+
+
+_DATA = PluginData.__table__.c
+_GET_MANY = select(_DATA.key, _DATA.value).where(
+    _DATA.plugin == bindparam("plugin"), _DATA.key.in_(bindparam("keys", expanding=True))
+)
 
 
 class PluginStore:
@@ -69,10 +93,11 @@ class PluginStore:
         keys = list(keys)
         if not keys:
             return {}
-        query = select(PluginData.key, PluginData.value).where(
-            PluginData.plugin == self.plugin, PluginData.key.in_(keys)
-        )
-        return {key: value for key, value in db.session.execute(query)}
+        # A statement built once, on the session's connection: a card's answer asks this of
+        # every plugin, and the ORM's execution cost more than the query. Every write of the
+        # store is flushed at once (`tx.within_write`), so no pending row is missed.
+        found = db.session.connection().execute(_GET_MANY, {"plugin": self.plugin, "keys": keys})
+        return {key: value for key, value in found}
 
     def set(self, key: str, value) -> None:
         def write():

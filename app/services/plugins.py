@@ -155,6 +155,8 @@ def set_board_plugin(
             if row is None:
                 row = BoardPlugin(board_id=board.id, plugin=plugin, enabled=True, settings={})
                 db.session.add(row)
+            else:
+                row.version += 1
             if enabled is not None:
                 row.enabled = enabled
             # A new dict, so the JSON column sees the change.

@@ -7,9 +7,8 @@ the service locks the board row (`lock_board`), which serialises the WIP checks 
 
 SQLite writers wait for one another on a file lock (`_SqliteWriters`) before they begin: the
 kernel wakes the next writer the moment the previous one commits. SQLite's own busy handler
-(kept as the fallback for writers outside Cergas) sleeps 1, 2, 5, ... up to 100 ms between
-attempts, so under load the database lock sat idle while writers slept, and a burst of
-concurrent moves had a p99 of a second.
+(kept as the fallback for writers outside Cergas) sleeps between attempts, which leaves the
+database lock idle while writers sleep (figures in docs/benchmarks.md).
 """
 
 import contextvars
@@ -21,6 +20,7 @@ from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 
@@ -184,6 +184,36 @@ def current_at_commit(*objects) -> None:
     current = _current_at_commit.get()
     if current is not None:
         current.extend(objects)
+
+
+_FLUSHED_OUTSIDE_WRITE = "cergas_flushed_outside_write"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session, flush_context):
+    if not _write_intent.get():
+        session.info[_FLUSHED_OUTSIDE_WRITE] = True
+
+
+def end_request(error=None) -> None:
+    """At the end of a request on PostgreSQL, a transaction that only read ends with COMMIT
+    rather than the ROLLBACK of the session's removal: psycopg forgets every prepared statement
+    of the connection on a ROLLBACK (DEALLOCATE ALL), and a card move's pipeline statement is
+    prepared, so the next move on that connection would prepare and plan it again under the
+    board lock. A transaction with anything flushed outside a write transaction, unflushed
+    changes or an error still rolls back."""
+    session = db.session()
+    flushed = session.info.pop(_FLUSHED_OUTSIDE_WRITE, False)
+    if error is not None or flushed or not session.in_transaction():
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    try:
+        session.commit()
+    except Exception:  # noqa: BLE001 - the removal that follows rolls back and discards
+        session.rollback()
 
 
 def lock_board(board_id: int) -> None:

@@ -8,7 +8,7 @@ whether a move into a done column is refused without one.
 
 import re
 
-from app.plugin_api import Badge, Setting, Veto, hookimpl, plugin_settings
+from app.plugin_api import Badge, MoveScope, Setting, Veto, hookimpl, plugin_settings
 
 NAME = "nomor-surat"  # the entry point name in setup.cfg; settings are stored under it
 
@@ -56,6 +56,14 @@ def cergas_card_before_move(card, target, board):
             "sebelum Selesai."
         )
     return None
+
+
+@hookimpl
+def cergas_move_scope(board):
+    settings = plugin_settings(board, NAME)
+    if not settings["require_in_done"]:
+        return MoveScope()
+    return MoveScope(card_types=frozenset(settings["card_types"]), target_kinds={"done"})
 
 
 @hookimpl

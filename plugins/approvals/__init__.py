@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from app.plugin_api import (
     Badge,
+    MoveScope,
     NavItem,
     Panel,
     Setting,
@@ -86,6 +87,18 @@ def cergas_card_before_move(card, source, target, actor, board):
     if state and state.get("state") == "pending" and same_column(source.name, chain.review_column):
         paraf.withdraw(card, state, actor, target.name)
     return None
+
+
+@hookimpl
+def cergas_move_scope(board):
+    # The veto acts only on chained card types: into or out of their review column (start,
+    # withdraw) and into a done column (the gate). Every other move takes the core's fast path.
+    chains = chains_of(plugin_settings(board, NAME))
+    return MoveScope(
+        card_types=frozenset(chains),
+        columns=frozenset(chain.review_column for chain in chains.values()),
+        target_kinds=frozenset({"done"}) if chains else frozenset(),
+    )
 
 
 @hookimpl

@@ -57,4 +57,9 @@ def test_cergas_plugins_json_lists_it(tmp_path):
     assert entry["version"] == "0.1.0"
     assert entry["status"] == "loaded"
     assert entry["errors"] == 0
-    assert entry["hooks"] == ["cergas_card_badges", "cergas_card_before_move", "cergas_settings"]
+    assert entry["hooks"] == [
+        "cergas_card_badges",
+        "cergas_card_before_move",
+        "cergas_move_scope",
+        "cergas_settings",
+    ]

@@ -15,7 +15,7 @@ from app.services import cards
 from app.services import plugins as board_plugins
 from app.services.errors import Vetoed
 from app.services.plugin_store import board_plugins_version
-from plugins.approvals import service as approvals
+from plugins.approvals import paraf as approvals
 from tests.approvals_fixtures import CHAIN, NIPS, build
 from tests.conftest import PG_SKIP, head_with_board, make_app, pg_url
 from tests.test_quick_move import DUE, at_the_lock, meanwhile

@@ -379,6 +379,7 @@ def test_an_assignee_may_be_named_by_username(api, org):
     assert card["assignee"] == "admin"
 
 
+@pytest.mark.pg
 def test_patch_changes_fields_and_bumps_the_version(app, api, org):
     card = add_card(app, org, title="Draf")
     response = api("staff").patch(
@@ -442,6 +443,7 @@ def test_moving_the_due_date_with_a_reason_is_counted(app, api, org):
     }
 
 
+@pytest.mark.pg
 def test_move_returns_the_card_in_its_new_place(app, api, org):
     card = add_card(app, org, due_date=DUE)
     add_card(app, org, due_date=DUE, column=org.doing)
@@ -454,6 +456,7 @@ def test_move_returns_the_card_in_its_new_place(app, api, org):
     assert (body["column_id"], body["position"], body["version"]) == (org.doing, 0, 2)
 
 
+@pytest.mark.pg
 def test_move_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     for _ in range(2):
         add_card(app, org, due_date=DUE, column=org.review)
@@ -467,6 +470,7 @@ def test_move_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     assert "Review" in body["warnings"][0] and "2" in body["warnings"][0]
 
 
+@pytest.mark.pg
 def test_creating_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     for _ in range(2):
         add_card(app, org, due_date=DUE, column=org.review)
@@ -478,6 +482,7 @@ def test_creating_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     assert "Review" in response.get_json()["warnings"][0]
 
 
+@pytest.mark.pg
 def test_head_overrides_a_hard_limit_with_a_reason_and_it_is_audited(app, api, org):
     for _ in range(3):
         add_card(app, org, due_date=DUE, column=org.doing)
@@ -593,6 +598,7 @@ def test_a_token_may_be_requested_with_a_username(client, org):
     assert response.status_code == 201
 
 
+@pytest.mark.pg
 def test_a_wrong_password_gets_401_and_counts_as_a_failure(app, client, org):
     response = client.post(
         "/api/v1/tokens", json={"username": org.nips["staff"], "password": "bukan-sandinya"}
@@ -615,6 +621,7 @@ def request_token(client, login, password=PASSWORD):
     return client.post("/api/v1/tokens", json={"username": login, "password": password})
 
 
+@pytest.mark.pg
 def test_ten_failures_in_fifteen_minutes_lock_the_account(app, client, org):
     nip = org.nips["staff"]
     fail(client, nip, 10)
@@ -629,6 +636,7 @@ def test_ten_failures_in_fifteen_minutes_lock_the_account(app, client, org):
     assert request_token(client, org.nips["staff2"]).status_code == 201
 
 
+@pytest.mark.pg
 def test_the_lock_ends_after_fifteen_minutes(app, client, org):
     from datetime import timedelta
 
@@ -647,6 +655,7 @@ def test_the_lock_ends_after_fifteen_minutes(app, client, org):
     assert request_token(client, nip).status_code == 201
 
 
+@pytest.mark.pg
 def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(app, client, org):
     from datetime import timedelta
 

@@ -14,6 +14,8 @@ from app.models import Event
 from tests.approvals_fixtures import NIPS, api, build
 from tests.conftest import pg_url
 
+pytestmark = pytest.mark.pg
+
 ROUNDS = 3
 
 

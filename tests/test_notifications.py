@@ -15,6 +15,8 @@ from app.services.errors import Invalid, NotFound
 from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
 
+pytestmark = pytest.mark.pg
+
 API_KEYS = {"id", "kind", "plugin", "title", "body", "link", "card_id", "created_at", "read_at"}
 
 

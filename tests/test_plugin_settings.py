@@ -12,6 +12,8 @@ from app.services import plugins as board_plugins
 from app.services.errors import Forbidden, Invalid, NotFound
 from tests.conftest import get_board, get_user, make_app
 
+pytestmark = pytest.mark.pg
+
 DEFAULTS = {
     "urgent": False,
     "max_days": 3,

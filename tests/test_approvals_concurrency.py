@@ -4,13 +4,13 @@ their own connection): exactly one decision wins, the other gets 409, never a do
 Runs against a file SQLite database (real locking) and PostgreSQL."""
 
 import threading
-from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event
+from plugins.approvals.service import jakarta_today  # the day delegations are dated in
 from tests.approvals_fixtures import NIPS, api, build
 from tests.conftest import pg_url
 
@@ -54,7 +54,7 @@ def race(app, seeded, callers, body):
 
 def test_the_approver_and_their_plh_deciding_at_once_give_exactly_one_approval(shared):
     app, s = shared
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     delegation = {
         "from": NIPS["kabid"],
         "to": NIPS["plh"],

@@ -2,12 +2,13 @@
 """The approvals pages: the card panel with stamps and decision buttons, the inbox with its nav
 counter, the delegation page; and reminders from `cergas tick` once per working day."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Event, Notification, User
+from plugins.approvals.service import jakarta_today  # the day delegations are dated in
 from tests.approvals_fixtures import NIPS, api, chain  # noqa: F401
 from tests.conftest import PASSWORD
 
@@ -116,7 +117,7 @@ def test_delegation_page_creates_and_ends_a_delegation(chain):
     app, s = chain
     kabid = browser(app, "kabid")
     assert kabid.get("/plugins/approvals/delegations").status_code == 200
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     bad = kabid.post(
         "/plugins/approvals/delegations",
         data={"from": "", "to": "nobody", "kind": "plh", "start": today, "end": today},
@@ -198,7 +199,7 @@ def test_htmx_decision_redirects_the_page_and_an_error_swaps_the_panel(chain):
 
 def test_history_names_the_stand_in_and_whom_they_acted_for(chain):
     app, s = chain
-    today = date.today().isoformat()
+    today = jakarta_today().isoformat()
     body = {"from": NIPS["kabid"], "to": NIPS["plh"], "kind": "plh", "start": today, "end": today}
     assert api(app, s, "kabid").post("/api/v1/delegations", json=body).status_code == 201
     to_review(app, s)

@@ -1,6 +1,7 @@
 """JSON API v1: authentication, visibility, and the answer of every endpoint, shape by shape."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
@@ -8,7 +9,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import ApiToken, Event, User
 from app.services import accounts, boards, cards
-from tests.conftest import PASSWORD, get_user
+from tests.conftest import PASSWORD, SeededApp, build_org, get_user, make_app
 
 DUE = "2026-12-01"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -74,6 +75,20 @@ def kinds(app, card_id):
 # Authentication
 
 
+def seed_unauthorized(app) -> SimpleNamespace:
+    org = build_org(app)
+    return SimpleNamespace(org=org, card=add_card(app, org))
+
+
+@pytest.fixture(scope="module")
+def unauthorized(database_url):
+    """The app of the table below, kept for the module; each row starts from the org and one
+    card (tests/conftest.py SeededApp)."""
+    seeded = SeededApp(make_app(database_url), seed_unauthorized)
+    yield seeded
+    seeded.close()
+
+
 @pytest.mark.parametrize("method,url", PROTECTED_ROUTES)
 @pytest.mark.parametrize(
     "header",
@@ -81,9 +96,11 @@ def kinds(app, card_id):
     ids=["none", "scheme-only", "empty", "unknown", "basic", "no-scheme"],
 )
 def test_requests_without_a_valid_token_get_401_with_a_bearer_challenge(
-    app, client, org, method, url, header
+    unauthorized, method, url, header
 ):
-    card = add_card(app, org)
+    seeded = unauthorized.restore()
+    app, org, card = unauthorized.app, seeded.org, seeded.card
+    client = app.test_client()
     headers = {"Authorization": header} if header is not None else {}
     url = url.format(board=org.board_id, card=card)
     response = getattr(client, method)(url, headers=headers, json={"title": "x"})

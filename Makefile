@@ -25,15 +25,16 @@ serve: install catalogs
 	MALLOC_ARENA_MAX=2 CERGAS_BIND=$(HOST):$(PORT) CERGAS_WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 # The fast run: every test on SQLite, on PostgreSQL (TEST_DATABASE_URL) those marked `pg`, no
-# `slow` test; spread over JOBS processes. tests/conftest.py explains the markers.
+# `slow` test; spread over JOBS processes (auto: one per core, at most 4, as each holds its own
+# PostgreSQL connections). tests/conftest.py explains the markers.
 JOBS ?= auto
 test: install catalogs lint
-	$(BIN)/python -m pytest -q -n $(JOBS) -m "not slow"
+	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 -m "not slow"
 
 # The full matrix: every test on both databases, the browser tests (tests/e2e), the live
 # cluster, the API fuzz test and the wheel build. `.ci/run` runs it after `make test`.
 test-full: install catalogs
-	$(BIN)/python -m pytest -q -n $(JOBS) --full-matrix
+	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 --full-matrix
 
 lint: install
 	$(BIN)/ruff check .

@@ -8,6 +8,8 @@
   concurrency, moves, migrations, SQL that differs by dialect, ...). The others get no
   PostgreSQL case at all, unless `--full-matrix` (or CERGAS_FULL_MATRIX=1) asks for every test
   on both databases. Without TEST_DATABASE_URL the PostgreSQL cases are skipped, with the reason.
+  The rule goes by the `database_url` parameter: a module with a `database_url` fixture of its
+  own (a SQLite file, say) is marked `pg`, or its PostgreSQL case would be dropped.
 - Tests marked `slow` (the browser tests in tests/e2e, the live-update cluster, the API fuzz
   test, the wheel build) are left out of `make test` with `-m "not slow"`.
 - Under pytest-xdist (`-n 2`) each worker gets its own PostgreSQL database, named after
@@ -77,7 +79,7 @@ def pg_url() -> str | None:
 
 def _worker_database(url: str, worker: str) -> str:
     """The URL with the worker id appended to the database name; the database is created on
-    first use (workers truncate every table between tests, so they cannot share one)."""
+    first use (a worker empties every table between tests, so workers cannot share one)."""
     if url not in _worker_databases:
         from sqlalchemy import create_engine
         from sqlalchemy.engine import make_url

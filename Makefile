@@ -10,7 +10,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test lint format bench bench-load wheel clean install catalogs screenshots permissions-doc
+.PHONY: run serve test test-full lint format bench bench-load wheel clean install catalogs screenshots permissions-doc
 
 run: install catalogs
 	$(BIN)/cergas db upgrade
@@ -24,8 +24,17 @@ serve: install catalogs
 	$(BIN)/cergas db upgrade
 	MALLOC_ARENA_MAX=2 CERGAS_BIND=$(HOST):$(PORT) CERGAS_WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
+# The fast run: every test on SQLite, on PostgreSQL (TEST_DATABASE_URL) those marked `pg`, no
+# `slow` test; spread over JOBS processes (auto: one per core, at most 4, as each holds its own
+# PostgreSQL connections). tests/conftest.py explains the markers.
+JOBS ?= auto
 test: install catalogs lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 -m "not slow"
+
+# The full matrix: every test on both databases, the browser tests (tests/e2e), the live
+# cluster, the API fuzz test and the wheel build. `.ci/run` runs it after `make test`.
+test-full: install catalogs
+	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 --full-matrix
 
 lint: install
 	$(BIN)/ruff check .

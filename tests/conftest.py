@@ -1,7 +1,25 @@
-"""Shared fixtures. Every test that takes `app` runs on SQLite, and again on PostgreSQL when
-TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)."""
+"""Shared fixtures, and which tests run on which database.
+
+`make test` (the fast run) and `make test-full` (the full matrix) differ here:
+
+- Every test that takes `app` (through `database_url`) runs on in-memory SQLite. It runs on
+  PostgreSQL too (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
+  only where the database matters: tests and modules marked `pg` (transactions, locks,
+  concurrency, moves, migrations, SQL that differs by dialect, ...). The others get no
+  PostgreSQL case at all, unless `--full-matrix` (or CERGAS_FULL_MATRIX=1) asks for every test
+  on both databases. Without TEST_DATABASE_URL the PostgreSQL cases are skipped, with the reason.
+  The rule goes by the `database_url` parameter: a module with a `database_url` fixture of its
+  own (a SQLite file, say) is marked `pg`, or its PostgreSQL case would be dropped.
+- Tests marked `slow` (the browser tests in tests/e2e, the live-update cluster, the API fuzz
+  test, the wheel build) are left out of `make test` with `-m "not slow"`.
+- Under pytest-xdist (`-n 2`) each worker gets its own PostgreSQL database, named after
+  TEST_DATABASE_URL's with the worker id appended (`test_gw0`) and created when missing. Redis
+  tests need no such care: each uses a key prefix of its own.
+"""
 
 import os
+import re
+import sqlite3
 from types import SimpleNamespace
 
 import pytest
@@ -13,14 +31,75 @@ from app.models import Board, Card, User
 
 PASSWORD = "rahasia123"
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
+FULL_MATRIX_ENV = "CERGAS_FULL_MATRIX"
 _pg_schema_ready = False
+_worker_databases: dict[str, str] = {}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--full-matrix",
+        action="store_true",
+        help="run every test that takes `app` on PostgreSQL too, not only those marked `pg` "
+        f"(also {FULL_MATRIX_ENV}=1)",
+    )
+
+
+def full_matrix(config) -> bool:
+    return config.getoption("--full-matrix") or os.environ.get(FULL_MATRIX_ENV) == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Drop the PostgreSQL case of every test not marked `pg` (the fast run)."""
+    if full_matrix(config):
+        return
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgresql and item.get_closest_marker("pg") is None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pg_url() -> str | None:
+    """TEST_DATABASE_URL for psycopg 3; under pytest-xdist, this worker's own database."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if url and worker:
+        url = _worker_database(url, worker)
     return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """The URL with the worker id appended to the database name; the database is created on
+    first use (a worker empties every table between tests, so workers cannot share one)."""
+    if url not in _worker_databases:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        base = make_url(url)
+        name = f"{base.database}_{worker}"
+        if not re.fullmatch(r"\w+", name):
+            raise ValueError(f"unexpected database name {name!r} in TEST_DATABASE_URL")
+        engine = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                exists = conn.scalar(
+                    text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+                )
+                if not exists:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        _worker_databases[url] = base.set(database=name).render_as_string(hide_password=False)
+    return _worker_databases[url]
 
 
 def test_config(database_url: str, **extra) -> dict:
@@ -37,7 +116,8 @@ def test_config(database_url: str, **extra) -> dict:
     }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# Module scope, so a module may keep one app per database (see SeededApp).
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request):
     if request.param == "sqlite":
         return "sqlite://"
@@ -56,9 +136,24 @@ def reset_postgresql() -> None:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.create_all()
         _pg_schema_ready = True
-    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_postgresql(conn)
+        conn.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+                " FROM pg_sequences WHERE schemaname = current_schema()"
+            )
+        )
+
+
+def empty_postgresql(conn) -> None:
+    """Every table emptied in the transaction of `conn`. DELETE rather than TRUNCATE: on the few
+    rows a test leaves it is several times faster (TRUNCATE makes new files for every table)."""
+    # Every table goes, so there is nothing for the foreign-key triggers to check.
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    conn.execute(text("SET LOCAL synchronous_commit = off"))
+    for table in db.metadata.sorted_tables:
+        conn.execute(text(f'DELETE FROM "{table.name}"'))
 
 
 def make_app(database_url: str, **extra):
@@ -78,6 +173,108 @@ def app(database_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+class SeededApp:
+    """One app kept for a module, its database put back before every test to what `seed` built.
+
+    For the table-driven files, where building an app (mostly compiling its URL rules) and
+    seeding the same world cost far more than the one request a row sends. On SQLite the seeded
+    in-memory database is copied aside once with the sqlite3 backup API and copied back before
+    each test (a millisecond). On PostgreSQL the seeded rows are copied into a schema of their
+    own and copied back, sequences included, in one transaction. What the app keeps in memory
+    between requests (board cache, login counters, live broker) starts afresh as well, so a test
+    sees what a new app on the seeded data would show.
+    """
+
+    COPY_SCHEMA = "cergas_seed"
+
+    def __init__(self, app, seed):
+        self.app = app
+        self.copy = None
+        self.sequences: list = []
+        with app.app_context():
+            self.value = seed(app)
+            db.session.remove()
+            if db.engine.dialect.name == "sqlite":
+                self.copy = sqlite3.connect(":memory:", check_same_thread=False)
+                self._sqlite_backup(into=self.copy)
+            else:
+                self._pg_copy()
+        self._seeded = True
+
+    def _sqlite_backup(self, into=None, source=None) -> None:
+        # The in-memory engine has one connection (StaticPool): the app's database is that one.
+        fairy = db.engine.raw_connection()
+        try:
+            connection = fairy.driver_connection
+            if into is not None:
+                connection.backup(into)
+            else:
+                source.backup(connection)
+        finally:
+            fairy.close()
+
+    def _pg_copy(self) -> None:
+        schema = self.COPY_SCHEMA
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+            for table in db.metadata.sorted_tables:
+                conn.execute(text(f'CREATE TABLE {schema}."{table.name}" AS TABLE "{table.name}"'))
+            self.sequences = list(
+                conn.execute(
+                    text(
+                        "SELECT sequencename, start_value, last_value FROM pg_sequences"
+                        " WHERE schemaname = current_schema()"
+                    )
+                )
+            )
+
+    def _pg_restore(self) -> None:
+        with db.engine.begin() as conn:
+            empty_postgresql(conn)
+            for table in db.metadata.sorted_tables:
+                copy = f'{self.COPY_SCHEMA}."{table.name}"'
+                conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {copy}'))
+            for sequence, start, last in self.sequences:
+                conn.execute(
+                    text("SELECT setval(:sequence, :value, :called)"),
+                    {
+                        "sequence": sequence,
+                        "value": start if last is None else last,
+                        "called": last is not None,
+                    },
+                )
+
+    def restore(self):
+        """The seeded state again; returns what `seed` returned."""
+        from app.broker import make_broker
+
+        app = self.app
+        if not self._seeded:
+            with app.app_context():
+                db.session.remove()
+                if self.copy is not None:
+                    self._sqlite_backup(source=self.copy)
+                else:
+                    self._pg_restore()
+        self._seeded = False
+        for name in ("cergas_columns_cache", "cergas_ratelimit"):
+            app.extensions.pop(name, None)
+        app.extensions["cergas_broker"].close()
+        app.extensions["cergas_broker"] = make_broker(app.config)
+        return self.value
+
+    def close(self) -> None:
+        with self.app.app_context():
+            db.session.remove()
+            if self.copy is None:
+                with db.engine.begin() as conn:
+                    conn.execute(text(f"DROP SCHEMA IF EXISTS {self.COPY_SCHEMA} CASCADE"))
+            db.engine.dispose()
+        if self.copy is not None:
+            self.copy.close()
 
 
 @pytest.fixture
@@ -103,6 +300,11 @@ NIPS = {
 @pytest.fixture
 def org(app):
     """A small Diskominfo: Dinas > Bidang TIK > Seksi Aplikasi, a sibling Bidang, and a board."""
+    return build_org(app)
+
+
+def build_org(app) -> SimpleNamespace:
+    """The `org` fixture's world, in `app`; returns its ids."""
     from app.services import accounts, boards
 
     with app.app_context():
@@ -194,6 +396,10 @@ def auth(client):
 @pytest.fixture
 def tokens(app, org):
     """A fresh API token per person of the org fixture."""
+    return build_tokens(app, org)
+
+
+def build_tokens(app, org) -> dict:
     from app.services import accounts
 
     with app.app_context():
@@ -203,6 +409,11 @@ def tokens(app, org):
 @pytest.fixture
 def api(client, tokens):
     """api(role).get/post/patch(...) with that person's bearer token."""
+    return api_callers(client, tokens)
+
+
+def api_callers(client, tokens):
+    """The `api` fixture's callers for this client and these tokens."""
 
     class Caller:
         def __init__(self, role):

@@ -1,6 +1,7 @@
 """JSON API v1: authentication, visibility, and the answer of every endpoint, shape by shape."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select, update
@@ -8,7 +9,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import ApiToken, Event, User
 from app.services import accounts, boards, cards
-from tests.conftest import PASSWORD, get_user
+from tests.conftest import PASSWORD, SeededApp, build_org, get_user, make_app
 
 DUE = "2026-12-01"
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -74,6 +75,20 @@ def kinds(app, card_id):
 # Authentication
 
 
+def seed_unauthorized(app) -> SimpleNamespace:
+    org = build_org(app)
+    return SimpleNamespace(org=org, card=add_card(app, org))
+
+
+@pytest.fixture(scope="module")
+def unauthorized(database_url):
+    """The app of the table below, kept for the module; each row starts from the org and one
+    card (tests/conftest.py SeededApp)."""
+    seeded = SeededApp(make_app(database_url), seed_unauthorized)
+    yield seeded
+    seeded.close()
+
+
 @pytest.mark.parametrize("method,url", PROTECTED_ROUTES)
 @pytest.mark.parametrize(
     "header",
@@ -81,9 +96,11 @@ def kinds(app, card_id):
     ids=["none", "scheme-only", "empty", "unknown", "basic", "no-scheme"],
 )
 def test_requests_without_a_valid_token_get_401_with_a_bearer_challenge(
-    app, client, org, method, url, header
+    unauthorized, method, url, header
 ):
-    card = add_card(app, org)
+    seeded = unauthorized.restore()
+    app, org, card = unauthorized.app, seeded.org, seeded.card
+    client = app.test_client()
     headers = {"Authorization": header} if header is not None else {}
     url = url.format(board=org.board_id, card=card)
     response = getattr(client, method)(url, headers=headers, json={"title": "x"})
@@ -379,6 +396,7 @@ def test_an_assignee_may_be_named_by_username(api, org):
     assert card["assignee"] == "admin"
 
 
+@pytest.mark.pg
 def test_patch_changes_fields_and_bumps_the_version(app, api, org):
     card = add_card(app, org, title="Draf")
     response = api("staff").patch(
@@ -442,6 +460,7 @@ def test_moving_the_due_date_with_a_reason_is_counted(app, api, org):
     }
 
 
+@pytest.mark.pg
 def test_move_returns_the_card_in_its_new_place(app, api, org):
     card = add_card(app, org, due_date=DUE)
     add_card(app, org, due_date=DUE, column=org.doing)
@@ -454,6 +473,7 @@ def test_move_returns_the_card_in_its_new_place(app, api, org):
     assert (body["column_id"], body["position"], body["version"]) == (org.doing, 0, 2)
 
 
+@pytest.mark.pg
 def test_move_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     for _ in range(2):
         add_card(app, org, due_date=DUE, column=org.review)
@@ -467,6 +487,7 @@ def test_move_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     assert "Review" in body["warnings"][0] and "2" in body["warnings"][0]
 
 
+@pytest.mark.pg
 def test_creating_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     for _ in range(2):
         add_card(app, org, due_date=DUE, column=org.review)
@@ -478,6 +499,7 @@ def test_creating_past_a_soft_limit_succeeds_with_a_warning(app, api, org):
     assert "Review" in response.get_json()["warnings"][0]
 
 
+@pytest.mark.pg
 def test_head_overrides_a_hard_limit_with_a_reason_and_it_is_audited(app, api, org):
     for _ in range(3):
         add_card(app, org, due_date=DUE, column=org.doing)
@@ -593,6 +615,7 @@ def test_a_token_may_be_requested_with_a_username(client, org):
     assert response.status_code == 201
 
 
+@pytest.mark.pg
 def test_a_wrong_password_gets_401_and_counts_as_a_failure(app, client, org):
     response = client.post(
         "/api/v1/tokens", json={"username": org.nips["staff"], "password": "bukan-sandinya"}
@@ -615,6 +638,7 @@ def request_token(client, login, password=PASSWORD):
     return client.post("/api/v1/tokens", json={"username": login, "password": password})
 
 
+@pytest.mark.pg
 def test_ten_failures_in_fifteen_minutes_lock_the_account(app, client, org):
     nip = org.nips["staff"]
     fail(client, nip, 10)
@@ -629,6 +653,7 @@ def test_ten_failures_in_fifteen_minutes_lock_the_account(app, client, org):
     assert request_token(client, org.nips["staff2"]).status_code == 201
 
 
+@pytest.mark.pg
 def test_the_lock_ends_after_fifteen_minutes(app, client, org):
     from datetime import timedelta
 
@@ -647,6 +672,7 @@ def test_the_lock_ends_after_fifteen_minutes(app, client, org):
     assert request_token(client, nip).status_code == 201
 
 
+@pytest.mark.pg
 def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(app, client, org):
     from datetime import timedelta
 

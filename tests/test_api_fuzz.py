@@ -23,6 +23,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = int(os.environ.get("CERGAS_FUZZ_EXAMPLES", "20"))
 # The seeded objects' ids replace every other generated id (the odd ones stay, to hit 404s).

@@ -10,6 +10,7 @@ and a test checks this table agrees with that matrix's levels for the callers bo
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -19,13 +20,12 @@ if str(ROOT) not in sys.path:  # `python tests/test_api_permissions.py` (make pe
 
 from app.services import accounts, cards, skills  # noqa: E402
 from app.services.notifications import notify  # noqa: E402
-from tests.conftest import NIPS, get_user  # noqa: E402
+from tests.conftest import NIPS, SeededApp, build_org, build_tokens, get_user  # noqa: E402
 from tests.test_permissions import (  # noqa: E402
     MATRIX,
-    PLUGINS,
-    app,  # noqa: F401  (the matrix app: same plugins)
     expected,
     fill,
+    matrix_app,
     sprint_fixtures,
     typed,
 )
@@ -118,8 +118,33 @@ def matrix_row(endpoint: str, method: str):
     return rows[0]
 
 
+def seed_callers(app) -> SimpleNamespace:
+    """The org and a token each; the objects a row names are built by its own case."""
+    org = build_org(app)
+    return SimpleNamespace(org=org, tokens=build_tokens(app, org))
+
+
+@pytest.fixture(scope="module")
+def matrix(database_url):
+    """The matrix app (same plugins as tests/test_permissions.py), kept for the module; every
+    test starts from the seeded org."""
+    seeded = SeededApp(matrix_app(database_url), seed_callers)
+    yield seeded
+    seeded.close()
+
+
 @pytest.fixture
-def document(app):  # noqa: F811
+def seeded(matrix):
+    return matrix.restore()
+
+
+@pytest.fixture
+def app(matrix, seeded):
+    return matrix.app
+
+
+@pytest.fixture
+def document(app):
     return english_document(app)
 
 
@@ -185,12 +210,7 @@ def call(client, row, ids: dict, headers: dict):
 
 # "METHOD path" -> operationId (the endpoint), read from the document once at import.
 def _endpoints() -> dict[str, str]:
-    from tests.conftest import make_app
-    from tests.test_permissions import MatrixPlugin
-
-    flask_app = make_app(
-        "sqlite://", CERGAS_PLUGINS=PLUGINS, CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()}
-    )
+    flask_app = matrix_app("sqlite://")
     return {
         key: endpoint for key, (endpoint, _s) in operations(english_document(flask_app)).items()
     }
@@ -201,9 +221,9 @@ ENDPOINTS = _endpoints()
 
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize("key", sorted(TABLE))
-def test_each_caller_gets_the_status_in_the_table(app, client, org, tokens, key, caller):  # noqa: F811
+def test_each_caller_gets_the_status_in_the_table(app, client, seeded, key, caller):
     row = matrix_row(ENDPOINTS[key], key.split(" ", 1)[0])
-    ids, headers = world(app, org, caller, tokens, row)
+    ids, headers = world(app, seeded.org, caller, seeded.tokens, row)
     response = call(client, row, ids, headers)
     want = TABLE[key][CALLERS.index(caller)]
     assert response.status_code == want, response.get_data(as_text=True)[:300]
@@ -212,16 +232,7 @@ def test_each_caller_gets_the_status_in_the_table(app, client, org, tokens, key,
 def render(document: dict | None = None) -> str:
     """docs/permissions.md from TABLE (summaries from the English document)."""
     if document is None:
-        from tests.conftest import make_app
-        from tests.test_permissions import MatrixPlugin
-
-        document = english_document(
-            make_app(
-                "sqlite://",
-                CERGAS_PLUGINS=PLUGINS,
-                CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
-            )
-        )
+        document = english_document(matrix_app("sqlite://"))
     summaries = {key: summary for key, (_e, summary) in operations(document).items()}
     lines = [
         "# Who may call which API endpoint",

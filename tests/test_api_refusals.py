@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import ApiToken, Board, BoardColumn, Card, Comment, DeadlineChange, Event, User
 from app.services import boards, cards
-from tests.conftest import PASSWORD, get_user
+from tests.conftest import (
+    PASSWORD,
+    SeededApp,
+    api_callers,
+    build_org,
+    build_tokens,
+    get_user,
+    make_app,
+)
 
 DUE = "2026-12-01"
 NOBODY_NIP = "199912312020121999"
@@ -52,8 +60,7 @@ def snapshot(app) -> dict:
         return {"counts": counts, "cards": [tuple(r) for r in card_rows], "logins": logins}
 
 
-@pytest.fixture
-def world(app, org):
+def build_world(app, org) -> SimpleNamespace:
     """The org board with an undated card and a dated card in Backlog, and a board of Bidang IKP."""
     with app.app_context():
         staff, admin = get_user("staff", org), get_user("admin", org)
@@ -78,6 +85,29 @@ def world(app, org):
             other_column=other.columns[0].id,
             other_card=hidden.id,
         )
+
+
+def seed_refusals(app) -> SimpleNamespace:
+    org = build_org(app)
+    tokens = build_tokens(app, org)
+    return SimpleNamespace(tokens=tokens, world=build_world(app, org))
+
+
+@pytest.fixture(scope="module")
+def refusals(database_url):
+    """One app for the table's cases, kept for the module; each case starts from the seeded
+    world (tests/conftest.py SeededApp)."""
+    seeded = SeededApp(make_app(database_url), seed_refusals)
+    yield seeded
+    seeded.close()
+
+
+@pytest.fixture
+def seeded_world(refusals):
+    """(app, api, world) of the seeded app: `api` as the conftest fixture, `world` above."""
+    value = refusals.restore()
+    client = refusals.app.test_client()
+    return refusals.app, api_callers(client, value.tokens), value.world
 
 
 @dataclass
@@ -389,7 +419,8 @@ def send(api, case: Case, world):
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.status != 201], ids=lambda c: c.name)
-def test_bad_request_is_refused_with_a_code_and_changes_nothing(app, api, world, case):
+def test_bad_request_is_refused_with_a_code_and_changes_nothing(seeded_world, case):
+    app, api, world = seeded_world
     before = snapshot(app)
     response = send(api, case, world)
     assert response.status_code == case.status, response.get_data(as_text=True)
@@ -405,8 +436,9 @@ def test_bad_request_is_refused_with_a_code_and_changes_nothing(app, api, world,
 
 
 @pytest.mark.parametrize("endpoint", sorted(BODY_ENDPOINTS))
-def test_the_good_bodies_the_cases_start_from_are_accepted(api, world, endpoint):
+def test_the_good_bodies_the_cases_start_from_are_accepted(seeded_world, endpoint):
     """Guards the table above: each refusal comes from the one thing a case spoils."""
+    _app, api, world = seeded_world
     method, url, role, good = BODY_ENDPOINTS[endpoint]
     response = getattr(api(role), method)(url_for_case(url, world), json=fill(good, world))
     assert response.status_code in (200, 201), response.get_json()
@@ -422,6 +454,7 @@ def add_card(app, org, who="staff", column=None, **data):
         return cards.create_card(get_user(who, org), org.board_id, data, column_id=column).card.id
 
 
+@pytest.mark.pg
 def test_move_into_full_hard_column_is_refused_with_reason(app, api, org):
     for _ in range(3):
         add_card(app, org, column=org.doing)
@@ -435,6 +468,7 @@ def test_move_into_full_hard_column_is_refused_with_reason(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_staff_may_not_override_a_wip_limit(app, api, org):
     for _ in range(3):
         add_card(app, org, column=org.doing)
@@ -449,6 +483,7 @@ def test_staff_may_not_override_a_wip_limit(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_blank_override_reason_does_not_override(app, api, org):
     for _ in range(3):
         add_card(app, org, column=org.doing)
@@ -462,6 +497,7 @@ def test_blank_override_reason_does_not_override(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_creating_into_a_full_hard_column_is_refused(app, api, org):
     for _ in range(3):
         add_card(app, org, column=org.doing)
@@ -475,6 +511,7 @@ def test_creating_into_a_full_hard_column_is_refused(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_move_over_the_personal_wip_limit_is_refused(app, api, org):
     with app.app_context():
         boards.update_board(get_user("kasi", org), org.board_id, {"personal_wip_limit": 1})
@@ -489,6 +526,7 @@ def test_move_over_the_personal_wip_limit_is_refused(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_assigning_over_the_personal_wip_limit_is_refused(app, api, org):
     with app.app_context():
         boards.update_board(get_user("kasi", org), org.board_id, {"personal_wip_limit": 1})
@@ -503,6 +541,7 @@ def test_assigning_over_the_personal_wip_limit_is_refused(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_move_into_done_without_due_date_is_refused(app, api, org):
     card = add_card(app, org, due_date=None)
     before = snapshot(app)
@@ -513,6 +552,7 @@ def test_move_into_done_without_due_date_is_refused(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_removing_the_due_date_of_an_active_card_is_refused(app, api, org):
     card = add_card(app, org, column=org.doing)
     before = snapshot(app)
@@ -525,6 +565,7 @@ def test_removing_the_due_date_of_an_active_card_is_refused(app, api, org):
     assert snapshot(app) == before
 
 
+@pytest.mark.pg
 def test_editing_a_stale_version_is_refused(app, api, org):
     card = add_card(app, org)
     assert (
@@ -540,6 +581,7 @@ def test_editing_a_stale_version_is_refused(app, api, org):
     assert api("staff").get(f"/api/v1/cards/{card}").get_json()["title"] == "Versi Dewi"
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize("reason", [None, "", "   "], ids=["absent", "empty", "blank"])
 def test_changing_a_due_date_without_reason_is_refused(app, api, org, reason):
     card = add_card(app, org)

@@ -14,6 +14,8 @@ from plugins.approvals.clock import jakarta_today
 from tests.approvals_fixtures import NIPS, api, build
 from tests.conftest import pg_url
 
+pytestmark = pytest.mark.pg
+
 ROUNDS = 3
 
 

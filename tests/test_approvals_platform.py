@@ -25,6 +25,8 @@ from app.plugin_api import (
 )
 from tests.conftest import PASSWORD, get_user, make_app
 
+pytestmark = pytest.mark.pg
+
 API = api_blueprint("probe_api", __name__)
 
 

@@ -13,6 +13,8 @@ from app.services import cards
 from tests.conftest import get_user, make_app
 from tests.i18n_helpers import t
 
+pytestmark = pytest.mark.pg
+
 
 @pytest.fixture
 def database_url(tmp_path):

@@ -14,6 +14,8 @@ from app.services import cards, live
 from tests.conftest import PASSWORD, get_user, make_app
 from tests.i18n_helpers import t
 
+pytestmark = pytest.mark.pg
+
 
 class Counter:
     """Counts the badge calls (one per render of the columns) and badges every card."""

@@ -9,6 +9,8 @@ from app.services import cards
 from app.services.errors import Conflict, Forbidden, Invalid
 from tests.conftest import get_card, get_user
 
+pytestmark = pytest.mark.pg
+
 
 def new_card(org, who="staff", **data):
     data.setdefault("title", "Surat balasan permohonan data")

@@ -4,13 +4,14 @@ plan export, who may do what on every plugin route, and bad input answered with 
 import csv
 import io
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
 from app.extensions import db
 from app.services import skills
 from app.web import local_today
-from tests.conftest import NIPS, get_user, make_app
+from tests.conftest import NIPS, SeededApp, build_org, build_tokens, get_user, make_app
 
 PERSON = NIPS["staff"]
 
@@ -26,11 +27,34 @@ def app(database_url):
 
 @pytest.fixture
 def team(app, org):
+    return build_team(app, org)
+
+
+def build_team(app, org):
     with app.app_context():
         skills.seed_catalog()
         staff = get_user("staff", org)
         skills.set_user_skills(staff, staff, {"graphic-design": 2})
     return org
+
+
+def seed_route_matrix(app) -> SimpleNamespace:
+    """The fixtures of the route table's rows (org, tokens, team) and staff's learning."""
+    org = build_org(app)
+    tokens = build_tokens(app, org)
+    team = build_team(app, org)
+    with app.app_context():
+        staff = get_user("staff", team)
+        learning = skills.record_learning(staff, staff, LEARNING).id
+    return SimpleNamespace(tokens=tokens, learning=learning)
+
+
+@pytest.fixture(scope="module")
+def route_matrix(database_url):
+    """The app of the route table, kept for the module; each row starts from its seed."""
+    seeded = SeededApp(make_app(database_url, CERGAS_PLUGINS="competency"), seed_route_matrix)
+    yield seeded
+    seeded.close()
 
 
 def test_logging_learning_answers_jp_to_the_minute(api, team):
@@ -155,11 +179,10 @@ def test_every_plugin_route_is_covered(app):
     "url,method,allowed,forbidden", ROUTES, ids=[f"{m} {u}" for u, m, *_ in ROUTES]
 )
 def test_plugin_route_gives_each_role_what_it_may(
-    app, client, tokens, team, role, url, method, allowed, forbidden
+    route_matrix, role, url, method, allowed, forbidden
 ):  # fmt: skip
-    with app.app_context():
-        staff = get_user("staff", team)
-        learning = skills.record_learning(staff, staff, LEARNING).id
+    seeded = route_matrix.restore()
+    client, tokens, learning = route_matrix.app.test_client(), seeded.tokens, seeded.learning
     url = url.replace("{learning}", str(learning))
     is_api = url.startswith("/api/")
     headers = {}

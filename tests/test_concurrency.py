@@ -16,6 +16,8 @@ from app.services import accounts, boards, cards
 from app.services.errors import Conflict
 from tests.conftest import PASSWORD, make_app, pg_url
 
+pytestmark = pytest.mark.pg
+
 THREADS = 8
 
 

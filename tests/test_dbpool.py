@@ -10,6 +10,8 @@ from app import dbpool
 from app.extensions import db
 from tests.conftest import PG_SKIP, make_app, pg_url
 
+pytestmark = pytest.mark.pg
+
 
 @pytest.fixture
 def pg_app():

@@ -5,8 +5,12 @@ in which the person is typing waits until they leave the field, keeping what the
 Skipped with the reason without PostgreSQL, Redis, Playwright or Chromium.
 """
 
+import pytest
+
 from tests.conftest import PASSWORD
 from tests.test_live_cluster import cluster, database_url  # noqa: F401  (fixtures)
+
+pytestmark = [pytest.mark.pg, pytest.mark.slow]
 
 
 def board_page(browser, server, login, board_id):

@@ -25,6 +25,8 @@ from app.extensions import db
 from app.services import cards
 from tests.conftest import PASSWORD, get_user, pg_url
 
+pytestmark = [pytest.mark.pg, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 REDIS_SKIP = "cross-process live updates need Redis: set TEST_REDIS_URL=redis://127.0.0.1:6379/15"

@@ -12,6 +12,8 @@ from app.services.errors import Invalid
 from tests.conftest import PASSWORD, PG_SKIP, get_user, pg_url
 from tests.i18n_helpers import t
 
+pytestmark = pytest.mark.pg
+
 
 def parse_event(block: str) -> dict | None:
     """One SSE event block as {"event", "id", "data", "retry"}; None for a comment only."""

@@ -4,6 +4,8 @@ CFD per column per day, weekly throughput, lead and cycle time with median and p
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app.extensions import db
 from app.models import Board
 from app.services import metrics
@@ -17,6 +19,8 @@ from tests.sprint_history import (  # noqa: F401  (clock_fixture provides `clock
     moment_of_move,
     seed,
 )
+
+pytestmark = pytest.mark.pg
 
 WIB = ZoneInfo("Asia/Jakarta")
 COLUMNS = ["Backlog", "Dikerjakan", "Review", "Selesai"]

@@ -23,6 +23,8 @@ from app.services import accounts, boards
 from tests.conftest import PASSWORD, pg_url
 from tests.conftest import test_config as config_for
 
+pytestmark = pytest.mark.pg
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

@@ -54,6 +54,7 @@ def english(client) -> None:
 # --- the service -----------------------------------------------------------------------------
 
 
+@pytest.mark.pg
 def test_list_is_the_persons_own_newest_first(app, org):
     first = send(app, org, "staff", "Pertama")
     second = send(app, org, "staff", "Kedua", body="Isi", link="/boards/1", kind="sla")
@@ -99,6 +100,7 @@ def test_unread_count_counts_only_the_persons_unread(app, org):
     assert unread_of(app, org, "outsider") == 0
 
 
+@pytest.mark.pg
 def test_mark_read_stamps_the_time_once(app, org):
     notification_id = send(app, org, "staff", "Kabar")
     with app.app_context():
@@ -113,6 +115,7 @@ def test_mark_read_stamps_the_time_once(app, org):
         assert again.read_at == earlier
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize("whose", ["someone else", "unknown", "zero", "huge", "text", "bool"])
 def test_mark_read_of_anything_but_ones_own_is_not_found(app, org, whose):
     others = send(app, org, "staff2", "Untuk Dewi")
@@ -130,6 +133,7 @@ def test_mark_read_of_anything_but_ones_own_is_not_found(app, org, whose):
     assert stored(app, others).read_at is None
 
 
+@pytest.mark.pg
 def test_mark_all_read_marks_only_the_persons_unread(app, org):
     ids = [send(app, org, "staff", f"Kabar {i}") for i in range(3)]
     others = send(app, org, "staff2", "Untuk Dewi")
@@ -145,6 +149,7 @@ def test_mark_all_read_marks_only_the_persons_unread(app, org):
     assert stored(app, others).read_at is None
 
 
+@pytest.mark.pg
 def test_a_notification_sent_in_a_failed_use_case_is_neither_stored_nor_delivered(database_url):
     delivered = []
 
@@ -229,6 +234,7 @@ def test_no_bell_for_anonymous_visitors(client, org):
     assert "notification-bell" not in client.get("/login").get_data(as_text=True)
 
 
+@pytest.mark.pg
 def test_bell_costs_one_query_whatever_the_number_of_notifications(app, client, auth, org):
     # Both views render the columns (no board page cache), so only the bell can differ.
     app.config["BOARD_CACHE_SECONDS"] = 0
@@ -264,6 +270,7 @@ def test_board_fragments_do_not_count_notifications(app, client, auth, org):
 # --- the page --------------------------------------------------------------------------------
 
 
+@pytest.mark.pg
 def test_page_lists_newest_first_with_title_body_link_and_local_time(app, client, auth, org):
     older = send(app, org, "outsider", "Surat masuk", body="Dari Bappeda", link="/boards/7")
     newer = send(app, org, "outsider", "Tenggat besok", body="Kartu A", kind="sla", plugin="sla")
@@ -294,6 +301,7 @@ def test_page_lists_newest_first_with_title_body_link_and_local_time(app, client
     assert f"/notifications/{older}/read" not in older_item.group(0)
 
 
+@pytest.mark.pg
 def test_page_shows_time_in_wib_for_a_unit_in_jakarta(app, client, auth, org):
     notification_id = send(app, org, "staff", "Kabar")
     set_created_at(app, {notification_id: datetime(2026, 2, 3, 6, 5)})
@@ -413,6 +421,7 @@ def test_page_needs_a_login(client, org):
 # --- the API ---------------------------------------------------------------------------------
 
 
+@pytest.mark.pg
 def test_api_lists_own_notifications_with_their_fields(app, org, api):
     with app.app_context():
         card_id = cards.create_card(
@@ -503,6 +512,7 @@ def test_api_marks_one_as_read_and_answers_with_it(app, org, api):
     assert api("staff").get("/api/v1/notifications").get_json()["unread"] == 0
 
 
+@pytest.mark.pg
 def test_api_marking_someone_elses_or_unknown_is_not_found(app, org, api):
     others = send(app, org, "staff2", "Untuk Dewi")
     for notification_id in (others, others + 1000, 2**40):
@@ -528,6 +538,7 @@ def test_api_needs_a_token(client, org):
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
+@pytest.mark.pg
 def test_api_list_is_constant_in_queries(app, org, api):
     send(app, org, "staff", "Kabar")
     with count_queries(app) as few:

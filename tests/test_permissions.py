@@ -9,13 +9,22 @@ notification addressed to staff: staff may act on it, everyone else signed in ge
 A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
+from types import SimpleNamespace
+
 import pytest
 
-from app.extensions import db
 from app.plugin_api import Setting, hookimpl
 from app.services import cards, skills
 from app.services.notifications import notify
-from tests.conftest import NIPS, PASSWORD, get_user, make_app
+from tests.conftest import (
+    NIPS,
+    PASSWORD,
+    SeededApp,
+    build_org,
+    build_tokens,
+    get_user,
+    make_app,
+)
 
 ROLES = ["anonymous", "outsider", "staff", "kasi", "kabid", "kadis", "admin"]
 VIEWERS = {"staff", "kasi", "kabid", "kadis", "admin"}
@@ -368,18 +377,70 @@ class MatrixPlugin:
         return [Setting("limit", "int", 3, "Limit")]
 
 
-@pytest.fixture
-def app(database_url):
-    """The shared app, plus the plugin above (it changes nothing else any route does)."""
-    app = make_app(
+def matrix_app(database_url):
+    """An app with the built-in plugins of the matrix and the plugin above (it changes nothing
+    else any route does)."""
+    return make_app(
         database_url,
         CERGAS_PLUGINS=PLUGINS,
         CERGAS_PLUGIN_OBJECTS={"matriks": MatrixPlugin()},
     )
-    yield app
+
+
+def seed_matrix(app) -> SimpleNamespace:
+    """What every row may name: the org, a token each, and a card, a notification for staff,
+    staff's skill, certificate and learning, a planned and an active sprint."""
+    org = build_org(app)
+    tokens = build_tokens(app, org)
     with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+        card = cards.create_card(
+            get_user("admin", org),
+            org.board_id,
+            {"title": "Permohonan data", "due_date": "2026-12-01"},
+        ).card
+        card_id = card.id
+        notification_id = notify(get_user("staff", org), "Kartu baru untuk Anda").id
+        staff = get_user("staff", org)
+        skills.seed_catalog()
+        skills.set_user_skills(staff, staff, {"graphic-design": 1})
+        certificate_id = skills.add_certificate(
+            staff,
+            staff,
+            {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01", "expires_on": "2027-01-01"},
+        ).id
+        sprint_id, active_id = sprint_fixtures(org, card_id)
+        learning_id = learning_fixture(staff)
+    ids = {
+        "board": org.board_id,
+        "card": card_id,
+        "backlog": org.backlog,
+        "review": org.review,
+        "notification": notification_id,
+        "staff": NIPS["staff"],
+        "certificate": certificate_id,
+        "sprint": sprint_id,
+        "active": active_id,
+        "learning": learning_id,
+    }
+    return SimpleNamespace(org=org, tokens=tokens, ids=ids)
+
+
+@pytest.fixture(scope="module")
+def matrix(database_url):
+    """The matrix app, kept for the module; every test starts from the seeded world."""
+    seeded = SeededApp(matrix_app(database_url), seed_matrix)
+    yield seeded
+    seeded.close()
+
+
+@pytest.fixture
+def seeded(matrix):
+    return matrix.restore()
+
+
+@pytest.fixture
+def app(matrix, seeded):
+    return matrix.app
 
 
 def expected(level: str, role: str) -> set[int]:
@@ -461,40 +522,11 @@ def typed(body: dict) -> dict:
     ids=[f"{method} {url}" for _e, method, url, _b, _l in MATRIX],
 )
 def test_route_gives_each_role_what_it_may(
-    app, client, org, tokens, role, endpoint, method, url, body, level
+    client, seeded, role, endpoint, method, url, body, level
 ):
-    with app.app_context():
-        card = cards.create_card(
-            get_user("admin", org),
-            org.board_id,
-            {"title": "Permohonan data", "due_date": "2026-12-01"},
-        ).card
-        card_id = card.id
-        notification_id = notify(get_user("staff", org), "Kartu baru untuk Anda").id
-        staff = get_user("staff", org)
-        skills.seed_catalog()
-        skills.set_user_skills(staff, staff, {"graphic-design": 1})
-        certificate_id = skills.add_certificate(
-            staff,
-            staff,
-            {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01", "expires_on": "2027-01-01"},
-        ).id
-        sprint_id, active_id = sprint_fixtures(org, card_id)
-        learning_id = learning_fixture(staff)
+    tokens = seeded.tokens
     login = "admin" if role == "admin" else NIPS.get(role, "nobody")
-    ids = {
-        "board": org.board_id,
-        "card": card_id,
-        "backlog": org.backlog,
-        "review": org.review,
-        "login": login,
-        "notification": notification_id,
-        "staff": NIPS["staff"],
-        "certificate": certificate_id,
-        "sprint": sprint_id,
-        "active": active_id,
-        "learning": learning_id,
-    }
+    ids = {**seeded.ids, "login": login}
     url, body = fill(url, ids), fill(body, ids)
     headers = {}
     if url.startswith("/api/"):

@@ -12,6 +12,8 @@ from app.plugin_api import hookimpl
 from app.services import cards
 from tests.conftest import get_user, make_app
 
+pytestmark = pytest.mark.pg
+
 
 class Clock:
     """Records each `now` its periodic hook gets."""

@@ -16,6 +16,8 @@ from app.services import plugins as board_plugins
 from app.services.errors import Conflict, Vetoed
 from tests.conftest import get_board, get_user, head_with_board, make_app
 
+pytestmark = pytest.mark.pg
+
 
 class Recorder:
     """Records every after-commit hook, with what the database held when it ran."""

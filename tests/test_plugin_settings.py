@@ -100,6 +100,7 @@ def test_every_loaded_plugin_is_listed_enabled_with_its_defaults(app, org):
     assert states[0].values == {} and states[0].settings == []
 
 
+@pytest.mark.pg
 def test_head_saves_some_settings_and_the_change_is_audited(app, org):
     with app.app_context():
         state = board_plugins.set_board_plugin(
@@ -123,6 +124,7 @@ def test_head_saves_some_settings_and_the_change_is_audited(app, org):
     assert current(app, org.board_id)["start"] == "2026-12-01"
 
 
+@pytest.mark.pg
 def test_saving_the_same_values_records_nothing(app, org):
     with app.app_context():
         board_plugins.set_board_plugin(
@@ -131,6 +133,7 @@ def test_saving_the_same_values_records_nothing(app, org):
     assert stored(app, org.board_id) == ({}, 0)
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize(
     "settings, bad",
     [
@@ -168,6 +171,7 @@ def test_an_unknown_plugin_is_not_found(app, org):
             board_plugins.board_plugin(get_user("admin", org), org.board_id, "tidak-ada")
 
 
+@pytest.mark.pg
 def test_a_plugin_disabled_on_a_board_is_skipped_there(app, org):
     with app.app_context():
         host = app.extensions["cergas_plugins"]
@@ -271,6 +275,7 @@ def test_a_head_saves_the_plugin_form(app, client, auth, org):
     assert "&#34;kode&#34;: [" in form_html or "&quot;kode&quot;: [" in form_html
 
 
+@pytest.mark.pg
 def test_a_bad_value_is_shown_next_to_its_field_and_nothing_changes(app, client, auth, org):
     auth.login(org.nips["kasi"])
     form = surat_form(
@@ -289,6 +294,7 @@ def test_a_bad_value_is_shown_next_to_its_field_and_nothing_changes(app, client,
     assert stored(app, org.board_id) == ({}, 0)
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize(
     "field, value",
     [
@@ -354,6 +360,7 @@ def test_api_hides_boards_and_unknown_plugins(api, org, who, plugin):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.pg
 def test_api_saves_settings_and_switch(app, api, org):
     body = {"enabled": False, "settings": {"max_days": 10, "types": [], "extra": {"a": 1}}}
     response = api("kasi").put(url(org), json=body)
@@ -413,6 +420,7 @@ def test_api_wants_a_json_object(api, org):
     assert api("kasi").put(url(org), data="max_days=3").status_code == 400
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize(
     "raw, status, fields",
     [

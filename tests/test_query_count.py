@@ -9,6 +9,8 @@ from app.services import boards, cards
 from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
 
+pytestmark = pytest.mark.pg
+
 
 class Decorator:
     """Decorates every card from what the board loaded (card.column and card.assignee are in

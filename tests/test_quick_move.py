@@ -16,6 +16,8 @@ from app.services.errors import Conflict, Invalid, Vetoed
 from tests.conftest import PG_SKIP, get_user, head_with_board, make_app, pg_url
 from tests.query_counter import count_queries
 
+pytestmark = pytest.mark.pg
+
 DUE = (date.today() + timedelta(days=10)).isoformat()
 
 

@@ -55,6 +55,7 @@ def test_seeded_catalog_has_the_skills_a_regional_office_asks_for(app, catalog):
         assert skills.seed_catalog() == 0  # idempotent
 
 
+@pytest.mark.pg
 def test_skills_of_users_answers_every_id_in_one_query(app, catalog):
     with app.app_context():
         staff, staff2 = get_user("staff", catalog), get_user("staff2", catalog)

@@ -18,6 +18,8 @@ from app.plugin_api import plugin_store
 from plugins.sla.alerts import run_tick
 from tests.sla_fixtures import NIPS, Desk, api_get, build, desk, wib  # noqa: F401
 
+pytestmark = pytest.mark.pg
+
 
 def tick(d, when: str):
     result = d.app.test_cli_runner().invoke(args=["tick", "--now", wib(when).isoformat()])

@@ -1,8 +1,12 @@
 """The sprint and metrics API: the whole cycle, the review once closed, refusals as JSON."""
 
+import pytest
+
 from app.api.sprints import BoardMetrics, SprintDetail
 from app.plugin_api import hookimpl
 from tests.conftest import head_with_board, make_app
+
+pytestmark = pytest.mark.pg
 
 GOAL = "Semua permohonan informasi Oktober dijawab"
 SPRINT = {"name": "Sprint Oktober", "goal": GOAL, "start": "2026-10-05", "end": "2026-10-16"}

@@ -4,6 +4,7 @@ import csv
 import io
 import re
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -234,6 +235,7 @@ def test_exports_list_done_cards_per_person_as_csv_and_xlsx(app, client, auth, o
         assert db.session.scalar(select(Card.id).where(Card.title == "Belum selesai"))
 
 
+@pytest.mark.pg
 def test_the_sprint_bar_costs_the_same_queries_whatever_the_sprint_size(app, client, auth, org):
     from tests.query_counter import count_queries
 

@@ -22,6 +22,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -39,6 +40,8 @@ from app.models import BoardColumn, Card, Event
 from app.services import boards, cards
 from app.services.errors import Conflict, Forbidden, Invalid, ServiceError
 from tests.conftest import get_user
+
+pytestmark = pytest.mark.pg
 
 EXAMPLES = int(os.environ.get("CERGAS_STATE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("CERGAS_STATE_STEPS", "30"))

@@ -19,6 +19,8 @@ import pytest
 from app.extensions import db
 from tests.conftest import PG_SKIP, make_app, pg_url
 
+pytestmark = pytest.mark.pg
+
 # The ticks below run with English messages (an admin's choice of BABEL_DEFAULT_LOCALE).
 BUSY = "Another `cergas tick` is running; this one did nothing."
 SAME_ROUND = "A `cergas tick` ran less than a minute ago; this one did nothing."

@@ -44,6 +44,7 @@ def test_wrong_password_is_refused_with_a_message(client, auth, org):
     assert client.get("/").status_code == 302
 
 
+@pytest.mark.pg
 def test_ten_failed_logins_lock_the_account(app, client, auth, org):
     for _ in range(10):
         assert auth.login(org.nips["staff"], "salah-sandi").status_code == 401

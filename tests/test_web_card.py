@@ -3,6 +3,7 @@
 import re
 from datetime import date, timedelta
 
+import pytest
 from babel.dates import format_date
 from sqlalchemy import func, select
 
@@ -184,6 +185,7 @@ def test_changing_a_due_date_with_a_reason_is_counted_and_in_the_history(app, cl
     assert "Menunggu data dari Disdukcapil" in history
 
 
+@pytest.mark.pg
 def test_stale_version_is_refused_and_nothing_changes(app, client, auth, org):
     card_id = make_card(app, org)
     auth.login(org.nips["staff"])

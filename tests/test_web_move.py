@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,6 +12,8 @@ from app.services import cards
 from app.web import local_today
 from tests.conftest import get_user
 from tests.i18n_helpers import t
+
+pytestmark = pytest.mark.pg
 
 HTMX_DROP = {"HX-Request": "true", "HX-Target": "alerts"}
 HTMX_DIALOG = {"HX-Request": "true", "HX-Target": "dialog-body"}

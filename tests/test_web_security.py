@@ -15,7 +15,7 @@ from werkzeug.routing import IntegerConverter
 
 from app.extensions import db
 from app.models import ApiToken, LoginSession
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, SeededApp, make_app
 from tests.i18n_helpers import t
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -72,9 +72,28 @@ def log_in(client, login="agus") -> None:
 @pytest.fixture
 def secure_app(database_url):
     """CSRF on, the built-in plugins loaded, a small office with a board and a card."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True, CERGAS_PLUGINS=BUILT_IN)
+    seed_office(app)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def csrf_matrix(database_url):
+    """The `secure_app` of the CSRF table, kept for the module and put back to its seeded
+    office before each row (tests/conftest.py SeededApp)."""
+    seeded = SeededApp(
+        make_app(database_url, WTF_CSRF_ENABLED=True, CERGAS_PLUGINS=BUILT_IN), seed_office
+    )
+    yield seeded
+    seeded.close()
+
+
+def seed_office(app) -> None:
     from app.services import accounts, boards, cards
 
-    app = make_app(database_url, WTF_CSRF_ENABLED=True, CERGAS_PLUGINS=BUILT_IN)
     with app.app_context():
         accounts.create_unit("SEKSI", "Seksi Pelayanan")
         accounts.create_user("Administrator", PASSWORD, username="admin", admin=True)
@@ -84,10 +103,6 @@ def secure_app(database_url):
         accounts.create_user("Agus Pratama", PASSWORD, username="agus", unit_code="SEKSI")
         board = boards.create_board(head, "Pelayanan", "SEKSI")
         cards.create_card(head, board.id, {"title": "Surat balasan"})
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def row_counts() -> dict[str, int]:
@@ -106,7 +121,9 @@ def test_there_are_write_routes_to_check():
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
 @pytest.mark.parametrize("method,url", WRITE_ROUTES)
-def test_state_changing_route_refuses_a_request_without_csrf_token(secure_app, method, url, htmx):
+def test_state_changing_route_refuses_a_request_without_csrf_token(csrf_matrix, method, url, htmx):
+    csrf_matrix.restore()
+    secure_app = csrf_matrix.app
     client = secure_app.test_client()
     log_in(client, "admin")
     with secure_app.app_context():

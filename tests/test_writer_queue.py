@@ -9,6 +9,8 @@ import pytest
 
 from app.services import tx
 
+pytestmark = pytest.mark.pg
+
 fcntl = pytest.importorskip("fcntl", reason="the file lock needs POSIX fcntl")
 
 HOLDER = """

@@ -5,6 +5,8 @@ from conftest import DESKTOP, PHONE
 from helpers import run_axe
 from i18n_helpers import t
 
+pytestmark = pytest.mark.slow
+
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 # (name, who logs in, path given the seeded board "pages")

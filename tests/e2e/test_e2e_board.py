@@ -7,6 +7,8 @@ import pytest
 from helpers import card_in, drag_card
 from i18n_helpers import t
 
+pytestmark = pytest.mark.slow
+
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from helpers import card_in, drag_card, run_axe
 
+pytestmark = pytest.mark.slow
+
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 

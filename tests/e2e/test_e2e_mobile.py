@@ -8,6 +8,8 @@ from conftest import PHONE
 from helpers import card_in
 from i18n_helpers import t
 
+pytestmark = pytest.mark.slow
+
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 

@@ -12,6 +12,8 @@ from helpers import card_in, drag_card, run_axe, wait_until_saved
 from i18n_helpers import catalog, t
 from markupsafe import Markup
 
+pytestmark = pytest.mark.slow
+
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 RETNO = "Retno Widyaningsih, S.Kom."

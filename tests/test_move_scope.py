@@ -20,6 +20,8 @@ from tests.approvals_fixtures import CHAIN, NIPS, build
 from tests.conftest import PG_SKIP, head_with_board, make_app, pg_url
 from tests.test_quick_move import DUE, at_the_lock, meanwhile
 
+pytestmark = pytest.mark.pg  # races between the read and the lock: both databases
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):

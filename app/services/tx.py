@@ -211,9 +211,10 @@ def end_request(error=None) -> None:
     if session.new or session.dirty or session.deleted:
         return
     # Nothing was written, so a failure (a connection that died) loses nothing: the session's
-    # removal that follows rolls back and discards the connection.
+    # removal that follows rolls back and discards the connection. Nothing is expired either,
+    # as the removal leaves the objects loaded for whoever still holds them.
     with suppress(Exception):
-        session.commit()
+        _commit_keeping(session, None)
 
 
 def lock_board(board_id: int) -> None:

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
@@ -210,10 +210,11 @@ def end_request(error=None) -> None:
         return
     if session.new or session.dirty or session.deleted:
         return
-    try:
-        session.commit()
-    except Exception:  # noqa: BLE001 - the removal that follows rolls back and discards
-        session.rollback()
+    # Nothing was written, so a failure (a connection that died) loses nothing: the session's
+    # removal that follows rolls back and discards the connection. Nothing is expired either,
+    # as the removal leaves the objects loaded for whoever still holds them.
+    with suppress(Exception):
+        _commit_keeping(session, None)
 
 
 def lock_board(board_id: int) -> None:

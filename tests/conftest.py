@@ -119,8 +119,14 @@ def test_config(database_url: str, **extra) -> dict:
 # Module scope, so a module may keep one app per database (see SeededApp).
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def database_url(request):
-    if request.param == "sqlite":
-        return "sqlite://"
+    return database_for(request.param)
+
+
+def database_for(param: str, sqlite: str = "sqlite://") -> str:
+    """The URL for a `database_url` parameter: `sqlite` gives `sqlite` (a module that needs a
+    file passes one), `postgresql` gives TEST_DATABASE_URL, or skips with the reason."""
+    if param == "sqlite":
+        return sqlite
     url = pg_url()
     if not url:
         pytest.skip(PG_SKIP)
@@ -188,6 +194,15 @@ class SeededApp:
     """
 
     COPY_SCHEMA = "cergas_seed"
+
+    @classmethod
+    def kept(cls, app, seed):
+        """For a module fixture: `yield from SeededApp.kept(app, seed)`; closed at the end."""
+        seeded = cls(app, seed)
+        try:
+            yield seeded
+        finally:
+            seeded.close()
 
     def __init__(self, app, seed):
         self.app = app

@@ -84,9 +84,7 @@ def seed_unauthorized(app) -> SimpleNamespace:
 def unauthorized(database_url):
     """The app of the table below, kept for the module; each row starts from the org and one
     card (tests/conftest.py SeededApp)."""
-    seeded = SeededApp(make_app(database_url), seed_unauthorized)
-    yield seeded
-    seeded.close()
+    yield from SeededApp.kept(make_app(database_url), seed_unauthorized)
 
 
 @pytest.mark.parametrize("method,url", PROTECTED_ROUTES)

@@ -128,9 +128,7 @@ def seed_callers(app) -> SimpleNamespace:
 def matrix(database_url):
     """The matrix app (same plugins as tests/test_permissions.py), kept for the module; every
     test starts from the seeded org."""
-    seeded = SeededApp(matrix_app(database_url), seed_callers)
-    yield seeded
-    seeded.close()
+    yield from SeededApp.kept(matrix_app(database_url), seed_callers)
 
 
 @pytest.fixture

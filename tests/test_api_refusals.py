@@ -97,9 +97,7 @@ def seed_refusals(app) -> SimpleNamespace:
 def refusals(database_url):
     """One app for the table's cases, kept for the module; each case starts from the seeded
     world (tests/conftest.py SeededApp)."""
-    seeded = SeededApp(make_app(database_url), seed_refusals)
-    yield seeded
-    seeded.close()
+    yield from SeededApp.kept(make_app(database_url), seed_refusals)
 
 
 @pytest.fixture

@@ -52,9 +52,9 @@ def seed_route_matrix(app) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def route_matrix(database_url):
     """The app of the route table, kept for the module; each row starts from its seed."""
-    seeded = SeededApp(make_app(database_url, CERGAS_PLUGINS="competency"), seed_route_matrix)
-    yield seeded
-    seeded.close()
+    yield from SeededApp.kept(
+        make_app(database_url, CERGAS_PLUGINS="competency"), seed_route_matrix
+    )
 
 
 def test_logging_learning_answers_jp_to_the_minute(api, team):

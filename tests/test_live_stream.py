@@ -9,7 +9,7 @@ import pytest
 
 from app.services import boards, cards
 from app.services.errors import Invalid
-from tests.conftest import PASSWORD, PG_SKIP, get_user, pg_url
+from tests.conftest import PASSWORD, database_for, get_user
 from tests.i18n_helpers import t
 
 pytestmark = pytest.mark.pg
@@ -81,11 +81,7 @@ class Stream:
 def database_url(request, tmp_path):
     """A SQLite file, not memory: streams are threads, each with its own connection, as in a
     real server (the in-memory database is one connection shared by every thread)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/live.db"
-    if not pg_url():
-        pytest.skip(PG_SKIP)
-    return pg_url()
+    return database_for(request.param, f"sqlite:///{tmp_path}/live.db")
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from app.services.errors import Vetoed
 from app.services.plugin_store import board_plugins_version
 from plugins.approvals import paraf as approvals
 from tests.approvals_fixtures import CHAIN, NIPS, build
-from tests.conftest import PG_SKIP, head_with_board, make_app, pg_url
+from tests.conftest import database_for, head_with_board, make_app
 from tests.test_quick_move import DUE, at_the_lock, meanwhile
 
 pytestmark = pytest.mark.pg  # races between the read and the lock: both databases
@@ -25,12 +25,7 @@ pytestmark = pytest.mark.pg  # races between the read and the lock: both databas
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/cergas.db"
-    url = pg_url()
-    if not url:
-        pytest.skip(PG_SKIP)
-    return url
+    return database_for(request.param, f"sqlite:///{tmp_path}/cergas.db")
 
 
 @pytest.fixture

@@ -428,9 +428,7 @@ def seed_matrix(app) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def matrix(database_url):
     """The matrix app, kept for the module; every test starts from the seeded world."""
-    seeded = SeededApp(matrix_app(database_url), seed_matrix)
-    yield seeded
-    seeded.close()
+    yield from SeededApp.kept(matrix_app(database_url), seed_matrix)
 
 
 @pytest.fixture

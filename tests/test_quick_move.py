@@ -13,7 +13,7 @@ from app.models import Card, Event
 from app.plugin_api import Veto, hookimpl
 from app.services import cards, moves
 from app.services.errors import Conflict, Invalid, Vetoed
-from tests.conftest import PG_SKIP, get_user, head_with_board, make_app, pg_url
+from tests.conftest import database_for, get_user, head_with_board, make_app
 from tests.query_counter import count_queries
 
 pytestmark = pytest.mark.pg
@@ -23,12 +23,7 @@ DUE = (date.today() + timedelta(days=10)).isoformat()
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/cergas.db"
-    url = pg_url()
-    if not url:
-        pytest.skip(PG_SKIP)
-    return url
+    return database_for(request.param, f"sqlite:///{tmp_path}/cergas.db")
 
 
 def postgresql() -> bool:

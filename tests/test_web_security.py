@@ -84,11 +84,9 @@ def secure_app(database_url):
 def csrf_matrix(database_url):
     """The `secure_app` of the CSRF table, kept for the module and put back to its seeded
     office before each row (tests/conftest.py SeededApp)."""
-    seeded = SeededApp(
+    yield from SeededApp.kept(
         make_app(database_url, WTF_CSRF_ENABLED=True, CERGAS_PLUGINS=BUILT_IN), seed_office
     )
-    yield seeded
-    seeded.close()
 
 
 def seed_office(app) -> None:

@@ -184,7 +184,8 @@ class PluginHost:
             if scoping is None:
                 return True
             try:
-                scope = scoping.function(**{name: board for name in scoping.argnames})
+                # The spec's one argument; an implementation may leave it out (pluggy's rule).
+                scope = scoping.function(**({"board": board} if scoping.argnames else {}))
             except Exception as exc:  # noqa: BLE001 - fail closed: the locked path asks the veto
                 self.failed(impl.plugin_name, "cergas_move_scope", exc)
                 return True

@@ -183,6 +183,17 @@ def check_limits(
     return warnings, overrides
 
 
+def enters_active(source: BoardColumn, target: BoardColumn) -> bool:
+    """Whether a card moving from `source` to `target` becomes work in progress."""
+    return target.kind == "active" and source.kind != "active"
+
+
+def holds_counted(board: Board, card: Card, entering_active: bool) -> bool:
+    """Whether the move counts the assignee's active cards: only against a personal limit, so
+    most moves need not count (nor load the assignee)."""
+    return entering_active and board.personal_wip_limit is not None and card.assignee_id is not None
+
+
 def hard_limits(
     board: Board, target: BoardColumn, *, entering_column: bool, counted: bool
 ) -> tuple[int | None, int | None]:
@@ -479,10 +490,8 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
         and host.may_refuse_move(board, card, source, target)
     ):
         return None
-    entering_active = target.kind == "active" and source.kind != "active"
-    counted = (
-        entering_active and board.personal_wip_limit is not None and card.assignee_id is not None
-    )
+    entering_active = enters_active(source, target)
+    counted = holds_counted(board, card, entering_active)
     premises = {
         "board": board.id,
         "card": card.id,
@@ -629,9 +638,8 @@ def move_card_locked(
     same_column = source.id == target.id
     if not same_column:
         require_due_date(target, card.due_date)
-    entering_active = target.kind == "active" and source.kind != "active"
-    # The assignee counts only against a personal limit; most moves need not load them.
-    counted = entering_active and board.personal_wip_limit is not None
+    entering_active = enters_active(source, target)
+    counted = holds_counted(board, card, entering_active)
     warnings, overrides = check_limits(
         actor,
         board,

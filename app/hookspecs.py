@@ -33,12 +33,22 @@ def cergas_settings():
 
 @hookspec
 def cergas_card_before_move(card, source, target, actor, board):
-    """Before a move is written, inside its transaction. Return a `Veto` to refuse it, or None."""
+    """Before a move is written, inside its transaction. Return a `Veto` to refuse it, or None.
+    A card created straight into a column passes this hook too, with `source` None (the card
+    is flushed and has its id)."""
 
 
 @hookspec
 def cergas_move_scope(board):
     """Return a `MoveScope`: the moves on `board` that `cergas_card_before_move` may refuse."""
+
+
+@hookspec
+def cergas_card_before_update(card, changes, reason, actor, board):
+    """Before an edit is written, inside its transaction: `card` still has its old values,
+    `changes` maps each changed field to [old, new] (as in `cergas_card_updated`) and `reason`
+    is the reason the editor gave ("" when none). Return a `Veto` to refuse the edit, or None.
+    A plugin may write its own records here; they commit or roll back with the edit."""
 
 
 @hookspec

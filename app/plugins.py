@@ -197,19 +197,20 @@ class PluginHost:
                 return True
         return False
 
-    def vetoes(self, **kwargs) -> list[dict]:
-        """Every refusal of a move. A veto hook that raises refuses too (fail closed)."""
+    def vetoes(self, hook_name: str = "cergas_card_before_move", **kwargs) -> list[dict]:
+        """Every refusal of a move (or, with `cergas_card_before_update`, of an edit). A veto
+        hook that raises refuses too (fail closed)."""
         from app.plugin_api import Veto
 
         refusals = []
-        for impl in self._impls("cergas_card_before_move", kwargs.get("board")):
+        for impl in self._impls(hook_name, kwargs.get("board")):
             arguments = {name: kwargs[name] for name in impl.argnames}
             try:
                 result = impl.function(**arguments)
             except Exception as exc:  # noqa: BLE001 - fail closed, but say who failed
-                self.failed(impl.plugin_name, "cergas_card_before_move", exc)
+                self.failed(impl.plugin_name, hook_name, exc)
                 message = _(
-                    "The plugin %(plugin)s failed while checking this move, so the move is "
+                    "The plugin %(plugin)s failed while checking this change, so the change is "
                     "refused. Tell your administrator.",
                     plugin=impl.plugin_name,
                 )
@@ -219,7 +220,7 @@ class PluginHost:
                 refusals.append({"plugin": impl.plugin_name, "message": str(result.message)})
             elif result is not None:
                 wrong = TypeError(f"returned {type(result).__name__}, not Veto or None")
-                self.failed(impl.plugin_name, "cergas_card_before_move", wrong)
+                self.failed(impl.plugin_name, hook_name, wrong)
         return refusals
 
     def _typed(self, hook_name: str, expected: type, **kwargs) -> list[tuple[str, object]]:

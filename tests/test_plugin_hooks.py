@@ -289,8 +289,9 @@ def test_store_writes_in_a_veto_hook_share_the_fate_of_the_move(database_url):
             cards.move_card(head, card.id, doing.id)
             with pytest.raises(Vetoed):
                 cards.move_card(head, card.id, done.id)
-            # The allowed move kept its count; the refused one rolled back with the move.
-            assert plugin_store("penghitung").get("checked") == 1
+            # The creation (into the backlog) and the allowed move kept their counts; the refused
+            # move's count rolled back with the move.
+            assert plugin_store("penghitung").get("checked") == 2
             assert db.session.scalar(select(Card.column_id).where(Card.id == card.id)) == doing.id
             assert backlog.kind == "backlog"
     finally:

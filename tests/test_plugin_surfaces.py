@@ -108,8 +108,21 @@ class Refuser:
 
 
 class CrashingVeto:
+    """Crashes when asked about a move between columns (a creation, `source` None, passes)."""
+
     @hookimpl
     def cergas_card_before_move(self, card, source, target, actor, board):
+        if source is not None:
+            raise KeyError("approval chain")
+
+
+class CrashingEverywhere:
+    @hookimpl
+    def cergas_card_before_move(self, card, source, target, actor, board):
+        raise KeyError("approval chain")
+
+    @hookimpl
+    def cergas_card_before_update(self, card, changes, reason, actor, board):
         raise KeyError("approval chain")
 
 
@@ -128,6 +141,7 @@ PLUGIN_SETS = {
         "paraf": Refuser(SIGNATURE),
     },
     "crashing-veto": lambda folder: {"aturan-rusak": CrashingVeto()},
+    "crashing-everywhere": lambda folder: {"aturan-rusak": CrashingEverywhere()},
     "crashing-after": lambda folder: {"pasca-rusak": CrashingAfterMove()},
     "tagger-and-veto": lambda folder: {
         "tagger": Tagger(folder),
@@ -423,6 +437,36 @@ def test_a_veto_hook_that_raises_refuses_the_move_and_names_the_plugin(app, api,
     assert stored(app, card_id) == (org.backlog, 1, 0)
     assert errors(app, "aturan-rusak") == 1
     assert "approval chain" in host(app).records["aturan-rusak"].last_error
+
+
+@uses("crashing-everywhere")
+def test_a_veto_hook_that_raises_refuses_a_creation_and_an_edit(app, api, org):
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Card.id)))
+    due = (local_today("Asia/Jakarta") + timedelta(7)).isoformat()
+    response = api("staff").post(
+        f"/api/v1/boards/{org.board_id}/cards",
+        json={"title": "Surat baru", "due_date": due, "column_id": org.doing},
+    )
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "vetoed"
+    assert [veto["plugin"] for veto in error["vetoes"]] == ["aturan-rusak"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Card.id))) == before
+        # A card stored directly (the plugin refuses every creation through the services).
+        card = Card(board_id=org.board_id, column_id=org.backlog, position=0, title="Surat lama")
+        db.session.add(card)
+        db.session.commit()
+        card_id, version, title = card.id, card.version, card.title
+    response = api("staff").patch(
+        f"/api/v1/cards/{card_id}", json={"version": version, "title": "Judul lain"}
+    )
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "vetoed"
+    with app.app_context():
+        assert db.session.get(Card, card_id).title == title
+    assert errors(app, "aturan-rusak") == 2
 
 
 @uses("crashing-after")

@@ -63,6 +63,11 @@ class CardPatch(CardFields):
     deadline_reason: OptionalText = Field(
         None, description="Why the due date moves; required by some boards."
     )
+    reason: OptionalText = Field(
+        None,
+        description="Why the other fields change; kept in the history. Plugins may require one "
+        "(e.g. for a type change).",
+    )
 
 
 class Move(ApiModel):

@@ -119,8 +119,11 @@ def get_card(card_id: int):
 def update_card(card_id: int):
     body = dict(request_body())
     version = body.pop("version")
-    reason = body.pop("deadline_reason", None)
-    card = cards.update_card(caller(), card_id, body, version=version, deadline_reason=reason)
+    deadline_reason = body.pop("deadline_reason", None)
+    reason = body.pop("reason", None)
+    card = cards.update_card(
+        caller(), card_id, body, version=version, deadline_reason=deadline_reason, reason=reason
+    )
     return jsonify(one_card_json(card))
 
 

@@ -46,6 +46,7 @@ def values_of(card: Card) -> dict:
         "labels": ", ".join(card.labels or []),
         "version": card.version,
         "deadline_reason": "",
+        "reason": "",
     }
 
 
@@ -116,12 +117,14 @@ def card(card_id):
             data,
             version=form.get("version"),
             deadline_reason=form.get("deadline_reason"),
+            reason=form.get("reason"),
         )
     except (Invalid, Conflict, Forbidden) as exc:
         values = {
             **data,
             "version": form.get("version", ""),
             "deadline_reason": form.get("deadline_reason", ""),
+            "reason": form.get("reason", ""),
         }
         return card_page(
             user,

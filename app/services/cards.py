@@ -13,9 +13,10 @@ from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, User, u
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
 from app.services.audit import record
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, Invalid, Vetoed
 from app.services.moves import (
     MoveResult,
+    ask_plugins,
     check_limits,
     column_of,
     flow_marks,
@@ -125,6 +126,8 @@ def create_card(
             setattr(card, name, value)
         db.session.add(card)
         db.session.flush()
+        # A card created into a column passes the same plugin vetoes as a card moved there.
+        ask_plugins(card, None, column, actor, board)
         record(
             "created",
             actor,
@@ -148,8 +151,29 @@ def _display(name: str, value):
     return value
 
 
-def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=None) -> Card:
-    """Edit card fields. Refuses stale versions; a due date change needs a reason and is counted."""
+def _ask_plugins_about_edit(card: Card, changes: dict, reason: str, actor: User) -> None:
+    described = {
+        name: [_display(name, old), _display(name, new)] for name, (old, new) in changes.items()
+    }
+    vetoes = _plugins().vetoes(
+        "cergas_card_before_update",
+        card=card,
+        changes=described,
+        reason=reason,
+        actor=actor,
+        board=card.board,
+    )
+    if vetoes:
+        message = " ".join(f"{veto['plugin']}: {veto['message']}" for veto in vetoes)
+        raise Vetoed(vetoes, message)
+
+
+def update_card(
+    actor: User, card_id, data: dict, *, version, deadline_reason=None, reason=None
+) -> Card:
+    """Edit card fields. Refuses stale versions; a due date change needs a reason and is counted.
+    `reason` is the editor's reason for the other changes (plugins may ask for one, e.g. for a
+    type change); it is kept in the history."""
     unknown = sorted(set(data) - set(CARD_FIELDS))
     if unknown:
         raise v.invalid(
@@ -180,6 +204,11 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
                 changes[name] = (old, new)
         if not changes:
             return card
+        try:
+            change_reason = v.text(reason, field_max=1000)
+        except v.FieldError as exc:
+            raise v.invalid({"reason": str(exc)}) from None
+        _ask_plugins_about_edit(card, changes, change_reason, actor)
 
         if "due_date" in changes:
             old_due, new_due = changes["due_date"]
@@ -255,7 +284,10 @@ def update_card(actor: User, card_id, data: dict, *, version, deadline_reason=No
             if name not in ("assignee",) and not (name == "due_date" and old is not None)
         }
         if plain:
-            record("updated", actor, board_id=card.board_id, card_id=card.id, changes=plain)
+            extra = {"reason": change_reason} if change_reason else {}
+            record(
+                "updated", actor, board_id=card.board_id, card_id=card.id, changes=plain, **extra
+            )
         record_overrides(actor, card, overrides)
         card.version += 1
         card.updated_at = utcnow()

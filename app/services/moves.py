@@ -656,7 +656,7 @@ def move_card_locked(
     if same_column and old_position == new_position:
         return MoveResult(card, warnings)
     if not same_column:
-        _ask_plugins(card, source, target, actor, board)
+        ask_plugins(card, source, target, actor, board)
     _write(actor, card, source, target, old_position, new_position)
     record_overrides(actor, card, overrides)
     plugins().after(
@@ -665,9 +665,10 @@ def move_card_locked(
     return MoveResult(card, warnings, bool(overrides))
 
 
-def _ask_plugins(card: Card, source: BoardColumn, target: BoardColumn, actor: User, board) -> None:
-    """Let plugins refuse a move between columns; every refusal is collected. The plugins'
-    switches and settings are read again: a veto sees them as they are under the lock."""
+def ask_plugins(card: Card, source: BoardColumn | None, target: BoardColumn, actor: User, board):
+    """Let plugins refuse a move between columns (`source` None: a card created into `target`);
+    every refusal is collected. The plugins' switches and settings are read again: a veto sees
+    them as they are under the lock."""
     forget_board_plugins()
     vetoes = plugins().vetoes(card=card, source=source, target=target, actor=actor, board=board)
     if vetoes:

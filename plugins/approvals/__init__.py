@@ -84,7 +84,8 @@ def cergas_card_before_move(card, source, target, actor, board):
         if state and state.get("state") == "approved":
             return None
         return Veto(paraf.waiting_message(state, chain))
-    if state and state.get("state") == "pending" and same_column(source.name, chain.review_column):
+    leaving_review = source is not None and same_column(source.name, chain.review_column)
+    if state and state.get("state") == "pending" and leaving_review:
         paraf.withdraw(card, state, actor, target.name)
     return None
 

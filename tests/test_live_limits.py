@@ -103,12 +103,12 @@ def test_streams_that_were_told_to_end_still_count_until_they_have():
 
 
 @pytest.mark.parametrize(
-    ("threads", "configured", "streams"),
+    ("threads", "configured", "admitted"),
     [(8, None, 4), (16, None, 12), (256, None, 192), (2, None, 1), (8, 7, 7)],
 )
-def test_streams_leave_threads_to_ordinary_requests(threads, configured, streams):
+def test_streams_leave_threads_to_ordinary_requests(threads, configured, admitted):
     config = {"LIVE_WORKER_THREADS": threads, "LIVE_STREAMS_PER_WORKER": configured}
-    assert per_worker_limit(config) == streams
+    assert per_worker_limit(config) == admitted
 
 
 def test_logout_ends_the_open_stream_of_that_session_only(app, org, streams):
@@ -204,3 +204,23 @@ def test_the_stream_checks_the_login_session_as_every_request_does(app, org):
     client.post("/logout")
     with app.app_context():
         assert not views.still_allowed(org.users["staff"], sid, org.board_id)
+
+
+def test_database_trouble_during_a_check_ends_the_stream_for_a_reconnect(
+    app, org, streams, monkeypatch
+):
+    """A failed check says nothing about the session: the stream ends without `closed`, so the
+    page reconnects (and that request is checked as any other) instead of going quiet."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.services import accounts
+
+    stream = streams(org.nips["staff"], org.board_id)
+    assert stream.next()["event"] == "hello"
+
+    def unreachable(*args):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(accounts, "user_for_session", unreachable)
+    assert events_until_end(stream) == []
+    assert live(app).count() == 0

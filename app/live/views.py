@@ -127,7 +127,8 @@ def _message_events(message: dict, user_id: int, board_id: int, locale: str, bro
 
 def still_allowed(user_id: int, session_id, board_id: int) -> bool:
     """The request path's own checks, again: a live login session of an active user (whatever
-    ends sessions: logout, expiry, deactivation) who may still see the board."""
+    ends sessions: logout, expiry, deactivation) who may still see the board. Database errors
+    are raised: they say nothing about the session."""
     try:
         user = accounts.user_for_session(user_id, session_id)
         if user is None:
@@ -135,9 +136,6 @@ def still_allowed(user_id: int, session_id, board_id: int) -> bool:
         access.visible_board(user, board_id)
         return True
     except NotFound:
-        return False
-    except Exception:  # noqa: BLE001  (database trouble: end; the page reconnects and retries)
-        log.exception("live updates: could not check a stream's session")
         return False
     finally:
         db.session.remove()
@@ -213,8 +211,14 @@ def stream(board_id):
                 while now < deadline:
                     if opened.stop_reason is None and now >= next_check:
                         next_check = now + recheck
-                        if not allowed():
-                            opened.stop(streams.ENDED)
+                        try:
+                            if not allowed():
+                                opened.stop(streams.ENDED)
+                        except Exception:  # noqa: BLE001
+                            # Database trouble: end without `closed`; the page reconnects,
+                            # and its new request is checked as any other.
+                            log.exception("live updates: could not check a stream's session")
+                            return
                     if opened.stop_reason == streams.SHUTDOWN:
                         return  # the page reconnects, to another worker
                     if opened.stop_reason is not None:

@@ -9,8 +9,8 @@ a full queue, a broker outage) can tell and reload its columns.
 - `RedisBroker` (when `REDIS_URL` is set): messages travel by Redis pub/sub, so a change made in
   one worker process or host reaches pages connected to any other. Sequence numbers are Redis
   counters shared by every process. One listener thread per process receives every board's
-  messages (one pattern subscription) and fans them out to the local subscribers, so 200 open
-  pages cost one Redis connection, not 200.
+  messages (one pattern subscription, and the control channel) and fans them out to the local
+  subscribers, so 200 open pages cost one Redis connection, not 200.
 
 Besides board messages, a broker carries control messages to every process (`publish_control`,
 `on_control`): app/live/streams.py uses them to end a person's oldest stream on another worker.

@@ -9,8 +9,11 @@ a full queue, a broker outage) can tell and reload its columns.
 - `RedisBroker` (when `REDIS_URL` is set): messages travel by Redis pub/sub, so a change made in
   one worker process or host reaches pages connected to any other. Sequence numbers are Redis
   counters shared by every process. One listener thread per process receives every board's
-  messages (one pattern subscription) and fans them out to the local subscribers, so 200 open
-  pages cost one Redis connection, not 200.
+  messages (one pattern subscription, and the control channel) and fans them out to the local
+  subscribers, so 200 open pages cost one Redis connection, not 200.
+
+Besides board messages, a broker carries control messages to every process (`publish_control`,
+`on_control`): app/live/streams.py uses them to end a person's oldest stream on another worker.
 """
 
 import contextlib
@@ -102,12 +105,30 @@ class Fanout:
             return sum(len(group) for group in self._by_board.values())
 
 
-class LocalBroker:
+class _ControlHandlers:
+    """Who hears control messages in this process."""
+
+    def __init__(self):
+        self._control_handlers: list = []
+
+    def on_control(self, handler) -> None:
+        self._control_handlers.append(handler)
+
+    def _deliver_control(self, message: dict) -> None:
+        for handler in list(self._control_handlers):
+            try:
+                handler(message)
+            except Exception:  # noqa: BLE001  (one handler's bug never stops the listener)
+                log.exception("live updates: a control handler failed")
+
+
+class LocalBroker(_ControlHandlers):
     """Messages within this process only."""
 
     kind = "local"
 
     def __init__(self):
+        super().__init__()
         self.fanout = Fanout()
         self._lock = threading.Lock()
         self._seq: dict[int, int] = {}
@@ -126,11 +147,14 @@ class LocalBroker:
     def subscribe(self, board_id: int) -> Subscription:
         return self.fanout.add(board_id)
 
+    def publish_control(self, message: dict) -> None:
+        self._deliver_control(message)
+
     def close(self) -> None:
         pass
 
 
-class RedisBroker:
+class RedisBroker(_ControlHandlers):
     """Messages through Redis pub/sub, shared by every process and host using the same Redis."""
 
     kind = "redis"
@@ -138,6 +162,7 @@ class RedisBroker:
     def __init__(self, url: str, prefix: str = "cergas"):
         import redis
 
+        super().__init__()
         self.url = url
         self.prefix = prefix
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
@@ -163,6 +188,14 @@ class RedisBroker:
         value = self.redis.get(self._seq_key(board_id))
         return int(value) if value is not None else 0
 
+    def _control_channel(self) -> str:
+        return f"{self.prefix}:live:control"
+
+    def publish_control(self, message: dict) -> None:
+        """To every process on this Redis, this one included (its listener hears it too)."""
+        self._start_listener()
+        self.redis.publish(self._control_channel(), json.dumps(message))
+
     def subscribe(self, board_id: int) -> Subscription:
         self._start_listener()
         return self.fanout.add(board_id)
@@ -185,16 +218,18 @@ class RedisBroker:
 
     def _listen(self) -> None:
         pattern = f"{self.prefix}:live:board:*"
+        control = self._control_channel().encode()
         delay = 0.5
         first = True
         while not self._stop.is_set():
             pubsub = self.redis.pubsub()
             try:
-                pubsub.psubscribe(pattern)
-                # Wait for the confirmation, so `_ready` means "subscribed".
-                confirmation = pubsub.get_message(timeout=5)
-                if confirmation is None or confirmation.get("type") != "psubscribe":
-                    raise ConnectionError("no psubscribe confirmation from Redis")
+                pubsub.psubscribe(pattern, self._control_channel())
+                # Wait for both confirmations, so `_ready` means "subscribed".
+                for _ in range(2):
+                    confirmation = pubsub.get_message(timeout=5)
+                    if confirmation is None or confirmation.get("type") != "psubscribe":
+                        raise ConnectionError("no psubscribe confirmation from Redis")
                 self._ready.set()
                 if not first:
                     # Messages published while we were away are lost: pages must catch up.
@@ -205,7 +240,10 @@ class RedisBroker:
                     item = pubsub.get_message(timeout=1.0)
                     if item is None or item.get("type") != "pmessage":
                         continue
-                    self._dispatch(item["data"])
+                    if item.get("channel") == control:
+                        self._dispatch_control(item["data"])
+                    else:
+                        self._dispatch(item["data"])
             except Exception as exc:  # noqa: BLE001  (any Redis failure: retry with back-off)
                 if self._stop.is_set():
                     break
@@ -224,6 +262,16 @@ class RedisBroker:
             log.warning("live updates: ignoring a malformed message")
             return
         self.fanout.deliver(board_id, message)
+
+    def _dispatch_control(self, data) -> None:
+        try:
+            message = json.loads(data)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            log.warning("live updates: ignoring a malformed control message")
+            return
+        self._deliver_control(message)
 
     def close(self) -> None:
         self._stop.set()

@@ -71,6 +71,13 @@ def from_environment(instance_path: Path, given: dict) -> dict:
     if "BOARD_CACHE_SECONDS" not in given and os.environ.get("CERGAS_BOARD_CACHE_SECONDS"):
         # How long a rendered board may be served from the cache (app/boards/cache.py); 0: off.
         config["BOARD_CACHE_SECONDS"] = _seconds(os.environ["CERGAS_BOARD_CACHE_SECONDS"])
+    for key, variable in (
+        # Open live streams (board pages) per worker and per person: app/live/streams.py.
+        ("LIVE_STREAMS_PER_WORKER", "CERGAS_LIVE_STREAMS_PER_WORKER"),
+        ("LIVE_STREAMS_PER_USER", "CERGAS_LIVE_STREAMS_PER_USER"),
+    ):
+        if key not in given and os.environ.get(variable):
+            config[key] = _count(variable, os.environ[variable])
     return config
 
 
@@ -84,3 +91,12 @@ def _seconds(value: str) -> int:
     if seconds < 0:
         raise SystemExit("CERGAS_BOARD_CACHE_SECONDS must be 0 (off) or more")
     return seconds
+
+
+def _count(variable: str, value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise SystemExit(f"{variable} must be a whole number, not {value!r}")
+    count = int(value)
+    if not 1 <= count <= 100_000:
+        raise SystemExit(f"{variable} must be between 1 and 100000")
+    return count

@@ -10,6 +10,12 @@ code, and requests keep being served by the other threads. Size it so that
 workers x threads >= open board pages + concurrent requests, e.g. 2 x 256 = 512 (the kernel
 spreads connections over workers unevenly, so leave room).
 
+Streams never take every thread: a worker admits at most CERGAS_LIVE_STREAMS_PER_WORKER of them
+(by default three quarters of its threads, leaving at least 4 to ordinary requests, so `/login`
+and `/healthz` answer whatever the streams do) and a person at most CERGAS_LIVE_STREAMS_PER_USER
+(4; their oldest page stops live updates when they open one more). See app/live/streams.py.
+`post_worker_init` below tells the app its worker's thread count.
+
 Every setting can be changed from the environment:
 
 | variable | default | meaning |
@@ -17,6 +23,8 @@ Every setting can be changed from the environment:
 | CERGAS_BIND | 127.0.0.1:8000 | address to listen on (nginx proxies to it) |
 | CERGAS_WORKERS | 2 with REDIS_URL, else 1 | worker processes |
 | CERGAS_THREADS | 256 | threads per worker (= concurrent connections, SSE included) |
+| CERGAS_LIVE_STREAMS_PER_WORKER | 3/4 of threads, at most threads - 4 | board pages per worker |
+| CERGAS_LIVE_STREAMS_PER_USER | 4 | board pages per person (on all workers with Redis) |
 
 Each worker listens on a socket of its own (`reuse_port`, SO_REUSEPORT) and the kernel spreads new
 connections over them. With one shared socket, whichever worker woke first accepted a whole burst
@@ -35,6 +43,7 @@ more than one worker needs REDIS_URL (a warning is logged otherwise).
 
 import gc
 import os
+import signal
 
 bind = os.environ.get("CERGAS_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CERGAS_WORKERS") or (2 if os.environ.get("REDIS_URL") else 1))
@@ -70,7 +79,38 @@ def when_ready(server):
 
 
 def post_worker_init(worker):
+    # How many threads this worker has, so that the app keeps some of them away from live
+    # streams (app/live/streams.py: per_worker_limit). `worker.wsgi` is the Flask app.
+    flask_app = worker.wsgi
+    config = getattr(flask_app, "config", None)
+    if config is not None:
+        _end_streams_on_stop(flask_app)
+        config["LIVE_WORKER_THREADS"] = worker.cfg.threads
+        limit = config.get("LIVE_STREAMS_PER_WORKER")
+        if limit and int(limit) >= worker.cfg.threads:
+            worker.log.warning(
+                "CERGAS_LIVE_STREAMS_PER_WORKER=%s leaves none of the %d threads to other "
+                "requests: open board pages can then block logins and /healthz.",
+                limit,
+                worker.cfg.threads,
+            )
     # The app is loaded: move its long-lived objects (modules, templates, metadata) out of the
     # cyclic garbage collector's reach, which takes the collector's pauses out of the p99.
     gc.collect()
     gc.freeze()
+
+
+def _end_streams_on_stop(flask_app):
+    """On SIGTERM (a stop or restart), end the worker's open live streams at once: the pages
+    reconnect (to another worker, or this one restarted) instead of the worker waiting
+    `graceful_timeout` for them. Gunicorn has no hook there, so its handler is wrapped."""
+    stop = signal.getsignal(signal.SIGTERM)
+
+    def end_streams_then_stop(signum, frame):
+        from app.live.streams import end_all
+
+        end_all(flask_app)
+        if callable(stop):
+            stop(signum, frame)
+
+    signal.signal(signal.SIGTERM, end_streams_then_stop)

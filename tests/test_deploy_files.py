@@ -283,6 +283,25 @@ def test_the_stream_location_matches_the_apps_stream_route_and_passes_events_at_
     assert seconds > MAX_STREAM_SECONDS, f"proxy_read_timeout {timeout} cuts streams short"
 
 
+def test_the_stream_location_limits_open_streams_per_client_address():
+    site = (DEPLOY / "nginx.conf").read_text()
+    zones = dict(re.findall(r"(?m)^limit_conn_zone\s+(\S+)\s+zone=(\w+):\w+;", site))
+    assert zones.get("$binary_remote_addr"), "no per-address limit_conn_zone in deploy/nginx.conf"
+    (body,) = [
+        body
+        for spec, body in location_blocks(site).items()
+        if spec.startswith("~ ") and "stream" in spec
+    ]
+    directives = dict(
+        line.strip().rstrip(";").split(None, 1) for line in body.splitlines() if line.strip()
+    )
+    zone, number = directives["limit_conn"].split()
+    assert zone == zones["$binary_remote_addr"] and int(number) > 0
+    # A refused stream is "too many", which the page's EventSource treats like any refusal.
+    assert directives.get("limit_conn_status") == "429"
+    assert "limit_conn" in GUIDE
+
+
 def test_the_one_machine_address_is_the_one_gunicorn_listens_on():
     bind = env_file()["CERGAS_BIND"]
     assert f"curl -fsS http://{bind}/healthz" in "\n".join(guide_commands())

@@ -69,7 +69,7 @@ def free_port() -> int:
 class Server:
     """`gunicorn -c deploy/gunicorn.conf.py` on its own port."""
 
-    def __init__(self, env: dict, log: Path):
+    def __init__(self, env: dict, log: Path, threads: int = 16):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -77,7 +77,7 @@ class Server:
             **env,
             "CERGAS_BIND": f"127.0.0.1:{self.port}",
             "CERGAS_WORKERS": "1",
-            "CERGAS_THREADS": "16",
+            "CERGAS_THREADS": str(threads),
         }
         self.process = subprocess.Popen(
             [str(GUNICORN), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],

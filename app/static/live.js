@@ -3,7 +3,12 @@
  * message instead of letting the extension swap it blindly:
  *   hello    (on every (re)connect) the board's message number: a page that is behind reloads;
  *   columns  fresh HTML of the changed columns, id = message number: swapped in by element id;
- *   refresh  the board's shape changed: reload the columns.
+ *   refresh  the board's shape changed: reload the columns;
+ *   closed   the server ended the stream for good (sse-close: no reconnect). "superseded": the
+ *            person opened more board pages than allowed and this is their oldest; it connects
+ *            again when it is shown again (it reloads its columns if it missed anything), so
+ *            several tabs never take turns closing each other. "ended": the login session ended
+ *            or the board is no longer visible; the page stays as it is until the next click.
  * A gap in the numbers means messages were missed: reload the columns (a full catch-up).
  * Nothing is swapped under the user's hands: while a card is dragged or saved, or while a field
  * in a column has focus, that column's update waits and is applied as soon as the user is done. */
@@ -115,17 +120,39 @@
     flush();
   }
 
-  // For styling and tests: "open" while the stream is connected, "offline" while it retries.
-  sink.addEventListener("htmx:sseOpen", function () {
-    sink.dataset.liveState = "open";
-  });
-  sink.addEventListener("htmx:sseError", function () {
-    sink.dataset.liveState = "offline";
-  });
+  // A fresh copy of the sink connects anew (the extension keeps its source on the element).
+  function reconnect() {
+    if (sink.dataset.liveState !== "superseded" || document.visibilityState !== "visible") return;
+    var fresh = sink.cloneNode(false);
+    fresh.dataset.liveState = "connecting";
+    sink.replaceWith(fresh);
+    sink = fresh;
+    watch(sink);
+    htmx.process(sink);
+  }
+  document.addEventListener("visibilitychange", reconnect);
+  window.addEventListener("focus", reconnect);
 
-  sink.addEventListener("htmx:sseBeforeMessage", function (event) {
+  function watch(element) {
+    // For styling and tests: "open" while the stream is connected, "offline" while it retries,
+    // "superseded" or "ended" once the server closed it.
+    element.addEventListener("htmx:sseOpen", function () {
+      element.dataset.liveState = "open";
+    });
+    element.addEventListener("htmx:sseError", function () {
+      var state = element.dataset.liveState;
+      if (state !== "superseded" && state !== "ended") element.dataset.liveState = "offline";
+    });
+    element.addEventListener("htmx:sseBeforeMessage", onMessage);
+  }
+
+  function onMessage(event) {
     event.preventDefault(); // never the extension's own swap into the hidden sink
     var message = event.detail;
+    if (message.type === "closed") {
+      sink.dataset.liveState = message.data === "superseded" ? "superseded" : "ended";
+      return;
+    }
     if (message.type === "hello") {
       var now = Number(message.data);
       if (now !== known) reload(); // missed messages while away, or the server started afresh
@@ -141,7 +168,8 @@
       return;
     }
     apply(message.data);
-  });
+  }
+  watch(sink);
 
   // The user may be done: after a drop (and its save), leaving a field, or every second.
   ["pointerup", "dragend", "focusout", "htmx:afterSettle"].forEach(function (name) {

@@ -170,8 +170,8 @@ def delegations():
         try:
             create_delegation(user, data)
         except (Invalid, Conflict, Forbidden) as exc:
-            errors = dict(exc.fields) or {"_": exc.message}
-            if exc.fields:
+            errors = dict(exc.fields)
+            if exc.message not in errors.values():
                 errors["_"] = exc.message
             status = exc.status
         else:

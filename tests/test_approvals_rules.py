@@ -96,7 +96,7 @@ def test_a_head_changes_the_type_only_with_a_reason_and_the_round_ends(chain):
     move(app, s, "drafter", "Paraf")
     without = patch(app, s, "kasi", type="tugas")
     assert without.status_code == 409
-    assert "reason" in without.get_json()["error"]["message"]
+    assert "alasan" in without.get_json()["error"]["message"]
     changed = patch(app, s, "kasi", type="tugas", reason="Ternyata tugas internal, bukan surat")
     assert changed.status_code == 200, changed.get_json()
     assert approval(app, s)["state"] == "none"
@@ -137,7 +137,7 @@ def test_the_api_cannot_create_a_chained_card_in_a_done_column(chain):
     assert created.status_code == 409
     error = created.get_json()["error"]
     assert error["code"] == "vetoed"
-    assert "create it in another column" in error["vetoes"][0]["message"]
+    assert "buat di kolom lain" in error["vetoes"][0]["message"]
     assert "Paraf" in error["vetoes"][0]["message"]
     with app.app_context():
         assert db.session.scalar(select(func.count(Card.id))) == before
@@ -166,10 +166,10 @@ def test_the_board_add_form_cannot_create_a_chained_card_in_a_done_column(chain)
     form["due_date"] = "2026-12-31"
     page = client.post(f"/boards/{s.board_id}/cards", data=form)
     assert page.status_code == 409
-    assert "create it in another column" in page.get_data(as_text=True)
+    assert "buat di kolom lain" in page.get_data(as_text=True)
     htmx = client.post(f"/boards/{s.board_id}/cards", data=form, headers={"HX-Request": "true"})
     assert htmx.status_code == 409
-    assert "create it in another column" in htmx.get_data(as_text=True)
+    assert "buat di kolom lain" in htmx.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count(Card.id))) == before
 
@@ -261,7 +261,7 @@ def test_a_card_done_after_paraf_keeps_its_content(chain):
     for fields in ({"title": "Judul baru"}, {"description": "Isi baru"}, {"type": "tugas"}):
         refused = patch(app, s, "kasi", reason="Perbaikan", **fields)
         assert refused.status_code == 409, fields
-        assert "gone out" in refused.get_json()["error"]["message"]
+        assert "sudah keluar" in refused.get_json()["error"]["message"]
     card = card_json(app, s)
     assert card["title"] == "Surat undangan rapat koordinasi" and card["type"] == "surat-keluar"
     # Fields the paraf does not cover stay editable.
@@ -293,7 +293,7 @@ def test_the_done_gate_compares_the_stamp_with_the_current_content(chain):
     # ... but the gate is: what was approved is not what the card says now.
     refused = move(app, s, "drafter", "Terkirim")
     assert refused.status_code == 409
-    assert "not what the card says now" in refused.get_json()["error"]["vetoes"][0]["message"]
+    assert "tidak sama dengan yang disetujui" in refused.get_json()["error"]["vetoes"][0]["message"]
 
 
 @pytest.mark.pg
@@ -335,9 +335,14 @@ def test_toggling_the_assignee_does_not_open_self_approval(chain):
     assert delegate(app, s, "kabid", to=NIPS["drafter"]).status_code == 201
     through = decide(app, s, "drafter", "approve", step=2)
     assert through.status_code == 403
-    # A new round starts with a new list: withdrawn and resubmitted, the Kabid decides.
-    move(app, s, "drafter", "Dikerjakan")
-    move(app, s, "drafter", "Paraf")
+    # Withdrawn and resubmitted, the round hands its list on.
+    assert move(app, s, "drafter", "Dikerjakan").status_code == 200
+    assert move(app, s, "drafter", "Paraf").status_code == 200
+    assert decide(app, s, "kasi", "approve", step=1).status_code == 403
+    # After a return for revision, the next round starts a fresh list.
+    assert decide(app, s, "admin", "reassign", to=NIPS["plh"], step=1).status_code == 200
+    assert decide(app, s, "plh", "return", note="Perbaiki", step=1).status_code == 200
+    assert move(app, s, "drafter", "Paraf").status_code == 200
     assert decide(app, s, "kasi", "approve", step=1).status_code == 200
     assert decide(app, s, "kabid", "approve", step=2).status_code == 200
 
@@ -354,7 +359,7 @@ def test_an_assignee_of_the_round_acting_as_a_stand_in_is_refused(chain):
     assert refused.get_json()["error"]["code"] == "self_approval"
     page = browser(app, "plh").get(f"/cards/{s.card_id}").get_data(as_text=True)
     assert 'value="approve"' not in page
-    assert "during this round" in page
+    assert "pada putaran paraf ini" in page
 
 
 # --- 6. delegations: one's own, to a plausible colleague, for a bounded time -------------------

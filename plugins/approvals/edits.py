@@ -8,7 +8,8 @@ edit's transaction, with the card's old values).
   new card for a new version), and a card there cannot take a chained type.
 - The type of a card whose chain is waiting, approved or rejected is changed only by a head of
   the board's unit or an admin, and only with a reason (kept in the history).
-- Every assignee of a waiting round is remembered for that round: none of them decides a step.
+- Every assignee of a waiting (or withdrawn) round is remembered for that round: none of them
+  decides a step.
 """
 
 from flask_babel import gettext as _
@@ -75,7 +76,7 @@ def refusal(card, changes: dict, reason: str, actor, board, old_chain, new_chain
 def apply(card, changes: dict, reason: str, actor, old_chain, new_chain, state) -> None:
     """Write what the (accepted) edit does to the paraf state."""
     kind = state.get("state") if state else None
-    if kind == "pending" and "assignee" in changes:
+    if kind in ("pending", "none") and "assignee" in changes:
         paraf.note_assignee(card.id, state, card.assignee_id, _user_id(changes["assignee"][1]))
         state = paraf.state_of(card.id)
     stamped = [name for name in paraf.STAMPED_FIELDS if name in changes]

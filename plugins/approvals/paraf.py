@@ -173,6 +173,12 @@ def start_chain(card, chain: Chain, actor) -> dict:
     transaction (the move's, or a card_transaction)."""
     previous = state_of(card.id) or {}
     now = utcnow()
+    # Who was assignee during the round. A round withdrawn or voided (taken out of review,
+    # edited) hands its list on: unassigning oneself and resubmitting changes nothing. After a
+    # return, the drafter's revision starts a fresh list.
+    assignees = list(previous.get("assignees") or []) if previous.get("state") == "none" else []
+    if card.assignee_id and card.assignee_id not in assignees:
+        assignees.append(card.assignee_id)
     state = {
         "state": "pending",
         "round": int(previous.get("round") or 0) + 1,
@@ -188,7 +194,7 @@ def start_chain(card, chain: Chain, actor) -> dict:
         # The content the round is about, and everyone assigned to the card during the round
         # (nobody of them decides a step of it).
         "content_stamp": stamp_of(content_of(card)),
-        "assignees": [card.assignee_id] if card.assignee_id else [],
+        "assignees": assignees,
         "steps": [
             {
                 "spec": dict(spec),
@@ -248,7 +254,8 @@ def void(card, state: dict, actor, text: str, params: dict | None = None, **data
 
 
 def note_assignee(card_id: int, state: dict, old_id: int | None, new_id: int | None) -> None:
-    """An assignment changed while a round waits: remember the new assignee for the round."""
+    """An assignment changed: remember both assignees for the round (waiting, or withdrawn and
+    so handing its list on to the next one)."""
     assignees = list(state.get("assignees") or [])
     for person in (old_id, new_id):
         if person is not None and person not in assignees:

@@ -111,11 +111,41 @@ def test_a_head_changes_the_type_only_with_a_reason_and_the_round_ends(chain):
     assert card_json(app, s)["type"] == "tugas"
 
 
+def test_the_card_form_shows_a_refused_type_change_and_keeps_the_reason(chain):
+    app, s = chain
+    move(app, s, "drafter", "Paraf")
+    version = card_json(app, s)["version"]
+    form = {"type": "tugas", "version": str(version), "reason": "Salah jenis"}
+    refused = browser(app, "drafter").post(f"/cards/{s.card_id}", data=form)
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Hanya kepala unit ini atau admin yang boleh mengubah jenis kartu" in page
+    assert "Salah jenis" in page  # the form keeps what was typed
+    assert card_json(app, s)["type"] == "surat-keluar"
+    saved = browser(app, "kasi").post(f"/cards/{s.card_id}", data=form)
+    assert saved.status_code in (302, 303)
+    assert card_json(app, s)["type"] == "tugas"
+    assert approval(app, s)["state"] == "none"
+
+
 def test_a_member_cannot_change_the_type_of_an_approved_or_rejected_card(chain):
     app, s = chain
     approve_all(app, s)
     assert patch(app, s, "drafter", type="tugas", reason="x").status_code == 409
     assert approval(app, s)["state"] == "approved"
+    # A rejected letter does not become a task that may be done either.
+    created = api(app, s, "drafter").post(
+        f"/api/v1/boards/{s.board_id}/cards",
+        json={"title": "Surat kedua", "type": "surat-keluar", "column_id": s.column["Paraf"]}
+        | {"due_date": "2026-12-31"},
+    )
+    second = created.get_json()["id"]
+    rejected = api(app, s, "kasi").post(
+        f"/api/v1/cards/{second}/approval", json={"decision": "reject", "note": "Tidak perlu"}
+    )
+    assert rejected.status_code == 200
+    assert patch(app, s, "drafter", card_id=second, type="tugas", reason="x").status_code == 409
+    assert move(app, s, "drafter", "Terkirim", card_id=second).status_code == 409
 
 
 # --- 2. creating a card in a column passes the same rules as moving it there ---------------------

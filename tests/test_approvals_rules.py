@@ -324,6 +324,8 @@ def test_the_done_gate_compares_the_stamp_with_the_current_content(chain):
     refused = move(app, s, "drafter", "Terkirim")
     assert refused.status_code == 409
     assert "tidak sama dengan yang disetujui" in refused.get_json()["error"]["vetoes"][0]["message"]
+    page = browser(app, "drafter").get(f"/cards/{s.card_id}").get_data(as_text=True)
+    assert "Paraf tidak berlaku lagi" in page and "Kartu berubah setelah diparaf" in page
 
 
 @pytest.mark.pg

@@ -156,6 +156,14 @@ def cergas_card_badges(cards, board):
                     title=_("Waiting for paraf of %(step)s", step=step["label"]),
                 )
             ]
+        elif kind == "approved" and not paraf.approval_holds(state, card):
+            badges[card.id] = [
+                Badge(
+                    _("Paraf outdated"),
+                    "warning",
+                    title=_("The card changed after its paraf; it needs a new round."),
+                )
+            ]
         elif kind == "approved":
             badges[card.id] = [Badge(_("Paraf complete"), "success")]
         elif kind == "returned":
@@ -208,6 +216,9 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
         "acting": how,
         "self_refusal": refusal[1] if refusal else None,
         "blocked": blocked,
+        "outdated": bool(state)
+        and state.get("state") == "approved"
+        and not paraf.approval_holds(state, card),
         "can_reassign": step is not None and posts.above_step(user, step["spec"]),
         "errors": errors or {},
         "note": note,

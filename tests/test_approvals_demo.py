@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app import demo as demo_data
 from app.extensions import db
-from app.models import Board, User
+from app.models import Board, Card, User
 from tests.conftest import make_app
 
 
@@ -24,6 +24,19 @@ def test_demo_letters_wait_in_the_sekretaris_inbox(database_url):
             board = db.session.scalar(select(Board).where(Board.name == demo_data.PERSURATAN.name))
             assert {item.card.board_id for item in items} == {board.id}
             assert all(item.label == "Sekretaris" for item in items)
+            # The letters already sent went through the chain: no letter stands in a done column
+            # without an approval of what it says.
+            from plugins.approvals import paraf
+
+            sent = [
+                card
+                for column in board.columns
+                if column.kind == "done"
+                for card in db.session.scalars(select(Card).where(Card.column_id == column.id))
+                if card.type == "surat-keluar"
+            ]
+            assert sent
+            assert all(paraf.approval_holds(paraf.state_of(card.id), card) for card in sent)
     finally:
         with app.app_context():
             db.session.remove()

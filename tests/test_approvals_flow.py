@@ -179,15 +179,20 @@ def test_plh_approves_within_the_dates_and_is_refused_outside(chain):
     assert approved["data"]["acting_as"] == "plh"
 
 
-def test_a_delegate_cannot_delegate_further(chain):
+def test_a_stand_in_may_name_their_own_who_never_acts_for_the_first_approver(chain):
     app, s = chain
     today = jakarta_today().isoformat()
     body = {"from": NIPS["kabid"], "to": NIPS["plh"], "kind": "plh", "start": today, "end": today}
     assert api(app, s, "kabid").post("/api/v1/delegations", json=body).status_code == 201
+    # Being someone's stand-in never blocks one's own delegation ...
     onward = {**body, "from": NIPS["plh"], "to": NIPS["drafter"]}
-    refused = api(app, s, "plh").post("/api/v1/delegations", json=onward)
-    assert refused.status_code == 422
-    assert refused.get_json()["error"]["code"] == "delegate_cannot_delegate"
+    assert api(app, s, "plh").post("/api/v1/delegations", json=onward).status_code == 201
+    # ... and a stand-in's stand-in never acts for the original approver.
+    move(app, s, "drafter", "Paraf")
+    assert decide(app, s, "kasi", "approve").status_code == 200
+    refused = decide(app, s, "drafter", "approve", step=2)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "not_your_step"
     # Only the approver, their head or an admin may name a stand-in.
     other = {**body, "from": NIPS["kasi"], "start": "2027-01-01", "end": "2027-01-02"}
     assert api(app, s, "drafter").post("/api/v1/delegations", json=other).status_code == 403

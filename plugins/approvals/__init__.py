@@ -20,12 +20,12 @@ from app.plugin_api import (
     Panel,
     Setting,
     Veto,
-    can_manage_board,
     hookimpl,
     plugin_settings,
 )
-from plugins.approvals import clock, delegations, inbox, paraf
+from plugins.approvals import clock, delegations, edits, inbox, paraf, posts
 from plugins.approvals.chains import NAME, chains_of, same_column, validate_chains
+from plugins.approvals.store import N_
 
 
 @hookimpl
@@ -70,24 +70,51 @@ def cergas_register_blueprints():
 
 @hookimpl
 def cergas_card_before_move(card, source, target, actor, board):
+    """The gate (nothing of a chained type reaches a done column without an approval of its
+    current content), the start of a round on entering review, and the end of a round on
+    leaving it. `source` None: the card is being created in `target`."""
     chain = chains_of(plugin_settings(board, NAME)).get(card.type)
     if chain is None:
         return None
     state = paraf.state_of(card.id)
+    if target.kind == "done":
+        if paraf.approval_holds(state, card):
+            return None
+        if source is None:
+            return Veto(
+                _(
+                    "A card of this type needs paraf before it is done: create it in another "
+                    "column and move it to %(column)s.",
+                    column=chain.review_column,
+                )
+            )
+        return Veto(paraf.waiting_message(state, chain))
     if same_column(target.name, chain.review_column):
         if state and state.get("state") == "rejected":
             return Veto(_("The paraf chain rejected this card; make a new card for a new draft."))
         if state is None or state.get("state") != "pending":
             paraf.start_chain(card, chain, actor)
         return None
-    if target.kind == "done":
-        if state and state.get("state") == "approved":
-            return None
-        return Veto(paraf.waiting_message(state, chain))
     leaving_review = source is not None and same_column(source.name, chain.review_column)
-    if state and state.get("state") == "pending" and leaving_review:
+    if state and leaving_review and state.get("state") == "pending":
         paraf.withdraw(card, state, actor, target.name)
+    elif state and leaving_review and state.get("state") == "approved":
+        paraf.void(
+            card,
+            state,
+            actor,
+            N_("took the card out of paraf after approval (to %(column)s): the approval is void"),
+            {"column": target.name},
+        )
     return None
+
+
+@hookimpl
+def cergas_card_before_update(card, changes, reason, actor, board):
+    """Edits of what a round approves void it; guarded type changes; assignees of a round."""
+    chains = chains_of(plugin_settings(board, NAME))
+    message = edits.before_update(card, changes, reason, actor, board, chains)
+    return Veto(message) if message else None
 
 
 @hookimpl
@@ -129,6 +156,14 @@ def cergas_card_badges(cards, board):
                     title=_("Waiting for paraf of %(step)s", step=step["label"]),
                 )
             ]
+        elif kind == "approved" and not paraf.approval_holds(state, card):
+            badges[card.id] = [
+                Badge(
+                    _("Paraf outdated"),
+                    "warning",
+                    title=_("The card changed after its paraf; it needs a new round."),
+                )
+            ]
         elif kind == "approved":
             badges[card.id] = [Badge(_("Paraf complete"), "success")]
         elif kind == "returned":
@@ -162,12 +197,14 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
     how = delegations.capacity(user, step["approver_id"], day) if step else None
     approver = people.get(step["approver_id"]) if step else None
     blocked = None
-    if step and approver is not None and paraf.self_approval_reason(card, approver):
+    if step and approver is not None and paraf.conflicted(card, state, approver.id):
         blocked = _(
-            "%(name)s created or is assigned to this card and may not give it paraf: their "
-            "Plh/Plt or an admin's reassignment is needed.",
+            "%(name)s created or was assigned to this card during this round and may not give "
+            "it paraf, nor may their Plh/Plt: someone above the post or an admin must reassign "
+            "the step.",
             name=approver.name,
         )
+    refusal = paraf.decision_refusal(card, state, user, how) if how else None
     return {
         "card": card,
         "chain": chain,
@@ -175,11 +212,14 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
         "step": step,
         "people": people,
         "approver": approver,
-        "can_decide": how is not None and paraf.self_approval_reason(card, user) is None,
+        "can_decide": how is not None and refusal is None,
         "acting": how,
-        "self_refusal": paraf.self_approval_reason(card, user) if how else None,
+        "self_refusal": refusal[1] if refusal else None,
         "blocked": blocked,
-        "can_reassign": step is not None and can_manage_board(user, board),
+        "outdated": bool(state)
+        and state.get("state") == "approved"
+        and not paraf.approval_holds(state, card),
+        "can_reassign": step is not None and posts.above_step(user, step["spec"]),
         "errors": errors or {},
         "note": note,
         "decide_url": url_for("approvals.decide", card_id=card.id),

@@ -4,7 +4,7 @@ Plh (pelaksana harian) stands in during an absence, Plt (pelaksana tugas) for a 
 """
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
@@ -12,9 +12,12 @@ from app import plugin_api as api
 from app.plugin_api import Conflict, Forbidden, Invalid, NotFound, find_user, notify, users_by_ids
 from plugins.approvals.chains import NAME
 from plugins.approvals.clock import iso, jakarta_today, local_today, utcnow
+from plugins.approvals.posts import may_stand_in
 from plugins.approvals.store import store
 
 KINDS = ("plh", "plt")
+MAX_DAYS = 90  # a longer absence is a vacancy: name a Plt again when it runs out
+MAX_AHEAD_DAYS = 366
 
 
 def delegations() -> list[dict]:
@@ -66,33 +69,48 @@ def may_manage_delegations_of(actor, person) -> bool:
     return actor.is_admin or actor.id == person.id or api.is_head_of(actor, person)
 
 
+def _refused_stand_in() -> str:
+    # One wording whatever the reason (unknown, inactive, the approver themself, outside their
+    # neighbourhood, away in the period): a refusal tells nothing about people elsewhere.
+    return _(
+        "Choose an active colleague of the approver's own or a neighbouring unit who is not "
+        "away in these dates."
+    )
+
+
 def create_delegation(actor, data: dict) -> dict:
     """Record that `to` acts for `from` (Plh: an absence; Plt: a vacant post) from `start` to
-    `end` inclusive. Refused: unknown people, bad dates, a stand-in who is themself acting for
-    someone in that period (a delegate cannot delegate further), an overlapping delegation."""
+    `end` inclusive, at most MAX_DAYS days. `from` is the actor (the default), someone they head,
+    or anyone for an admin. `to` works in the approver's neighbourhood (`posts.neighbourhood`;
+    admins may name anyone) and is not away in the period; any refusal of `to` has one wording.
+    Being someone's stand-in never stops a person from naming their own."""
     errors: dict = {}
-    giver = find_user(data.get("from")) if data.get("from") is not None else actor
-    if giver is None:
-        errors["from"] = _("No active user has that NIP or username.")
+    if data.get("from") is not None:
+        giver = find_user(data.get("from"))
+        if giver is None or not may_manage_delegations_of(actor, giver):
+            message = _("You may name a Plh or Plt only for yourself or for someone you head.")
+            raise Forbidden("forbidden", message, {"from": message})
+    else:
+        giver = actor
     taker = find_user(data.get("to"))
-    if taker is None:
-        errors["to"] = _("No active user has that NIP or username.")
+    if taker is None or taker.id == giver.id or not (actor.is_admin or may_stand_in(giver, taker)):
+        errors["to"] = _refused_stand_in()
     kind = data.get("kind")
     if kind not in KINDS:
         errors["kind"] = _("Must be plh or plt.")
     start = _clean_date(data.get("start"), "start", errors)
     end = _clean_date(data.get("end"), "end", errors)
+    today = jakarta_today()
     if start and end and end < start:
         errors["end"] = _("The end date must not be before the start date.")
-    if giver is not None and taker is not None and giver.id == taker.id:
-        errors["to"] = _("A person cannot be their own Plh or Plt.")
+    elif start and end and (end - start).days + 1 > MAX_DAYS:
+        errors["end"] = _("A delegation lasts at most %(n)d days.", n=MAX_DAYS)
+    elif end and end < today - timedelta(days=1):
+        errors["end"] = _("This date has passed.")
+    if start and "end" not in errors and start > today + timedelta(days=MAX_AHEAD_DAYS):
+        errors["start"] = _("Start within a year from today.")
     if errors:
         raise Invalid("validation_error", _("Check the highlighted fields."), errors)
-    if not may_manage_delegations_of(actor, giver):
-        raise Forbidden(
-            "forbidden",
-            _("Only %(name)s, their head or an admin may name their Plh or Plt.", name=giver.name),
-        )
     with api.plugin_transaction(NAME):
         existing = [d for d in delegations() if not d.get("revoked_at")]
         for item in existing:
@@ -101,21 +119,11 @@ def create_delegation(actor, data: dict) -> dict:
             )
             if not overlaps:
                 continue
-            if item["to_id"] == giver.id:
-                raise Invalid(
-                    "delegate_cannot_delegate",
-                    _(
-                        "%(name)s acts as stand-in for someone in this period; "
-                        "a delegate cannot delegate further.",
-                        name=giver.name,
-                    ),
-                    {"from": _("A delegate cannot delegate further.")},
-                )
             if item["from_id"] == taker.id:
                 raise Invalid(
-                    "delegate_is_away",
-                    _("%(name)s has a stand-in of their own in this period.", name=taker.name),
-                    {"to": _("This person is away in this period.")},
+                    "validation_error",
+                    _("Check the highlighted fields."),
+                    {"to": _refused_stand_in()},
                 )
             if item["from_id"] == giver.id:
                 raise Conflict(

@@ -1,5 +1,8 @@
 """The approvals part of the demo office: the Persuratan board's paraf chain (Sekretaris, then
-Kepala Dinas), and its outgoing letters already in review sent through it."""
+Kepala Dinas), its outgoing letters in review sent through it, and its letters already sent
+given their paraf (no letter stands in a done column without an approval of its content)."""
+
+from plugins.approvals import paraf
 
 PARAF_CHAIN = {
     "type": "surat-keluar",
@@ -11,14 +14,22 @@ PARAF_CHAIN = {
     ],
 }
 BOARD = "Persuratan"
+SENT = "Terkirim"
 
 
 def add_demo_content(office) -> None:
     """Each letter waiting for paraf goes back to Dikonsep and is resubmitted, so its chain
-    starts and it waits in the Sekretaris' inbox. The letters already sent stay as they were."""
+    starts and it waits in the Sekretaris' inbox. Each letter already sent goes back to review,
+    gets the paraf of the Sekretaris and the Kepala Dinas, and is sent again."""
     office.configure("approvals", BOARD, {"chains": [PARAF_CHAIN]})
     review, back = PARAF_CHAIN["review_column"], PARAF_CHAIN["return_column"]
-    for card in office.cards(BOARD, review):
+    for card in office.cards(BOARD, SENT):
         if card.type == PARAF_CHAIN["type"]:
+            office.move(card, review)
+            for approver in ("sekretaris", "kadis"):
+                paraf.decide(office.people[approver], card.id, "approve")
+            office.move(card, SENT)
+    for card in office.cards(BOARD, review):
+        if card.type == PARAF_CHAIN["type"] and paraf.state_of(card.id) is None:
             office.move(card, back)
             office.move(card, review)

@@ -7,6 +7,8 @@ event in that transaction, so two people deciding the same step at once are seri
 second one finds the step decided and gets a 409.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,14 +31,45 @@ from app.plugin_api import (
 from plugins.approvals.chains import NAME, Chain, same_column
 from plugins.approvals.clock import iso, local_today, utcnow
 from plugins.approvals.delegations import capacity, delegations, stand_ins
+from plugins.approvals.posts import above_step
 from plugins.approvals.store import N_, store
 
 DECISIONS = ("approve", "return", "reject")
 MAX_NOTE = 2000
+# What an approval vouches for: the card's content as it was approved. When cards get
+# attachments, add them here (e.g. their names and checksums): every approval stamped before
+# then stops matching, so those cards need a new round before they reach a done column.
+STAMPED_FIELDS = ("title", "description", "type")
 
 
 def state_of(card_id: int) -> dict | None:
     return store().get(f"card/{card_id}")
+
+
+def content_of(card, changes: dict | None = None) -> dict:
+    """The content an approval stamps, read from `card`; with `changes` (field -> [old, new], as
+    an edit gives them) the content the card will have after the edit."""
+    content = {name: getattr(card, name) or "" for name in STAMPED_FIELDS}
+    for name, (_old, new) in (changes or {}).items():
+        if name in content:
+            content[name] = new or ""
+    return content
+
+
+def stamp_of(content: dict) -> str:
+    raw = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def approval_holds(state: dict | None, card) -> bool:
+    """True when the chain approved the card's current content (title, description, type):
+    the only condition under which a card of a chained type may stand in a done column."""
+    return (
+        bool(state)
+        and state.get("state") == "approved"
+        and state.get("stamp") is not None
+        and state.get("stamp") == stamp_of(content_of(card))
+    )
 
 
 def states_of(card_ids) -> dict[int, dict]:
@@ -140,6 +173,12 @@ def start_chain(card, chain: Chain, actor) -> dict:
     transaction (the move's, or a card_transaction)."""
     previous = state_of(card.id) or {}
     now = utcnow()
+    # Who was assignee during the round. A round withdrawn or voided (taken out of review,
+    # edited) hands its list on: unassigning oneself and resubmitting changes nothing. After a
+    # return, the drafter's revision starts a fresh list.
+    assignees = list(previous.get("assignees") or []) if previous.get("state") == "none" else []
+    if card.assignee_id and card.assignee_id not in assignees:
+        assignees.append(card.assignee_id)
     state = {
         "state": "pending",
         "round": int(previous.get("round") or 0) + 1,
@@ -152,6 +191,10 @@ def start_chain(card, chain: Chain, actor) -> dict:
         "since": iso(now),
         "started_at": iso(now),
         "reminded_on": None,
+        # The content the round is about, and everyone assigned to the card during the round
+        # (nobody of them decides a step of it).
+        "content_stamp": stamp_of(content_of(card)),
+        "assignees": assignees,
         "steps": [
             {
                 "spec": dict(spec),
@@ -189,6 +232,38 @@ def withdraw(card, state: dict, actor, target_name: str) -> None:
     _save(card.id, state)
 
 
+def void(card, state: dict, actor, text: str, params: dict | None = None, **data) -> dict:
+    """The round (waiting or approved) no longer stands: what it was about changed, or the card
+    left review. Records `approval_voided` in the card's history; the state becomes `none`."""
+    voided = {**state, "state": "none", "current_step": None, "stamp": None}
+    for step in voided["steps"]:
+        if step["status"] == "current":
+            step["status"] = "waiting"
+    record_card_event(
+        "approval_voided",
+        actor,
+        card,
+        text=text,
+        params={"round": state["round"], **(params or {})},
+        round=state["round"],
+        previous=state["state"],
+        **data,
+    )
+    _save(card.id, voided)
+    return voided
+
+
+def note_assignee(card_id: int, state: dict, old_id: int | None, new_id: int | None) -> None:
+    """An assignment changed: remember both assignees for the round (waiting, or withdrawn and
+    so handing its list on to the next one)."""
+    assignees = list(state.get("assignees") or [])
+    for person in (old_id, new_id):
+        if person is not None and person not in assignees:
+            assignees.append(person)
+    if assignees != state.get("assignees"):
+        _save(card_id, {**state, "assignees": assignees})
+
+
 def waiting_message(state: dict | None, chain: Chain) -> str:
     """The veto text for a card that may not reach Done yet."""
     step = current(state)
@@ -198,6 +273,12 @@ def waiting_message(state: dict | None, chain: Chain) -> str:
         return _("Waiting for paraf of %(step)s: %(name)s", step=step["label"], name=name)
     if state and state.get("state") == "rejected":
         return _("The paraf chain rejected this card; it cannot be completed.")
+    if state and state.get("state") == "approved":
+        return _(
+            "What was approved is not what the card says now: take it out of %(column)s and "
+            "back for a new round of paraf.",
+            column=chain.review_column,
+        )
     if state and state.get("state") == "returned":
         return _(
             "The card was returned for revision; move it to %(column)s for paraf again.",
@@ -252,11 +333,58 @@ def may_see(user, card, state: dict | None = None) -> bool:
     return involved(user, state, local_today(card.board.unit))
 
 
-def self_approval_reason(card, user) -> str | None:
+def self_approval_reason(card, user, state: dict | None = None) -> str | None:
+    """Why `user` may not decide a step of the card's round: they created the card, or are (or
+    were, at any moment of the round) its assignee. None when they may."""
     if user.id == getattr(card, "created_by_id", None):
         return _("You created this card, so you may not give it paraf.")
     if card.assignee_id is not None and user.id == card.assignee_id:
         return _("You are assigned to this card, so you may not give it paraf.")
+    if state and user.id in (state.get("assignees") or []):
+        return _(
+            "You were assigned to this card during this round of paraf, so you may not decide it."
+        )
+    return None
+
+
+def conflicted(card, state: dict | None, user_id: int | None) -> bool:
+    """True when the person created the card or was its assignee during the round."""
+    if user_id is None:
+        return False
+    return user_id in (
+        getattr(card, "created_by_id", None),
+        card.assignee_id,
+        *((state or {}).get("assignees") or []),
+    )
+
+
+def deciders(state: dict | None) -> set[int]:
+    """Whoever gave paraf at a step of the round, in person or through a stand-in (both the
+    stand-in and the approver they acted for): one person decides at most one step."""
+    found = set()
+    for step in (state or {}).get("steps", []):
+        if step.get("status") == "approved":
+            found.update(x for x in (step.get("by_id"), step.get("as_id")) if x)
+    return found
+
+
+def decision_refusal(card, state: dict, user, how: dict) -> tuple[str, str] | None:
+    """(code, message) when `user`, able to act on the waiting step as `how` says, still may
+    not decide it; None when they may."""
+    refusal = self_approval_reason(card, user, state)
+    if refusal:
+        return "self_approval", refusal
+    if how["as"] is not None and conflicted(card, state, how["as"]):
+        return "self_approval", _(
+            "The approver of this step created or was assigned to this card, so their Plh or "
+            "Plt may not decide it either: someone above the post must reassign the step."
+        )
+    decided = deciders(state)
+    if user.id in decided or (how["as"] is not None and how["as"] in decided):
+        return "one_step_per_round", _(
+            "You already decided a step of this round (in person or through a stand-in); "
+            "one person decides at most one step, so someone above the post must reassign it."
+        )
     return None
 
 
@@ -301,9 +429,21 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
                 "not_your_step",
                 _("This step waits on %(step)s, not on you.", step=held["label"]),
             )
-        refusal = self_approval_reason(card, actor)
+        refusal = decision_refusal(card, state, actor, how)
         if refusal:
-            raise Forbidden("self_approval", refusal)
+            raise Forbidden(*refusal)
+        current_stamp = stamp_of(content_of(card))
+        if state.get("content_stamp", current_stamp) != current_stamp:
+            # Only possible when the card was edited while the plugin was switched off.
+            raise Conflict(
+                "content_changed",
+                _(
+                    "The card changed since this round started: take it out of %(column)s "
+                    "and back for a new round.",
+                    column=state["review_column"],
+                ),
+            )
+        state["content_stamp"] = current_stamp
         now = utcnow()
         people = users_by_ids([held["approver_id"]])
         approver = people.get(held["approver_id"])
@@ -315,6 +455,7 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
             as_kind=how["kind"],
             at=iso(now),
             note=note,
+            stamp=current_stamp,
         )
         if how["as"] is None:
             text = {
@@ -355,7 +496,9 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
             _request_step(card, state, actor, now)
             _save(card.id, state)
         elif decision == "approve":
-            state.update(state="approved", current_step=None, finished_at=iso(now))
+            state.update(
+                state="approved", current_step=None, finished_at=iso(now), stamp=current_stamp
+            )
             _save(card.id, state)
             for person in owners:
                 notify(
@@ -404,20 +547,10 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
 
 
 def reassign(actor, card_id, to, step=None) -> Outcome:
-    """An admin or a head of the board gives the current step to another person (e.g. when its
-    approver is the card's author, or the post is vacant)."""
+    """An admin, or someone above the post of the waiting step, gives the step to another person
+    (e.g. when its approver created or was assigned to the card, or the post is vacant). Never
+    to oneself, nor to someone who may not decide a step of this round."""
     with card_transaction(actor, card_id) as card:
-        if not api.can_manage_board(actor, card.board):
-            raise Forbidden(
-                "forbidden", _("Only an admin or a head of this unit may reassign a paraf step.")
-            )
-        person = find_user(to)
-        if person is None:
-            raise Invalid(
-                "validation_error",
-                _("Check the highlighted fields."),
-                {"to": _("No active user has that NIP or username.")},
-            )
         state = state_of(card.id)
         if not state or state.get("state") != "pending":
             raise Conflict("not_pending", _("No paraf is waiting on this card."))
@@ -426,6 +559,34 @@ def reassign(actor, card_id, to, step=None) -> Outcome:
                 "step_not_current", _("Step %(n)d is no longer waiting: reload the card.", n=step)
             )
         held = state["steps"][state["current_step"] - 1]
+        if not above_step(actor, held["spec"]):
+            raise Forbidden(
+                "forbidden",
+                _(
+                    "Only someone above the post of %(step)s, or an admin, may reassign this step.",
+                    step=held["label"],
+                ),
+            )
+        person = find_user(to)
+        problem = None
+        if person is None:
+            problem = _("No active user has that NIP or username.")
+        elif person.id == actor.id:
+            problem = _("You cannot give a step to yourself.")
+        elif conflicted(card, state, person.id):
+            problem = _(
+                "This person created or was assigned to the card during this round, so they "
+                "may not decide it."
+            )
+        elif person.id in deciders(state):
+            problem = _(
+                "This person already decided a step of this round; one person decides at most "
+                "one step."
+            )
+        elif person.id == held["approver_id"]:
+            problem = _("This person already holds the step.")
+        if problem:
+            raise Invalid("validation_error", _("Check the highlighted fields."), {"to": problem})
         old = users_by_ids([held["approver_id"]]).get(held["approver_id"])
         held["approver_id"] = person.id
         held["reassigned_by_id"] = actor.id

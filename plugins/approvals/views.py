@@ -33,6 +33,7 @@ from plugins.approvals import paraf
 from plugins.approvals.chains import NAME, chains_of
 from plugins.approvals.clock import iso, jakarta_today
 from plugins.approvals.delegations import (
+    MAX_DAYS,
     active_on,
     create_delegation,
     delegation_json,
@@ -170,8 +171,8 @@ def delegations():
         try:
             create_delegation(user, data)
         except (Invalid, Conflict, Forbidden) as exc:
-            errors = dict(exc.fields) or {"_": exc.message}
-            if exc.fields:
+            errors = dict(exc.fields)
+            if exc.message not in errors.values():
                 errors["_"] = exc.message
             status = exc.status
         else:
@@ -190,6 +191,7 @@ def delegations():
             values=values,
             today=jakarta_today(),
             active_on=active_on,
+            max_days=MAX_DAYS,
         ),
         status,
     )
@@ -214,7 +216,8 @@ TAGS = ("approvals",)
     "Decide the waiting paraf step of a card: approve, return, reject (or reassign it)",
     description='Body: {"decision": "approve"|"return"|"reject", "note": text (required to '
     'return or reject), "step": the step decided (409 when it is no longer current)}, or '
-    '{"decision": "reassign", "to": NIP, "step"} for heads and admins. Answers '
+    '{"decision": "reassign", "to": NIP, "step"} for someone above the step\'s post or an admin. '
+    "Answers "
     '{"card_id", "approvals": the card\'s approval state}.',
     body=m.ApprovalDecision,
     responses={200: m.ApprovalDecisionResult},
@@ -297,7 +300,8 @@ def api_delegations():
 @api_operation(
     "Name a Plh (absence) or Plt (vacant post) for an approver between two dates",
     description='Body: {"from": NIP (default: me), "to": NIP, "kind": "plh"|"plt", '
-    '"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}. By the approver, their head or an admin.',
+    '"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"} (at most 90 days). By the approver, their '
+    "head or an admin; the stand-in works in the approver's own or a neighbouring unit.",
     body=m.NewDelegation,
     responses={201: m.Delegation},
     errors=(403, 409),

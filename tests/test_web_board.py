@@ -1,7 +1,6 @@
 """My work, the board page (cards, WIP counts, due-date colours, filters), inline card creation."""
 
 import re
-import time
 from datetime import timedelta
 
 from app.extensions import db
@@ -264,10 +263,8 @@ def test_five_hundred_card_board_page_stays_small(app, client, auth, org):
             }
             cards.create_card(staff, org.board_id, data)
     auth.login(org.nips["staff"])
-    started = time.perf_counter()
+    # Size, not time: timings belong to bench/board.py and docs/benchmarks.md.
     response = client.get(f"/boards/{org.board_id}")
-    elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert len(card_ids(page(response))) == 500
     assert len(response.data) < 400_000, len(response.data)
-    assert elapsed < 2.0

@@ -25,8 +25,10 @@ DUE = "2026-12-30T16:00:00+07:00"
 
 
 def token(d, who: str) -> dict:
+    """The API's headers for `who` (the API answers in the language asked for)."""
     with d.app.app_context():
-        return {"Authorization": f"Bearer {accounts.create_token(user(who))}"}
+        bearer = f"Bearer {accounts.create_token(user(who))}"
+    return {"Authorization": bearer, "Accept-Language": "en"}
 
 
 def version(d, card_id: int) -> int:
@@ -74,9 +76,15 @@ def report(d, when: str):
         return board_report(db.session.get(Board, d.s.board_id), wib(when))
 
 
-def stored_clock(d, card_id: int):
+def stored_clock(d, card_id: int) -> dict | None:
+    """The card's stored clock: its origin and the policy it runs under."""
+    from plugins.sla.fixed import stored_policy
+
     with d.app.app_context():
-        return plugin_store("sla").get(f"clock:{card_id}")
+        record = plugin_store("sla").get(f"clock:{card_id}")
+        if record is None:
+            return None
+        return {"origin": record[2], "policy": stored_policy(card_id).as_json()}
 
 
 def forget_clock(d, card_id: int):
@@ -348,3 +356,62 @@ def test_the_tick_and_the_command_fix_the_clocks_of_older_cards(desk):
     set_policies(desk, [dict(POLICIES[0], duration=10), *POLICIES[1:]])
     assert sla_of(desk, open_id, "2026-12-24T09:00")["due_at"] == DUE
     assert sla_of(desk, done_id, "2026-12-29T09:00")["state"] == "met"
+
+
+# --- the issue's case, on the demo data ---------------------------------------------------------
+
+
+def test_on_the_demo_a_member_cannot_hide_an_information_request_clock(database_url):
+    """`permohonan-informasi` to `tugas` by a member of the information desk: refused, the card
+    keeps its clock and its line in the head's report; the head may, with a reason."""
+    from app import demo
+    from app.demo.office import PEOPLE
+    from app.models import BoardColumn
+    from app.plugin_api import find_user
+    from tests.conftest import make_app
+
+    app = make_app(database_url, CERGAS_PLUGINS="sla")
+    try:
+        with app.app_context():
+            demo.create_demo()
+            board = db.session.scalar(select(Board).where(Board.name == "Layanan Informasi Publik"))
+            card = db.session.scalar(
+                select(Card)
+                .join(BoardColumn, BoardColumn.id == Card.column_id)
+                .where(
+                    Card.board_id == board.id,
+                    Card.type == "permohonan-informasi",
+                    BoardColumn.kind != "done",
+                )
+                .order_by(Card.id)
+            )
+            card_id, version_now, board_id = card.id, card.version, board.id
+            member = next(p for p in PEOPLE if p.unit == "SEKSI-PIP" and p.role == "member")
+            head = next(p for p in PEOPLE if p.key == "kasi_pip")
+            tokens = {
+                "member": accounts.create_token(find_user(member.login)),
+                "head": accounts.create_token(find_user(head.login)),
+            }
+            before = board_report(board).by_type["permohonan-informasi"].total
+
+        def patch_as(who, **body):
+            return app.test_client().patch(
+                f"/api/v1/cards/{card_id}",
+                json={"version": version_now, "type": "tugas", **body},
+                headers={"Authorization": f"Bearer {tokens[who]}", "Accept-Language": "en"},
+            )
+
+        refused = patch_as("member")
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "vetoed"
+        accepted = patch_as("head", reason="Permintaan internal, bukan permohonan informasi")
+        assert accepted.status_code == 200, accepted.get_json()
+        assert accepted.get_json()["plugins"]["sla"]["policy"] == "permohonan-informasi"
+        with app.app_context():
+            data = board_report(db.session.get(Board, board_id))
+            assert data.by_type["permohonan-informasi"].total == before
+            assert card_id in {line.card_id for line in data.type_changes}
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -25,7 +25,7 @@ from app.plugin_api import (
     work_calendars,
 )
 
-from .fixed import fixed_policies, store_missing
+from .fixed import FIX_PER_TICK, fixed_policies, store_missing
 from .policies import policies_of
 from .service import PLUGIN, clocks_for, policy_for
 from .text import duration_text
@@ -71,11 +71,13 @@ def run_tick(now, *, batch_size: int = 2000) -> dict[str, int]:
             fixed=fixed,
         )
         counts["checked"] += len(clocks)
-        # Clocks that started before clocks were stored: fixed now, under the policy they run.
+        # Clocks that started before clocks were stored: fixed now, under the policy they run
+        # (a bounded number per tick).
+        room = FIX_PER_TICK - counts["fixed"]
         unfixed = [(card, clocks[card.id].policy) for card in ruled if card.id in clocks]
         unfixed = [(card, policy) for card, policy in unfixed if not clocks[card.id].fixed]
-        if unfixed:
-            counts["fixed"] += store_missing(store, unfixed, fixed)
+        if unfixed and room > 0:
+            counts["fixed"] += store_missing(store, unfixed, fixed, limit=room)
         crossed = [
             (card, clocks[card.id])
             for card in ruled

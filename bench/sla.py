@@ -6,7 +6,8 @@ For each size it builds a fresh database (a migrated SQLite file by default; --d
 points at an empty PostgreSQL database instead): a Dinas with 10 Seksi (WIB, WITA, WIT), 2
 boards each, every board with three policies (pengaduan: 5 working days with a pause column,
 informasi: 10 working days from first active, dukcapil: 16 working hours), and `size` open
-cards bulk-inserted with their `created`/`moved` events: a third of them are pengaduan with a
+cards bulk-inserted with their `created`/`moved` events and their clocks as the plugin stores
+them when they start (plugins/sla/fixed.py): a third of them are pengaduan with a
 move into the working column, one in ten of those waited in the pause column and came back.
 Cards were received over the last two working days, except 1 % that are older and cross
 their at-risk or breach line.
@@ -169,6 +170,25 @@ def seed(app, size: int, *, fresh_schema: bool) -> None:
                 event_rows.clear()
         if event_rows:
             db.session.execute(insert(Event), event_rows)
+        # Each card's clock, fixed when it started, as the plugin stores it for a card created
+        # or moved through the services (plugins/sla/fixed.py).
+        from plugins.sla.fixed import CLOCK, POLICY, digest_of
+        from plugins.sla.policies import policies_of
+
+        policies = policies_of({"policies": POLICIES})
+        digests = {kind: digest_of(policy) for kind, policy in policies.items()}
+        store_rows = [
+            {"plugin": "sla", "key": POLICY + digests[kind], "value": policy.as_json()}
+            for kind, policy in policies.items()
+        ]
+        fixed_at = NOW.isoformat()
+        for card_id, row in zip(ids, card_rows, strict=True):
+            store_rows.append(
+                {"plugin": "sla", "key": f"{CLOCK}{card_id}",
+                 "value": [digests[row["type"]], fixed_at, "created"]}
+            )  # fmt: skip
+        for start in range(0, len(store_rows), 5000):
+            db.session.execute(insert(PluginData), store_rows[start : start + 5000])
         db.session.commit()
 
 
@@ -196,7 +216,9 @@ def tick(app, *, trace: bool = False) -> dict:
                 tracemalloc.stop()
             event.remove(engine, "before_cursor_execute", count)
         notifications = db.session.scalar(select(db.func.count(Notification.id)))
-        claims = db.session.scalar(select(db.func.count(PluginData.id)))
+        claims = db.session.scalar(
+            select(db.func.count(PluginData.id)).where(PluginData.key.startswith("alert:"))
+        )
         db.session.remove()
     return {
         "seconds": seconds,

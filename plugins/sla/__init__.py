@@ -4,8 +4,10 @@ Per board, policies by card type (`{"policies": [{"type": "pengaduan", "duration
 "working_days", ...}]}`) give every card of that type a due moment on its unit's working
 calendar (app.plugin_api.work_calendar). Cards show a badge with the time left; the card API
 shows `plugins.sla`; `cergas tick` alerts the assignee and the unit's heads when a card becomes
-at risk and when it is breached, once each; heads get a compliance report per board. See
-docs/sla.md.
+at risk and when it is breached, once each; heads get a compliance report per board. A
+clock's policy is fixed when it starts (fixed.py): a later type change or settings change does
+not move or hide it, and only a head, with a reason, changes the type of a card whose clock
+runs (rules.py). See docs/sla.md.
 """
 
 from flask import url_for
@@ -42,6 +44,28 @@ def cergas_settings():
             validate=clean_policies,
         )
     ]
+
+
+@hookimpl
+def cergas_card_before_move(card, source, target, board):
+    from .rules import on_arrival
+
+    on_arrival(card, source, target, board)
+    return None
+
+
+@hookimpl
+def cergas_move_scope(board):
+    from .rules import move_scope
+
+    return move_scope(board)
+
+
+@hookimpl
+def cergas_card_before_update(card, changes, reason, actor, board):
+    from .rules import on_type_change
+
+    return on_type_change(card, changes, reason, actor, board)
 
 
 @hookimpl
@@ -126,7 +150,11 @@ def cergas_register_commands(cli):
 def cergas_demo_content(office):
     """The information desk's service standards (UU 14/2008 KIP, Perki 1/2021) on the demo's
     Layanan Informasi Publik board, so its requests, objections and complaints carry a badge."""
+    from .fixed import fix_started_clocks
+
     office.configure("sla", "Layanan Informasi Publik", {"policies": DEMO_POLICIES})
+    # The demo's cards came in before the policies were set: their clocks are fixed now.
+    fix_started_clocks([office.boards["Layanan Informasi Publik"]])
 
 
 DEMO_POLICIES = [

@@ -1,5 +1,6 @@
 """`cergas tick`: tell the assignee and the unit's heads when a card becomes at risk and when it
-is breached, each crossing once.
+is breached, each crossing once; and fix the clocks of open cards from before clocks were
+stored (fixed.py).
 
 "Once" holds across ticks and hosts: a crossing is claimed with `PluginStore.add` (an insert
 that does nothing when the key exists) in the same transaction as its notifications, so a
@@ -24,8 +25,9 @@ from app.plugin_api import (
     work_calendars,
 )
 
+from .fixed import FIX_PER_TICK, fixed_policies, store_missing
 from .policies import policies_of
-from .service import PLUGIN, clocks_for
+from .service import PLUGIN, clocks_for, policy_for
 from .text import duration_text
 
 CROSSINGS = ("at_risk", "breached")
@@ -36,39 +38,49 @@ def alert_key(card_id: int, crossing: str) -> str:
 
 
 def run_tick(now, *, batch_size: int = 2000) -> dict[str, int]:
-    """Check every open card with a policy; returns how many cards were checked and how many
-    crossings were alerted."""
-    counts = {"checked": 0, "at_risk": 0, "breached": 0}
-    policies = {}
-    for board_id, settings in boards_with_settings(PLUGIN).items():
-        found = policies_of(settings)
-        if found:
-            policies[board_id] = found
-    if not policies:
+    """Check every open card with a clock; returns how many cards were checked, how many
+    crossings were alerted, and how many clocks from before clocks were stored it fixed
+    (`fixed`)."""
+    counts = {"checked": 0, "at_risk": 0, "breached": 0, "fixed": 0}
+    # Every board with the plugin on and its settings saved: a board whose policies were
+    # removed still has the clocks that started under them.
+    boards = boards_with_settings(PLUGIN)
+    if not boards:
         return counts
+    policies = {board_id: policies_of(settings) for board_id, settings in boards.items()}
     columns = board_columns(policies)
-    types = {kind for found in policies.values() for kind in found}
     calendars: dict = {}
     store = plugin_store(PLUGIN)
-    for batch in scan_cards(
-        policies, kinds=("backlog", "active"), types=types, batch_size=batch_size
-    ):
-        unit_of = {card.board_id: card.unit_id for card in batch}
+    # Every type: a card whose type changed after its clock started keeps its clock.
+    for batch in scan_cards(policies, kinds=("backlog", "active"), batch_size=batch_size):
+        fixed = fixed_policies([card.id for card in batch])
+        ruled = [card for card in batch if policy_for(card, policies, fixed)]
+        if not ruled:
+            continue
+        unit_of = {card.board_id: card.unit_id for card in ruled}
         missing = set(unit_of.values()) - calendars.keys()
         if missing:
             calendars.update(work_calendars(missing))
         clocks = clocks_for(
-            batch,
+            ruled,
             policies=policies,
             columns=columns,
             calendars=calendars,
             unit_of=unit_of,
             now=now,
+            fixed=fixed,
         )
         counts["checked"] += len(clocks)
+        # Clocks that started before clocks were stored: fixed now, under the policy they run
+        # (a bounded number per tick).
+        room = FIX_PER_TICK - counts["fixed"]
+        unfixed = [(card, clocks[card.id].policy) for card in ruled if card.id in clocks]
+        unfixed = [(card, policy) for card, policy in unfixed if not clocks[card.id].fixed]
+        if unfixed and room > 0:
+            counts["fixed"] += store_missing(store, unfixed, fixed, limit=room)
         crossed = [
             (card, clocks[card.id])
-            for card in batch
+            for card in ruled
             if card.id in clocks and clocks[card.id].state in CROSSINGS
         ]
         if not crossed:

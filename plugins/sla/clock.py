@@ -2,7 +2,8 @@
 
 The clock starts when the card is created (or first becomes active, by policy), waits while the
 card sits in one of the policy's pause columns (the due moment moves out by the working time
-spent there), and stops when the card reaches a done column.
+spent there), and stops when the card reaches a done column. Its policy is fixed when it starts
+(fixed.py).
 """
 
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ class Clock:
 
     __slots__ = (
         "policy",
+        "fixed",
         "state",
         "remaining_seconds",
         "_cal",
@@ -30,6 +32,9 @@ class Clock:
 
     def __init__(self, policy, state, remaining_seconds, cal, start, due, stop):
         self.policy = policy
+        # Whether the policy is the one stored when the clock started (else, for a card from
+        # before clocks were stored, the board's policy for its type now).
+        self.fixed = False
         self.state = state
         # Working seconds (calendar seconds for calendar_days) to the due moment; < 0: late.
         self.remaining_seconds = remaining_seconds

@@ -60,3 +60,17 @@ def due(start_text, duration, unit, org_unit, zone):
     click.echo(f"Start: {start.astimezone(shown_in).isoformat()}")
     click.echo(f"Duration: {duration:g} {unit}")
     click.echo(moment.isoformat())
+
+
+@sla.command("fix-clocks")
+@with_appcontext
+@click.option(
+    "--board", "board_ids", type=int, multiple=True, metavar="ID", help="Only this board (repeat)."
+)
+def fix_clocks(board_ids):
+    """Store the clock of every card whose clock started before clocks were stored (run once
+    after upgrading; `cergas tick` does it for open cards by itself)."""
+    from .fixed import fix_started_clocks
+
+    stored = fix_started_clocks(list(board_ids) or None)
+    click.echo(f"Clocks fixed: {stored}")

@@ -1,8 +1,10 @@
 """The per-board SLA report: compliance per month and per card type, and the breaches.
 
-Every card with a policy and a started clock counts once, in the month (unit time zone) its
-clock started: `met` (reached done in time), `missed` (reached done late) or `open` (not done
-yet; `late` counts the open ones already past due). Compliance is met / (met + missed).
+Every card with a started clock counts once, in the month (unit time zone) its clock started
+and under the card type of the policy it runs under (fixed when it started: a card whose type
+changed since counts where it came in, and is listed among the type changes): `met` (reached
+done in time), `missed` (reached done late) or `open` (not done yet; `late` counts the open ones
+already past due). Compliance is met / (met + missed).
 """
 
 from collections import defaultdict
@@ -53,10 +55,19 @@ class Tally:
 class Line:
     card_id: int
     title: str
-    type: str
+    type: str  # the card's type now
     month: str
     clock: Clock
     assignee: object | None
+
+    @property
+    def clock_type(self) -> str:
+        """The card type whose policy the clock runs under."""
+        return self.clock.policy.type
+
+    @property
+    def type_changed(self) -> bool:
+        return self.type != self.clock_type
 
 
 @dataclass
@@ -74,17 +85,21 @@ class Report:
         late = [line for line in self.lines if line.clock.state in ("missed", "breached")]
         return sorted(late, key=lambda line: line.clock.remaining_seconds)
 
+    @property
+    def type_changes(self) -> list[Line]:
+        """Cards whose type changed after their clock started (they keep their clock)."""
+        return [line for line in self.lines if line.type_changed]
+
 
 def board_report(board, now=None) -> Report:
     now = now or now_utc()
     policies = policies_of(plugin_settings(board, PLUGIN))
     report = Report(board=board, now=now, policies=policies)
-    if not policies:
-        return report
     columns = board_columns([board.id])
     calendars = work_calendars([board.unit_id])
     cards = []
-    for batch in scan_cards([board.id], types=policies):
+    # Every type: a card whose type changed after its clock started keeps its clock.
+    for batch in scan_cards([board.id]):
         clocks = clocks_for(
             batch,
             policies={board.id: policies},
@@ -99,8 +114,9 @@ def board_report(board, now=None) -> Report:
     by_type: dict = defaultdict(Tally)
     for card, clock in sorted(cards, key=lambda pair: (pair[1].started_at, pair[0].id)):
         month = clock.started_at.strftime("%Y-%m")
-        months[month][card.type].count(clock)
-        by_type[card.type].count(clock)
+        kind = clock.policy.type
+        months[month][kind].count(clock)
+        by_type[kind].count(clock)
         report.total.count(clock)
         report.lines.append(
             Line(card.id, card.title, card.type, month, clock, people.get(card.assignee_id))

@@ -20,7 +20,7 @@ from app.plugin_api import (
 from .policies import policies_of
 from .report import board_report
 from .service import PLUGIN
-from .text import duration_text
+from .text import badge_text, duration_text
 
 bp = Blueprint("sla", __name__, url_prefix="/plugins/sla")
 
@@ -36,6 +36,7 @@ CSV_COLUMNS = (
     "state",
     "late_seconds",
     "assignee",
+    "type_now",
 )
 
 
@@ -77,6 +78,7 @@ def report(board_id):
         report=data,
         board=board,
         late_text=lambda line: duration_text(line.clock, line.clock.remaining_seconds, cal),
+        status_text=lambda clock: badge_text(clock, cal)[0],
     )
 
 
@@ -94,7 +96,7 @@ def report_csv(board_id):
             [
                 line.card_id,
                 _safe(line.title),
-                _safe(line.type),
+                _safe(line.clock_type),
                 line.month,
                 clock.policy.label,
                 clock.started_at.isoformat(),
@@ -105,6 +107,7 @@ def report_csv(board_id):
                 clock.state,
                 clock.late_seconds,
                 line.assignee.login if line.assignee else "",
+                _safe(line.type),
             ]
         )
     filename = f"sla-board-{board.id}.csv"

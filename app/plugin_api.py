@@ -80,6 +80,7 @@ from app.services.skills import (
     skills_of_users,
     visible_person,
 )
+from app.services.spreadsheets import csv_text, safe_cell, xlsx_append
 from app.services.staffing import (
     ActiveLoad,
     active_load,
@@ -183,6 +184,10 @@ __all__ = [
     "card_moves",
     "heads_of_units",
     "scan_cards",
+    # CSV and XLSX exports safe to open in a spreadsheet (app/services/spreadsheets.py)
+    "csv_text",
+    "safe_cell",
+    "xlsx_append",
     # the working-day calendar of a unit (app/workcal.py)
     "DURATION_UNITS",
     "WorkCalendar",

@@ -89,6 +89,7 @@ from app.services.staffing import (
     unit_tree_ids,
     units_managed_by,
 )
+from app.services.validation import ascii_int
 from app.workcal import (
     DURATION_UNITS,
     WorkCalendar,
@@ -184,6 +185,8 @@ __all__ = [
     "card_moves",
     "heads_of_units",
     "scan_cards",
+    # whole numbers from forms and query strings, ASCII digits only (app/services/validation.py)
+    "ascii_int",
     # CSV and XLSX exports safe to open in a spreadsheet (app/services/spreadsheets.py)
     "csv_text",
     "safe_cell",

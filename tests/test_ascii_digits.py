@@ -44,6 +44,14 @@ def place_of(app, card_id) -> tuple[int, int]:
         return card.column_id, card.position
 
 
+def test_a_nip_is_eighteen_ascii_digits(app):
+    from app.services import accounts
+
+    with app.app_context(), pytest.raises(validation.Invalid):
+        accounts.create_user("Nama", PASSWORD, nip="١٩٩٠" + "0" * 14, unit_code=None)
+    assert accounts.NIP_PATTERN.fullmatch("199001012015011004")
+
+
 @pytest.mark.parametrize("digits", UNICODE_DIGITS)
 def test_the_helper_reads_ascii_digits_only(digits):
     assert validation.ascii_int(digits, maximum=10**6) is None

@@ -237,7 +237,7 @@ def spoil(path: Path, *statements: str) -> None:
     "statements, reason",
     [
         (["UPDATE alembic_version SET version_num = 'abc123'"], "abc123"),
-        (["DROP TABLE alembic_version"], "migration"),
+        (["DROP TABLE alembic_version"], "db upgrade"),
         (["DELETE FROM boards"], "board_columns"),
         (["UPDATE cards SET column_id = 999"], "cards"),
     ],

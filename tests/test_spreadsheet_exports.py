@@ -9,6 +9,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from app.services.spreadsheets import csv_text, safe_text, xlsx_append
+from tests.conftest import PASSWORD
+from tests.sla_fixtures import desk  # noqa: F401 - a fixture
 from tests.test_sprints_web import make_cards, page
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -106,3 +108,22 @@ def test_done_export_neutralises_every_title(app, client, auth, org):
                 assert cell.data_type != "f", cell.value
                 if isinstance(cell.value, str):
                     assert not runs_as_formula(cell.value), cell.value
+
+
+def test_sla_report_csv_neutralises_titles(desk):  # noqa: F811 - the imported fixture
+    from tests.sla_fixtures import NIPS, at
+
+    app, s = desk.app, desk.s
+    for title in DANGEROUS:
+        desk.create("2026-12-01T09:00", title)
+    client = app.test_client()
+    client.post("/login", data={"username": NIPS["kadis"], "password": PASSWORD})
+    with at("2026-12-22T10:00"):
+        response = client.get(f"/plugins/sla/boards/{s.board_id}/report.csv")
+    assert response.status_code == 200
+    text = page(response).lstrip("\ufeff")
+    assert_no_formula_cell(text)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == len(DANGEROUS)
+    assert all(row["card_id"].isascii() and row["card_id"].isdigit() for row in rows)
+    assert "Laporan;'=1+2;" in {row["title"] for row in rows}

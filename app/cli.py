@@ -442,6 +442,7 @@ def restore_command(path, yes):
             events=info.events,
         )
     )
+    click.echo(_("The database as it was before is kept in %(path)s.", path=info.kept))
 
 
 def init_app(app):

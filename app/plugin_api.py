@@ -80,6 +80,7 @@ from app.services.skills import (
     skills_of_users,
     visible_person,
 )
+from app.services.spreadsheets import csv_text, safe_cell, xlsx_append
 from app.services.staffing import (
     ActiveLoad,
     active_load,
@@ -88,6 +89,7 @@ from app.services.staffing import (
     unit_tree_ids,
     units_managed_by,
 )
+from app.services.validation import ascii_int
 from app.workcal import (
     DURATION_UNITS,
     WorkCalendar,
@@ -183,6 +185,12 @@ __all__ = [
     "card_moves",
     "heads_of_units",
     "scan_cards",
+    # whole numbers from forms and query strings, ASCII digits only (app/services/validation.py)
+    "ascii_int",
+    # CSV and XLSX exports safe to open in a spreadsheet (app/services/spreadsheets.py)
+    "csv_text",
+    "safe_cell",
+    "xlsx_append",
     # the working-day calendar of a unit (app/workcal.py)
     "DURATION_UNITS",
     "WorkCalendar",

@@ -12,6 +12,7 @@ from app.extensions import htmx
 from app.home.templating import fmt_date
 from app.models import User
 from app.services import boards, work
+from app.services import validation as v
 from app.web import local_today
 
 
@@ -25,8 +26,8 @@ def message(category: str, text: str, link: str | None = None, link_label: str =
 
 
 def form_int(value) -> int | None:
-    value = (value or "").strip() if isinstance(value, str) else value
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
+    """An id from a form or query, or None when it is not one (ASCII digits only)."""
+    return v.ascii_int(value, maximum=v.MAX_ID) if isinstance(value, str) else None
 
 
 # --- rendering the columns -------------------------------------------------------------------

@@ -5,10 +5,12 @@ import sqlite3
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import jsonify, render_template, request, session
+from flask import g, has_request_context, jsonify, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
@@ -53,6 +55,27 @@ def _allow_header(exc: HTTPException) -> dict:
     """A 405 names the methods the address takes (RFC 9110), whatever the body."""
     methods = getattr(exc, "valid_methods", None)
     return {"Allow": ", ".join(methods)} if methods else {}
+
+
+# Whether the current request has committed a write: a server error after that must not say
+# "nothing was changed" (a retry would do the change twice).
+_WROTE = "cergas_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _note_saved(session):
+    if session.info.pop(_WROTE, False) and has_request_context():
+        g.cergas_saved = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_write(session):
+    session.info.pop(_WROTE, None)
 
 
 def init_app(app):
@@ -103,7 +126,13 @@ def init_app(app):
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
-        message = _("Something went wrong on our side. Nothing was changed; please try again.")
+        if g.get("cergas_saved"):
+            message = _(
+                "Something went wrong on our side after your change was saved. Reload the page "
+                "to see it before you try again."
+            )
+        else:
+            message = _("Something went wrong on our side. Nothing was changed; please try again.")
         if wants_json():
             return jsonify({"error": {"code": "internal_error", "message": message}}), 500
         return render_template("error.html", status=500, message=message), 500

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
+from app.services.validation import ascii_int
+
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 # Monday first. Friday ends later (Friday prayers are taken inside the day).
 DEFAULT_HOURS: tuple[tuple[str, str], ...] = (
@@ -71,10 +73,9 @@ def national_holidays(year: int) -> dict[date, str]:
 def parse_hours(value: str) -> int:
     """'07:30' -> seconds after midnight; ValueError for anything else."""
     hh, sep, mm = value.partition(":")
-    if not sep or not (hh.isdigit() and mm.isdigit()) or len(mm) != 2:
-        raise ValueError(f"not a time of day: {value!r}")
-    hours, minutes = int(hh), int(mm)
-    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+    hours = ascii_int(hh, maximum=24) if hh.strip() == hh else None
+    minutes = ascii_int(mm, maximum=59) if mm.strip() == mm and len(mm) == 2 else None
+    if not sep or hours is None or minutes is None or (hours == 24 and minutes):
         raise ValueError(f"not a time of day: {value!r}")
     return hours * 3600 + minutes * 60
 

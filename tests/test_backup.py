@@ -1,15 +1,18 @@
 """`cergas backup PATH` and `cergas restore PATH`: consistent copies of a live SQLite database."""
 
+import os
 import re
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import Card, Event
 from app.services import cards
+from app.services.backup import migration_head
 from tests.conftest import get_user, make_app
 from tests.i18n_helpers import t
 
@@ -20,6 +23,26 @@ pytestmark = pytest.mark.pg
 def database_url(tmp_path):
     """A SQLite file: backups copy files (other tests' in-memory database has none)."""
     return f"sqlite:///{tmp_path}/cergas.db"
+
+
+@pytest.fixture(autouse=True)
+def at_migration_head(request):
+    """The test database is made with create_all(): stamp it with the migration head, as
+    `cergas db upgrade` would, so its backups are restorable."""
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.execute(
+            text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+        )
+        db.session.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": migration_head()})
+        db.session.commit()
+
+
+def live_path(app) -> Path:
+    with app.app_context():
+        return Path(db.engine.url.database)
 
 
 def counts(app) -> tuple[int, int]:
@@ -147,3 +170,116 @@ def test_backup_explains_what_to_do_on_other_databases(url, tmp_path):
     )
     with app.app_context():
         db.engine.dispose()
+
+
+# --- issue 19, finding 10 ----------------------------------------------------------------------
+
+
+def assert_intact(app, expected_cards: int) -> None:
+    with app.app_context():
+        db.engine.dispose()
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        assert db.session.scalar(select(func.count(Card.id))) == expected_cards
+        db.session.remove()
+
+
+def test_backup_refuses_the_live_database_and_its_files(app, org, runner, tmp_path):
+    add_cards(app, org, 3)
+    live = live_path(app)
+    linked = tmp_path / "tautan.db"
+    linked.symlink_to(live)
+    hard = tmp_path / "sub" / "keras.db"
+    hard.parent.mkdir()
+    os.link(live, hard)
+    for target in (live, linked, hard, f"{live}-wal", f"{live}-shm", f"{live}-journal"):
+        result = runner.invoke(args=["backup", str(target)])
+        assert result.exit_code == 1, (target, result.output)
+        assert "Error:" in result.output and "Traceback" not in result.output
+        assert isinstance(result.exception, SystemExit)
+    add_cards(app, org, 1)
+    assert_intact(app, 4)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.skipif(
+    not Path("/sys").is_dir(), reason="needs Linux /sys (unwritable, even for root)"
+)
+def test_backup_into_an_unwritable_folder_is_a_one_line_error(app, org, runner, tmp_path):
+    add_cards(app, org, 1)
+    result = runner.invoke(args=["backup", "/sys/cadangan.db"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error:") and "/sys" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    if os.geteuid() != 0:  # root writes anywhere: the mode bits only stop other users
+        locked = tmp_path / "terkunci"
+        locked.mkdir(mode=0o500)
+        result = runner.invoke(args=["backup", str(locked / "cadangan.db")])
+        assert result.exit_code == 1 and str(locked) in result.output
+
+
+def make_backup(runner, tmp_path, name="cadangan.db") -> Path:
+    target = tmp_path / name
+    result = runner.invoke(args=["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    return target
+
+
+def spoil(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path)  # foreign keys are off on a plain connection
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "statements, reason",
+    [
+        (["UPDATE alembic_version SET version_num = 'abc123'"], "abc123"),
+        (["DROP TABLE alembic_version"], "db upgrade"),
+        (["DELETE FROM boards"], "board_columns"),
+        (["UPDATE cards SET column_id = 999"], "cards"),
+    ],
+    ids=["other-migration", "no-migration", "orphan-columns", "missing-column"],
+)
+def test_restore_checks_the_backup_before_replacing_anything(
+    app, org, runner, tmp_path, statements, reason
+):
+    add_cards(app, org, 2)
+    candidate = make_backup(runner, tmp_path)
+    spoil(candidate, *statements)
+    add_cards(app, org, 1)
+    before = snapshot(app)
+    result = runner.invoke(args=["restore", str(candidate), "--yes"])
+    assert result.exit_code == 1, result.output
+    assert "Error:" in result.output and reason in result.output
+    assert snapshot(app) == before
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+
+def test_restore_refuses_the_live_database_itself(app, org, runner, tmp_path):
+    add_cards(app, org, 2)
+    result = runner.invoke(args=["restore", str(live_path(app)), "--yes"])
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert_intact(app, 2)
+
+
+def test_restore_keeps_the_replaced_database_beside_it(app, org, runner, tmp_path):
+    add_cards(app, org, 2)
+    candidate = make_backup(runner, tmp_path)
+    add_cards(app, org, 3, prefix="Sesudah")
+    replaced = snapshot(app)
+    for _round in range(2):
+        result = runner.invoke(args=["restore", str(candidate), "--yes"])
+        assert result.exit_code == 0, result.output
+    kept = sorted(tmp_path.glob("cergas.db.before-restore-*"))
+    assert len(kept) == 2  # one per restore, none overwritten
+    assert str(kept[0]) in result.output or str(kept[1]) in result.output
+    assert counts(app)[0] == 2
+    first = min(kept, key=lambda path: path.stat().st_mtime_ns)
+    copy = sqlite3.connect(first)
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    titles = {row[0] for row in copy.execute("SELECT title FROM cards")}
+    copy.close()
+    assert titles == {row[1] for row in replaced[0]}

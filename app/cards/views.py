@@ -221,7 +221,7 @@ def move(card_id):
             user,
             card,
             selected=form_int(request.args.get("column_id")) or card.column_id,
-            place=place if place.isdigit() and len(place) < 7 else "",
+            place=place if v.ascii_int(place, minimum=1, maximum=100_001) else "",
         )
     form = request.form
     board_id, source_id = card.board_id, card.column_id
@@ -277,8 +277,9 @@ def refusal_messages(user: User, card: Card, exc, target_id, position=None) -> l
         return [message("error", f"{veto['plugin']}: {veto['message']}") for veto in exc.vetoes]
     if exc.code in WIP_REFUSALS and target_id and access.can_manage_board(user, card.board):
         args = {"card_id": card.id, "column_id": target_id}
-        if isinstance(position, str) and position.isdigit() and len(position) < 7:
-            args["place"] = int(position) + 1
+        position = v.ascii_int(position, maximum=100_000)
+        if position is not None:
+            args["place"] = position + 1
         override = message(
             "error",
             exc.message,

@@ -27,7 +27,7 @@ from app.services.cards import find_user
 from app.services.errors import Conflict, TooManyAttempts, Unauthorized
 from app.services.tx import write_transaction
 
-NIP_PATTERN = re.compile(r"\d{18}")
+NIP_PATTERN = re.compile(r"[0-9]{18}")
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 # Computed once so a login for an unknown account costs as much as one for a known account.
 _DUMMY_HASH = generate_password_hash("cergas-timing-equaliser", method="scrypt")

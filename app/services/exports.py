@@ -1,7 +1,6 @@
 """Done cards per person per period, as CSV and XLSX: evidence (*bukti dukung*) for the SKP
 performance appraisal under PermenPANRB 6/2022."""
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Sprint, User
+from app.services import spreadsheets
 from app.services import validation as v
 from app.services.access import visible_board
 from app.services.metrics import clean_range, utc_bounds
@@ -111,22 +111,9 @@ def _values(row: DoneRow) -> list:
     ]
 
 
-def _safe_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def as_csv(rows: list[DoneRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers())
-    for row in rows:
-        values = [_safe_cell(x) for x in _values(row)]
-        writer.writerow([x.isoformat() if isinstance(x, date) else x for x in values])
-    # A byte-order mark so spreadsheet programs read the file as UTF-8.
-    return "\ufeff" + out.getvalue()
+    """Every cell neutralised and quoted (app/services/spreadsheets.py)."""
+    return spreadsheets.csv_text([headers(), *(_values(row) for row in rows)])
 
 
 def as_xlsx(board: Board, start: date, end: date, rows: list[DoneRow]) -> bytes:
@@ -142,21 +129,18 @@ def as_xlsx(board: Board, start: date, end: date, rows: list[DoneRow]) -> bytes:
         people.setdefault(f"{row.person} {row.nip}".strip(), []).append(row)
 
     def fill(sheet, items):
-        sheet.append(
-            [
-                _(
-                    "Done cards, %(board)s, %(start)s to %(end)s",
-                    board=board.name,
-                    start=start.isoformat(),
-                    end=end.isoformat(),
-                )
-            ]
+        title = _(
+            "Done cards, %(board)s, %(start)s to %(end)s",
+            board=board.name,
+            start=start.isoformat(),
+            end=end.isoformat(),
         )
-        sheet.append(headers())
+        spreadsheets.xlsx_append(sheet, [title])
+        spreadsheets.xlsx_append(sheet, headers())
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in items:
-            sheet.append([_safe_cell(x) for x in _values(row)])
+            spreadsheets.xlsx_append(sheet, _values(row))
             link = sheet.cell(row=sheet.max_row, column=9)
             link.hyperlink = row.link
         for column, width in zip("ABCDEFGHI", (28, 20, 50, 14, 24, 12, 12, 20, 40), strict=True):

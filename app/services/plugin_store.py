@@ -43,11 +43,22 @@ def forget_board_plugins() -> None:
 def plugin_settings(board: Board, plugin_name: str) -> dict:
     """The plugin's settings on this board: declared defaults, overridden by what a head saved."""
     host = current_app.extensions["cergas_plugins"]
-    values = {setting.name: setting.default for setting in host.settings_of(plugin_name)}
+    declared = {setting.name: setting for setting in host.settings_of(plugin_name)}
+    values = {name: setting.default for name, setting in declared.items()}
     row = board_plugin_rows(board.id).get(plugin_name)
     if row is not None:
-        values.update({k: v for k, v in (row.settings or {}).items() if k in values})
+        values.update(_usable(declared, row.settings))
     return values
+
+
+def _usable(declared: dict, saved: dict | None) -> dict:
+    """The saved values of declared settings, each as `Setting.stored` reads it (a number
+    outside its range, saved before the range existed, reads as the default)."""
+    return {
+        name: declared[name].stored(value)
+        for name, value in (saved or {}).items()
+        if name in declared
+    }
 
 
 _DATA = PluginData.__table__.c
@@ -149,7 +160,9 @@ def boards_with_settings(plugin_name: str) -> dict[int, dict]:
             BoardPlugin.plugin == plugin_name, BoardPlugin.enabled.is_(True)
         )
     )
-    return {board_id: settings or {} for board_id, settings in rows}
+    host = current_app.extensions["cergas_plugins"]
+    declared = {setting.name: setting for setting in host.settings_of(plugin_name)}
+    return {board_id: _usable(declared, settings) for board_id, settings in rows}
 
 
 def plugin_store(plugin_name: str) -> PluginStore:

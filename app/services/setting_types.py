@@ -9,9 +9,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 SETTING_TYPES = ("bool", "int", "float", "str", "text", "date", "list", "json")
+NUMERIC_TYPES = ("int", "float")
+# The range of a number setting that declares none: a plugin narrows it to what makes sense.
+DEFAULT_RANGE = (0, 1_000_000)
+# Decimal numbers as people type them, ASCII digits only (float() also reads "٣" and "1_0").
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 class SettingError(ValueError):
@@ -20,7 +26,11 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Setting:
-    """One per-board setting of a plugin: `type` is one of SETTING_TYPES."""
+    """One per-board setting of a plugin: `type` is one of SETTING_TYPES.
+
+    A number setting (`int`, `float`) has a range, `minimum` to `maximum` (both included;
+    DEFAULT_RANGE when not given): a value outside it is refused when saved, and a stored value
+    outside it (saved before the range existed, or under a wider one) reads as the default."""
 
     name: str
     type: str
@@ -30,16 +40,73 @@ class Setting:
     # Optional check of a cleaned value: raise SettingError (shown next to the field / in the
     # API's `fields`) or return the value to store.
     validate: Any = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
 
     def __post_init__(self):
         if self.type not in SETTING_TYPES:
             raise ValueError(f"Setting type must be one of {', '.join(SETTING_TYPES)}")
+        if self.type not in NUMERIC_TYPES:
+            if self.minimum is not None or self.maximum is not None:
+                raise ValueError("Only int and float settings have a minimum and maximum")
+            return
+        low = DEFAULT_RANGE[0] if self.minimum is None else self.minimum
+        high = DEFAULT_RANGE[1] if self.maximum is None else self.maximum
+        for bound in (low, high):
+            if isinstance(bound, bool) or not isinstance(bound, int | float):
+                raise ValueError("A setting's minimum and maximum are numbers")
+            if not math.isfinite(bound) or (self.type == "int" and bound != int(bound)):
+                raise ValueError("An int setting's minimum and maximum are whole numbers")
+        if low > high:
+            raise ValueError("A setting's minimum is above its maximum")
+        if self.default is not None and not self._in_range(self.default, low, high):
+            raise ValueError(f"The default of setting {self.name} is outside its range")
+        # frozen: set the resolved bounds once
+        object.__setattr__(self, "minimum", low)
+        object.__setattr__(self, "maximum", high)
+
+    def _in_range(self, value, low, high) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.type == "int" and not isinstance(value, int):
+            return False
+        return math.isfinite(value) and low <= value <= high
+
+    def range_text(self) -> str:
+        """The range as the settings form shows it, or "" for a setting without one."""
+        if self.type not in NUMERIC_TYPES:
+            return ""
+        return _(
+            "From %(minimum)s to %(maximum)s.",
+            minimum=format_decimal(self.minimum),
+            maximum=format_decimal(self.maximum),
+        )
 
     def clean(self, value, *, from_form: bool = False):
         """The value as this setting's type, or SettingError. Forms send text; JSON sends types."""
         value = self._clean_type(value, from_form=from_form)
+        numeric = self.type in NUMERIC_TYPES and value is not None
+        if numeric and not self._in_range(value, self.minimum, self.maximum):
+            raise SettingError(self._range_error())
         if self.validate is not None:
             return self.validate(value)
+        return value
+
+    def _range_error(self) -> str:
+        return _(
+            "Must be between %(lo)s and %(hi)s.",
+            lo=format_decimal(self.minimum),
+            hi=format_decimal(self.maximum),
+        )
+
+    def stored(self, value):
+        """A value read from the database as the plugin may use it: a number outside the type
+        or the range (stored before the range existed) gives the default instead, so an old bad
+        value cannot keep a page slow or failing."""
+        if self.type in NUMERIC_TYPES and value is not None:
+            if not self._in_range(value, self.minimum, self.maximum):
+                return self.default
+            return float(value) if self.type == "float" else value
         return value
 
     def _clean_type(self, value, *, from_form: bool):
@@ -66,10 +133,10 @@ class Setting:
         if kind == "float":
             number = value
             if from_form and isinstance(value, str):
-                try:
-                    number = float(value.replace(",", "."))
-                except ValueError:
-                    raise SettingError(_("Must be a number.")) from None
+                number = value.strip().replace(",", ".")
+                if not _DECIMAL.fullmatch(number):
+                    raise SettingError(_("Must be a number."))
+                number = float(number)
             numeric = isinstance(number, int | float) and not isinstance(number, bool)
             if numeric and math.isfinite(number):
                 return float(number)

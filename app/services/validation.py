@@ -56,21 +56,47 @@ def text(value, *, field_max: int, required: bool = False) -> str:
     return value
 
 
+# A whole number as people type it: ASCII digits only. `str.isdigit()` and `\d` also accept
+# "²" (which int() refuses) and Arabic-Indic or fullwidth digits (which int() reads): a number
+# is never recognised with them, so the answer cannot differ from what would be stored.
+_WHOLE = re.compile(r"(-?)0*([0-9]+)")
+# More digits than any bound here: read as "too large" without converting them all.
+_MAX_DIGITS = 18
+
+
+def _whole(value) -> int | None:
+    """The int written in `value` (a str of ASCII digits, spaces around allowed, or an int), or
+    None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    match = _WHOLE.fullmatch(value.strip(" \t\r\n")) if isinstance(value, str) else None
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    number = int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
+    return -number if sign else number
+
+
+def ascii_int(value, *, minimum: int = 0, maximum: int) -> int | None:
+    """The whole number in `value` when it is written with ASCII digits (0-9) and lies within
+    [minimum, maximum]; None for anything else. For values that are ignored when unusable
+    (filters, hints); use `optional_int` or `record_id` where a bad value is an error."""
+    number = _whole(value)
+    return number if number is not None and minimum <= number <= maximum else None
+
+
 def optional_int(value, *, minimum: int = 0, maximum: int = 10_000) -> int | None:
     """An optional whole number: None or "" means none."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, bool):
+    number = _whole(value)
+    if number is None:
         raise FieldError(_("Must be a whole number."))
-    if isinstance(value, str):
-        if not re.fullmatch(r"\s*-?\d+\s*", value):
-            raise FieldError(_("Must be a whole number."))
-        value = int(value)
-    if not isinstance(value, int):
-        raise FieldError(_("Must be a whole number."))
-    if not minimum <= value <= maximum:
+    if not minimum <= number <= maximum:
         raise FieldError(_("Must be between %(lo)d and %(hi)d.", lo=minimum, hi=maximum))
-    return value
+    return number
 
 
 # The largest row id: ids are 32-bit integers on PostgreSQL, so a larger number names no row
@@ -86,16 +112,19 @@ def record_id(value) -> int:
     return number
 
 
+_DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
 def optional_number(value, *, minimum: float = 0, maximum: float = 10_000) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise FieldError(_("Must be a number."))
     if isinstance(value, str):
-        try:
-            value = float(value.strip().replace(",", "."))
-        except ValueError:
-            raise FieldError(_("Must be a number.")) from None
+        # ASCII digits only: float() would also read "٣" or "１", and "1_000".
+        if not _DECIMAL.fullmatch(value.strip().replace(",", ".")):
+            raise FieldError(_("Must be a number."))
+        value = float(value.strip().replace(",", "."))
     if not isinstance(value, int | float) or value != value:
         raise FieldError(_("Must be a number."))
     if not minimum <= value <= maximum:
@@ -108,7 +137,7 @@ def optional_date(value) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
         try:
             parsed = date.fromisoformat(value.strip())
         except ValueError:

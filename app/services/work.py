@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Comment, Unit, User
 from app.services import access
+from app.services import validation as v
 from app.services.boards import BoardView
 
 
@@ -86,9 +87,8 @@ class BoardFilters:
 
     @classmethod
     def from_args(cls, args) -> "BoardFilters":
-        assignee = (args.get("assignee") or "").strip()
         return cls(
-            assignee=int(assignee) if assignee.isdigit() and len(assignee) < 10 else None,
+            assignee=v.ascii_int(args.get("assignee"), minimum=1, maximum=v.MAX_ID),
             label=(args.get("label") or "").strip()[:40],
             overdue=args.get("overdue") in ("1", "on", "true"),
             mine=args.get("mine") in ("1", "on", "true"),

@@ -189,10 +189,12 @@ def close(sprint_id):
     form = request.form
     mode = form.get("carry_mode", "all")
     if mode == "each":
+        # Every carry-<card id> choice goes to the service, which refuses a key that is no id
+        # ("carry-²" included) instead of closing the sprint without it.
         carry = {
             key.removeprefix("carry-"): value
             for key, value in form.items()
-            if key.startswith("carry-") and key.removeprefix("carry-").isdigit()
+            if key.startswith("carry-")
         }
     else:
         carry = form.get("carry_over", "backlog")

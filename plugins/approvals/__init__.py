@@ -49,6 +49,8 @@ def cergas_settings():
             2,
             _l("Remind an approver after this many working days"),
             validate=_non_negative,
+            minimum=0,
+            maximum=365,
         ),
     ]
 

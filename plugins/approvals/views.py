@@ -23,6 +23,7 @@ from app.plugin_api import (
     api_caller,
     api_json_body,
     api_operation,
+    ascii_int,
     can_view_card,
     cards_by_ids,
     plugin_settings,
@@ -126,9 +127,16 @@ def decide(card_id: int):
     form = request.form
     decision = form.get("decision", "")
     note = form.get("note", "")
-    step = form.get("step", "")
-    step = int(step) if step.isdigit() and len(step) < 6 else None
+    raw_step = form.get("step", "").strip()
+    step = ascii_int(raw_step, minimum=1, maximum=99_999)
     try:
+        if raw_step and step is None:
+            # A step written with other digits ("²", "٣") is refused, never read as "current".
+            raise Invalid(
+                "validation_error",
+                _("Check the highlighted fields."),
+                {"step": _("Must be a whole number.")},
+            )
         if decision == "reassign":
             paraf.reassign(user, card.id, form.get("to", ""), step=step)
             message = _("Paraf step reassigned.")

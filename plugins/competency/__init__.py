@@ -23,14 +23,6 @@ from plugins.competency import core
 from plugins.competency.core import NAME
 
 
-def _busy_at(value):
-    from app.plugin_api import SettingError
-
-    if value is not None and value < 1:
-        raise SettingError(_("Must be at least 1, or empty."))
-    return value
-
-
 @hookimpl
 def cergas_settings():
     return [
@@ -43,7 +35,8 @@ def cergas_settings():
                 "Empty: the board's personal WIP limit, or 5 without one. A card needing a "
                 "skill that only busy members hold gets a badge."
             ),
-            validate=_busy_at,
+            minimum=1,
+            maximum=100,
         ),
         Setting(
             "bus_factor_warning",

@@ -10,6 +10,7 @@ from app.plugin_api import (
     api_json_body,
     api_operation,
     api_query,
+    ascii_int,
     editable_person,
     record_learning,
 )
@@ -32,13 +33,14 @@ TAGS = ("competency",)
 )
 def user_competency(login):
     year = request.args.get("year")
-    if year is not None and not (year.isdigit() and len(year) == 4 and year.startswith("20")):
+    if year is not None and ascii_int(year, minimum=2000, maximum=2099) is None:
         raise Invalid(
             "validation_error",
             _("Some fields are not valid."),
             fields={"year": _("Give a year such as 2026.")},
         )
-    data = core.person_competency(api_caller(), login, int(year) if year else None)
+    year = ascii_int(year, minimum=2000, maximum=2099)
+    data = core.person_competency(api_caller(), login, year)
     return jsonify(core.person_json(data))
 
 

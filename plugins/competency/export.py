@@ -1,11 +1,11 @@
 """The unit's competency development plan as CSV and XLSX: the ranked skill gaps with their
 recommendation, and each person's JP progress for the year."""
 
-import csv
 import io
 
 from flask_babel import gettext as _
 
+from app.plugin_api import csv_text, xlsx_append
 from plugins.competency import core
 
 
@@ -77,30 +77,20 @@ def progress_rows(progress) -> list[list]:
     return rows
 
 
-def _safe(value):
-    """Text that a spreadsheet would run as a formula is written as text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def plan_csv(report, progress) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    """Every cell neutralised and quoted (`csv_text`), without a byte-order mark."""
+    rows = [
         [
             _("Competency development plan"),
             report.unit.name,
             f"{report.start.isoformat()} – {report.end.isoformat()}",
-        ]
-    )
-    for row in gap_rows(report):
-        writer.writerow([_safe(value) for value in row])
-    writer.writerow([])
-    writer.writerow([_("JP progress %(year)s", year=progress.year)])
-    for row in progress_rows(progress):
-        writer.writerow([_safe(value) for value in row])
-    return out.getvalue()
+        ],
+        *gap_rows(report),
+        [],
+        [_("JP progress %(year)s", year=progress.year)],
+        *progress_rows(progress),
+    ]
+    return csv_text(rows, bom=False)
 
 
 def plan_xlsx(report, progress) -> bytes:
@@ -110,17 +100,17 @@ def plan_xlsx(report, progress) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Plan")[:31]
-    sheet.append([_("Competency development plan"), report.unit.name])
-    sheet.append([_("Period"), report.start.isoformat(), report.end.isoformat()])
+    xlsx_append(sheet, [_("Competency development plan"), report.unit.name])
+    xlsx_append(sheet, [_("Period"), report.start.isoformat(), report.end.isoformat()])
     sheet.append([])
     for index, row in enumerate(gap_rows(report)):
-        sheet.append([_safe(value) for value in row])
+        xlsx_append(sheet, row)
         if index == 0:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
     jp = book.create_sheet(_("JP %(year)s", year=progress.year)[:31])
     for index, row in enumerate(progress_rows(progress)):
-        jp.append([_safe(value) for value in row])
+        xlsx_append(jp, row)
         if index == 0:
             for cell in jp[1]:
                 cell.font = Font(bold=True)

@@ -12,6 +12,7 @@ from app.plugin_api import (
     LEARNING_ACTIVITIES,
     Forbidden,
     Invalid,
+    ascii_int,
     delete_learning,
     editable_person,
     record_learning,
@@ -33,15 +34,16 @@ def actor():
 def _year(value) -> tuple[int | None, str | None]:
     if value in (None, ""):
         return None, None
-    if isinstance(value, str) and re.fullmatch(r"20\d\d", value.strip()):
-        return int(value), None
+    year = ascii_int(value, minimum=2000, maximum=2099)
+    if year is not None:
+        return year, None
     return None, _("Give a year such as 2026.")
 
 
 def _date(value) -> tuple[date | None, str | None]:
     if value in (None, ""):
         return None, None
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
         try:
             parsed = date.fromisoformat(value.strip())
         except ValueError:

@@ -27,6 +27,8 @@ def cergas_settings():
             "float",
             DEFAULTS["default_estimate"],
             _l("Hours counted for a card without an estimate"),
+            minimum=0,
+            maximum=200,
         ),
         Setting(
             "effective_hours",
@@ -34,18 +36,25 @@ def cergas_settings():
             DEFAULTS["effective_hours"],
             _l("Effective working hours per day"),
             help=_l("Analisis Beban Kerja: about 1,250 hours a year, 5.5 hours a working day."),
+            minimum=0.5,
+            maximum=24,
         ),
         Setting(
             "horizon_days",
             "int",
             DEFAULTS["horizon_days"],
             _l("Working days ahead for the effectiveness ratio"),
+            help=_l("At most a working year: 260 days."),
+            minimum=1,
+            maximum=260,
         ),
         Setting(
             "overload_factor",
             "float",
             DEFAULTS["overload_factor"],
             _l("Overloaded above this multiple of the team median of active cards"),
+            minimum=0.5,
+            maximum=10,
         ),
         Setting(
             "overload_effectiveness",
@@ -53,6 +62,8 @@ def cergas_settings():
             DEFAULTS["overload_effectiveness"],
             _l("Overloaded above this effectiveness ratio"),
             help=_l("1.0: the work due fills the effective working time exactly."),
+            minimum=0.1,
+            maximum=10,
         ),
         Setting(
             "imbalance_threshold",
@@ -60,12 +71,16 @@ def cergas_settings():
             DEFAULTS["imbalance_threshold"],
             _l("Warn when the imbalance index (Gini, 0 to 1) reaches"),
             help=_l("0 turns the warning off."),
+            minimum=0,
+            maximum=1,
         ),
         Setting(
             "suggestions",
             "int",
             DEFAULTS["suggestions"],
             _l("Members suggested per card of an overloaded person"),
+            minimum=0,
+            maximum=20,
         ),
     ]
 

@@ -67,9 +67,12 @@ def init_app(app):
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if wants_json():
-            return jsonify(exc.to_dict()), exc.status
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+            return jsonify(exc.to_dict()), exc.status, headers
+        page = render_template("error.html", status=exc.status, message=exc.message)
+        return page, exc.status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -54,7 +54,7 @@ def snapshot(app) -> dict:
             ).order_by(Card.id)
         ).all()
         logins = db.session.execute(
-            select(User.id, User.failed_logins, User.locked_until).order_by(User.id)
+            select(User.id, User.active, User.locale, User.password_hash).order_by(User.id)
         ).all()
         db.session.rollback()
         return {"counts": counts, "cards": [tuple(r) for r in card_rows], "logins": logins}

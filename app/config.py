@@ -125,6 +125,7 @@ def from_environment(instance_path: Path, given: dict) -> dict:
 # Settings that are whole numbers of at least 1, and the environment variable of each.
 _WHOLE_NUMBERS = {
     "LOGIN_IP_MAX_FAILURES": "CERGAS_LOGIN_IP_MAX_FAILURES",
+    "LOGIN_DELAY_SECONDS": "CERGAS_LOGIN_DELAY_SECONDS",
     "SESSION_IDLE_MINUTES": "CERGAS_SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS": "CERGAS_SESSION_MAX_HOURS",
 }

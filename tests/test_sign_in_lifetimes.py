@@ -70,6 +70,18 @@ def test_each_request_records_activity_to_within_minutes(app, client, auth, org)
         assert utcnow() - seen < timedelta(minutes=1)
 
 
+def test_a_live_stream_does_not_keep_a_forgotten_tab_signed_in(app, client, auth, org):
+    app.config.update(LIVE_MAX_STREAM_SECONDS=0.2, LIVE_KEEPALIVE_SECONDS=0.05)
+    auth.login(org.nips["staff"])
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    shift_sessions(app, org, last_seen_at=idle - timedelta(minutes=1))
+    stream = client.get(f"/boards/{org.board_id}/stream")
+    assert stream.status_code == 200 and "hello" in stream.get_data(as_text=True)
+    shift_sessions(app, org, last_seen_at=timedelta(minutes=2))
+    assert client.get(f"/boards/{org.board_id}/stream").status_code == 302
+    assert not signed_in(client)
+
+
 def test_lifetimes_come_from_the_environment(monkeypatch):
     from app.config import from_environment
 

@@ -337,10 +337,10 @@ def session_digest(session_id) -> str | None:
     return _hash_token(session_id) if isinstance(session_id, str) and session_id else None
 
 
-def user_for_session(user_id, session_id) -> User | None:
+def user_for_session(user_id, session_id, *, touch: bool = True) -> User | None:
     """The active user of a live login session, in one query; None once it has ended, sat idle
-    for SESSION_IDLE_MINUTES, or began more than SESSION_MAX_HOURS ago. Each request keeps it
-    alive (recorded to LAST_USE_PRECISION)."""
+    for SESSION_IDLE_MINUTES, or began more than SESSION_MAX_HOURS ago. With `touch`, this
+    request counts as activity and keeps it alive (recorded to LAST_USE_PRECISION)."""
     if not isinstance(session_id, str) or not session_id or len(session_id) > 100:
         return None
     try:
@@ -362,7 +362,7 @@ def user_for_session(user_id, session_id) -> User | None:
         return None
     user, row_id, last_seen_at = row
     idle, _absolute = session_lifetimes()
-    if now - last_seen_at >= min(LAST_USE_PRECISION, idle / 10):
+    if touch and now - last_seen_at >= min(LAST_USE_PRECISION, idle / 10):
         with write_transaction(keep=(user,)):
             db.session.execute(
                 update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now)

@@ -82,6 +82,12 @@ def test_a_live_stream_does_not_keep_a_forgotten_tab_signed_in(app, client, auth
     assert not signed_in(client)
 
 
+def test_by_default_a_session_lasts_eight_idle_hours_and_at_most_seven_days():
+    from app.config import defaults
+
+    assert (defaults()["SESSION_IDLE_MINUTES"], defaults()["SESSION_MAX_HOURS"]) == (480, 168)
+
+
 def test_lifetimes_come_from_the_environment(monkeypatch):
     from app.config import from_environment
 
@@ -99,7 +105,8 @@ def test_tick_removes_ended_and_expired_sessions(app, client, auth, org):
     auth.login(org.nips["staff"])
     auth.logout()  # ended
     auth.login(org.nips["kasi"])
-    shift_sessions(app, org, "kasi", last_seen_at=timedelta(days=1))  # idle too long
+    idle = timedelta(minutes=app.config["SESSION_IDLE_MINUTES"])
+    shift_sessions(app, org, "kasi", last_seen_at=idle + timedelta(minutes=1))  # idle too long
     live = app.test_client()
     live.post("/login", data={"username": org.nips["kabid"], "password": PASSWORD})
     result = app.test_cli_runner().invoke(args=["tick"])

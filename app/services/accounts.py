@@ -214,8 +214,14 @@ def create_token(user: User, name: str = "", expires_in_days: int | None = None)
 # computes its cache key again (together about a quarter of its cost). With the user's
 # memberships (one row each), which every API request then needs.
 _USER_FOR_TOKEN = (
-    select(User, Membership.unit_id, Membership.role, ApiToken.id, ApiToken.expires_at)
-    .add_columns(ApiToken.last_used_at)
+    select(
+        User,
+        Membership.unit_id,
+        Membership.role,
+        ApiToken.id,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+    )
     .join(ApiToken, ApiToken.user_id == User.id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))

@@ -305,3 +305,43 @@ def test_the_page_button_signs_out_everywhere(app, client, auth, org):
     assert response.status_code == 303 and response.headers["Location"] == "/login"
     assert not signed_in(client) and not signed_in(phone)
     assert client.get("/api/v1/boards", headers=bearer(secret)).status_code == 401
+
+
+# The migration
+
+
+def test_the_migration_keeps_people_memberships_tokens_and_sessions(tmp_path):
+    """0009 drops the lock-out columns of `users` in place: rebuilding the table (Alembic's
+    batch mode on SQLite) would, with foreign keys on, delete what points at a person."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.conftest import test_config
+
+    app = create_app(test_config(f"sqlite:///{tmp_path / 'upgrade.db'}"))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0008_board_plugin_version")
+        with db.engine.begin() as conn:
+            for statement in (
+                "INSERT INTO units (id, code, name, timezone)"
+                " VALUES (1, 'U', 'Unit', 'Asia/Jakarta')",
+                "INSERT INTO users (id, username, name, password_hash, is_admin, active,"
+                " failed_logins, created_at) VALUES (1, 'admin', 'A', 'x', 1, 1, 3, '2026-01-01')",
+                "INSERT INTO memberships (id, user_id, unit_id, role) VALUES (1, 1, 1, 'head')",
+                "INSERT INTO api_tokens (id, user_id, token_hash, name, created_at)"
+                " VALUES (1, 1, 'h', 't', '2026-01-01')",
+                "INSERT INTO login_sessions (id, user_id, sid_hash, created_at)"
+                " VALUES (1, 1, 's', '2026-01-02 03:04:05')",
+            ):
+                conn.execute(text(statement))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            counts = [
+                conn.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in ("users", "memberships", "api_tokens", "login_sessions")
+            ]
+            seen = conn.scalar(text("SELECT last_seen_at FROM login_sessions"))
+        db.engine.dispose()
+    assert counts == [1, 1, 1, 1]
+    assert str(seen).startswith("2026-01-02 03:04:05")

@@ -361,7 +361,8 @@ def _ran_moments_ago(now) -> bool:
     "--now", "now_text", metavar="ISO-8601", help="Pretend it is this time (default: now)."
 )
 def tick(now_text):
-    """Run every plugin's periodic work once; meant for cron (e.g. every 5 minutes).
+    """Run every plugin's periodic work once, and remove ended or expired login sessions;
+    meant for cron (e.g. every 5 minutes).
 
     A plugin that fails does not stop the others; the command then reports it and exits 1.
     While one tick runs, another (from cron on another host, or a slow previous run) skips."""
@@ -379,6 +380,7 @@ def tick(now_text):
             click.echo(_("A `cergas tick` ran less than a minute ago; this one did nothing."))
             return
         answered = {plugin for plugin, _result in host.call("cergas_periodic", now=now)}
+        purged = accounts.purge_sessions()
         db.session.remove()
     failed = [name for name in implementations if name not in answered]
     click.echo(
@@ -389,6 +391,14 @@ def tick(now_text):
             now=now.isoformat(),
         )
     )
+    if purged:
+        click.echo(
+            ngettext(
+                "Removed %(num)d ended or expired login session.",
+                "Removed %(num)d ended or expired login sessions.",
+                purged,
+            )
+        )
     if failed:
         for name in failed:
             record = host.records.get(name)

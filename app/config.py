@@ -5,28 +5,61 @@ import secrets
 from pathlib import Path
 
 
+def make_instance_folder(instance_path: Path) -> None:
+    """instance/ (secret key, SQLite database): owner-only (0700) when Cergas creates it."""
+    if not instance_path.is_dir():
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        instance_path.chmod(0o700)  # whatever the umask
+
+
+def create_private_file(path: Path, content: str = "") -> None:
+    """A new file only its owner may read and write (0600), never readable in between; an
+    existing file is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask
+        handle.write(content)
+
+
 def _secret_key(instance_path: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once into instance/."""
+    """SECRET_KEY from the environment, else one generated once into instance/ (0600)."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
     key_file = instance_path / "secret_key"
     if not key_file.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        make_instance_folder(instance_path)
+        create_private_file(key_file, secrets.token_hex(32))
     return key_file.read_text().strip()
 
 
 def database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
-        instance_path.mkdir(parents=True, exist_ok=True)
+        # The default SQLite file, created empty here with mode 0600 so that SQLite (which
+        # gives its -wal and -shm files the database's mode) never makes it world-readable.
+        make_instance_folder(instance_path)
+        create_private_file(instance_path / "cergas.db")
         return f"sqlite:///{instance_path / 'cergas.db'}"
+    _create_sqlite_file(url)
     # Accept the common postgres:// spellings and use psycopg 3.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _create_sqlite_file(url: str) -> None:
+    """A SQLite database file named in DATABASE_URL is created owner-only (0600) before SQLite
+    creates it with the umask's mode; an existing file, or a folder that is missing, is left
+    for SQLite to report."""
+    if not url.startswith("sqlite:///") or "?" in url:
+        return
+    path = Path(url[len("sqlite:///") :])
+    if path.name and path.name != ":memory:" and path.parent.is_dir():
+        create_private_file(path)
 
 
 def defaults() -> dict:
@@ -40,11 +73,23 @@ def defaults() -> dict:
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "LANGUAGES": ["id", "en"],
-        "LOGIN_MAX_FAILURES": 10,
+        # Failed logins (app/services/ratelimit.py): each key allows some failures, then asks
+        # for waits of LOGIN_DELAY_SECONDS, doubling; a key is forgotten LOGIN_WINDOW_MINUTES
+        # after its last failure.
         "LOGIN_WINDOW_MINUTES": 15,
-        "LOGIN_LOCK_MINUTES": 15,
-        # Failed logins one client address may make per LOGIN_WINDOW_MINUTES (all accounts).
+        "LOGIN_DELAY_SECONDS": 2,
+        "LOGIN_MAX_DELAY_SECONDS": 900,
+        # One account from one client address: the strict limit.
+        "LOGIN_PAIR_FREE_FAILURES": 5,
+        # One account from any address: high, and short waits, so its owner is never locked out.
+        "LOGIN_ACCOUNT_FREE_FAILURES": 100,
+        "LOGIN_ACCOUNT_MAX_DELAY_SECONDS": 60,
+        # One client address, all accounts (CERGAS_LOGIN_IP_MAX_FAILURES; raise it for an office
+        # behind one NAT address).
         "LOGIN_IP_MAX_FAILURES": 50,
+        # Login sessions end after this long without a request, and this long after login.
+        "SESSION_IDLE_MINUTES": 8 * 60,
+        "SESSION_MAX_HOURS": 7 * 24,
         "REDIS_URL": None,
     }
 
@@ -68,6 +113,9 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         if key not in given:
             config[key] = os.environ.get(key)
     config["SESSION_COOKIE_SECURE"] = os.environ.get("CERGAS_SECURE_COOKIES", "") == "1"
+    for key, variable in _WHOLE_NUMBERS.items():
+        if key not in given and os.environ.get(variable):
+            config[key] = _whole_number(variable, os.environ[variable], minimum=1)
     if "BOARD_CACHE_SECONDS" not in given and os.environ.get("CERGAS_BOARD_CACHE_SECONDS"):
         # How long a rendered board may be served from the cache (app/boards/cache.py); 0: off.
         config["BOARD_CACHE_SECONDS"] = _seconds(os.environ["CERGAS_BOARD_CACHE_SECONDS"])
@@ -79,6 +127,25 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         if key not in given and os.environ.get(variable):
             config[key] = _count(variable, os.environ[variable])
     return config
+
+
+# Settings that are whole numbers of at least 1, and the environment variable of each.
+_WHOLE_NUMBERS = {
+    "LOGIN_IP_MAX_FAILURES": "CERGAS_LOGIN_IP_MAX_FAILURES",
+    "LOGIN_DELAY_SECONDS": "CERGAS_LOGIN_DELAY_SECONDS",
+    "SESSION_IDLE_MINUTES": "CERGAS_SESSION_IDLE_MINUTES",
+    "SESSION_MAX_HOURS": "CERGAS_SESSION_MAX_HOURS",
+}
+
+
+def _whole_number(variable: str, value: str, *, minimum: int) -> int:
+    try:
+        number = int(value.strip()) if value.strip().isascii() else None
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise SystemExit(f"{variable} must be a whole number of at least {minimum}, not {value!r}")
+    return number
 
 
 def _seconds(value: str) -> int:

@@ -43,6 +43,10 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, min=1, max=MAX_ID)
 
 
+# Requests a page makes by itself, which do not count as the person's activity.
+PASSIVE_ENDPOINTS = frozenset({"live.stream"})
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -85,14 +89,20 @@ def init_app(app):
 
     @login_manager.user_loader
     def load_user(user_id):
-        # The cookie names the user and a login session; the session must still be live.
-        return accounts.user_for_session(user_id, session.get("sid"))
+        # The cookie names the user and a login session; the session must still be live. A
+        # board page's live stream reconnects by itself every few minutes: that is not the
+        # person being active, so it does not keep a forgotten tab's session alive.
+        touch = request.endpoint not in PASSIVE_ENDPOINTS
+        return accounts.user_for_session(user_id, session.get("sid"), touch=touch)
 
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else {}
         if wants_json():
-            return jsonify(exc.to_dict()), exc.status
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+            return jsonify(exc.to_dict()), exc.status, headers
+        page = render_template("error.html", status=exc.status, message=exc.message)
+        return page, exc.status, headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -69,6 +69,11 @@ def seed() -> dict:
     accounts.revoke_tokens(users["staff"])
     tokens["staff"] = accounts.create_token(users["staff"], "fuzz")
     tokens["revoked"] = revoked
+    # The caller of the operations that revoke one's own tokens (tests/test_api_fuzz.py), so
+    # that the other callers keep theirs for the whole run.
+    spare = accounts.create_user("Dewi Lestari", PASSWORD, username="cadangan")
+    spare_tokens = [accounts.issue_token(spare, f"cadangan {n}")[0].id for n in range(3)]
+    tokens["spare"] = accounts.create_token(spare, "fuzz")
     notification = notify(users["staff"], "Kartu baru untuk Anda", card=None)
     return {
         "tokens": tokens,
@@ -80,6 +85,7 @@ def seed() -> dict:
             "units": ["DISKOMINFO", "BID-TIK", "SEKSI-APL", "BID-IKP"],
             "logins": [*NIPS.values(), "admin"],
             "delegations": [delegation],
+            "spare_tokens": spare_tokens,
         },
     }
 

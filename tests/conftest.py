@@ -112,6 +112,10 @@ def test_config(database_url: str, **extra) -> dict:
         "REDIS_URL": None,
         # No installed plugin changes the core's behaviour in core tests; plugin tests opt in.
         "CERGAS_PLUGINS": "",
+        # Login sessions that outlast the tests' time travel (a signed-in client asked for a
+        # page "on 23 December"); tests/test_sign_in_lifetimes.py reads these from the config.
+        "SESSION_IDLE_MINUTES": 365 * 24 * 60,
+        "SESSION_MAX_HOURS": 2 * 365 * 24,
         **extra,
     }
 

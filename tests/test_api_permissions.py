@@ -90,6 +90,9 @@ TABLE = {
     "GET /api/v1/users/{login}/competency":                   (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/users/{login}/learning":                    (401, 401, 404, 201, 201, 201, 201),
     "POST /api/v1/tokens":                                    (201, 201, 201, 201, 201, 201, 201),
+    "GET /api/v1/tokens":                                     (401, 401, 200, 200, 200, 200, 200),
+    "DELETE /api/v1/tokens/{token_id}":                       (401, 401, 404, 200, 404, 404, 404),
+    "POST /api/v1/me/sign-out-everywhere":                    (401, 401, 200, 200, 200, 200, 200),
 }
 # fmt: on
 
@@ -190,6 +193,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
                 staff,
                 {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01"},
             ).id
+        if "api_token" in needs:
+            ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
         token = tokens.get(person)
@@ -251,10 +256,10 @@ def render(document: dict | None = None) -> str:
         "200/201: allowed. 401: no valid token. 403: may see but not do. 404: may not see (or",
         "there is nothing there to act on). 409: allowed, but refused by the current state",
         "(e.g. no approval step is waiting). Rows that act on a person's own things (their",
-        "notifications, delegations) use the member's objects, so others get 404. Rows about",
-        "a person (`{login}`: competency, learning log) are about the member, whom the heads",
-        "above and admins may see and change too. Rows about a unit (`{code}`) are about the",
-        "board's Seksi.",
+        "notifications, delegations, API tokens) use the member's objects, so others get 404.",
+        "Rows about a person (`{login}`: competency, learning log) are about the member, whom",
+        "the heads above and admins may see and change too. Rows about a unit (`{code}`) are",
+        "about the board's Seksi.",
         "",
         "| Operation | What | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

@@ -54,7 +54,7 @@ def snapshot(app) -> dict:
             ).order_by(Card.id)
         ).all()
         logins = db.session.execute(
-            select(User.id, User.failed_logins, User.locked_until).order_by(User.id)
+            select(User.id, User.active, User.locale, User.password_hash).order_by(User.id)
         ).all()
         db.session.rollback()
         return {"counts": counts, "cards": [tuple(r) for r in card_rows], "logins": logins}
@@ -334,6 +334,9 @@ FIELD_ERRORS = {
         ("password-number", {**LOGIN, "password": 12345678}, ["password"]),
         ("name-number", {**LOGIN, "name": 5}, ["name"]),
         ("name-too-long", {**LOGIN, "name": "x" * 101}, ["name"]),
+        ("expires-zero", {**LOGIN, "expires_in_days": 0}, ["expires_in_days"]),
+        ("expires-text", {**LOGIN, "expires_in_days": "30"}, ["expires_in_days"]),
+        ("expires-too-long", {**LOGIN, "expires_in_days": 3651}, ["expires_in_days"]),
     ],
 }
 
@@ -398,7 +401,7 @@ def method_cases() -> list[Case]:
         Case("delete-card", "delete", "/api/v1/cards/{card}", 405, "method_not_allowed"),
         Case("delete-boards", "delete", "/api/v1/boards", 405, "method_not_allowed"),
         Case("get-move", "get", "/api/v1/cards/{card}/move", 405, "method_not_allowed"),
-        Case("get-tokens", "get", "/api/v1/tokens", 405, "method_not_allowed"),
+        Case("put-tokens", "put", "/api/v1/tokens", 405, "method_not_allowed", body={}),
         Case("unknown-route", "get", "/api/v1/cards/{card}/nothing", 404, "not_found"),
         Case("unknown-version", "get", "/api/v2/boards", 404, "not_found"),
     ]

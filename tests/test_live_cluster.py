@@ -203,6 +203,8 @@ def cluster(app, org, tmp_path):
         "SECRET_KEY": "cluster-test-secret",
         "CERGAS_PLUGINS": "",
         "CERGAS_LOG_LEVEL": "warning",
+        # A first wait long enough that the login test's last checks fall inside it.
+        "CERGAS_LOGIN_DELAY_SECONDS": "300",
     }
     servers = [Server(env, tmp_path / f"server-{i}.log") for i in range(2)]
     browsers = []
@@ -247,7 +249,8 @@ def test_two_browsers_on_two_servers_see_each_others_moves(app, org, cluster):
 
 
 def test_login_failures_count_across_servers(app, org, cluster):
-    """The per-address login limit is shared: failures on one server count on the other."""
+    """The per-address login limit is shared: failures on one server count on the other, and
+    both then ask for the same wait."""
     (one, two), _browsers, _ids = cluster
     limit = app.config["LOGIN_IP_MAX_FAILURES"]
     for i in range(limit):
@@ -269,3 +272,4 @@ def test_login_failures_count_across_servers(app, org, cluster):
         )
         assert answer.status_code == 429
         assert answer.json()["error"]["code"] == "too_many_attempts"
+        assert 0 < int(answer.headers["Retry-After"]) <= 300

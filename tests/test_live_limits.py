@@ -206,6 +206,36 @@ def test_the_stream_checks_the_login_session_as_every_request_does(app, org):
         assert not views.still_allowed(org.users["staff"], sid, org.board_id)
 
 
+def test_the_streams_check_is_not_activity(app, org):
+    """An open board tab re-checks its session every few seconds; that must not keep a
+    forgotten tab's session alive past its idle lifetime."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.live import views
+    from app.models import LoginSession, utcnow
+
+    client = app.test_client()
+    client.post("/login", data={"username": org.nips["staff"], "password": PASSWORD})
+    with client.session_transaction() as session:
+        sid = session["sid"]
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    with app.app_context():
+        row = db.session.scalar(
+            select(LoginSession).where(LoginSession.user_id == org.users["staff"])
+        )
+        row.last_seen_at = an_hour_ago
+        db.session.commit()
+        assert views.still_allowed(org.users["staff"], sid, org.board_id)
+        db.session.expire_all()
+        seen = db.session.scalar(
+            select(LoginSession.last_seen_at).where(LoginSession.user_id == org.users["staff"])
+        )
+        assert seen.replace(tzinfo=None) == an_hour_ago.replace(tzinfo=None)
+
+
 def test_database_trouble_during_a_check_ends_the_stream_for_a_reconnect(
     app, org, streams, monkeypatch
 ):
@@ -218,7 +248,7 @@ def test_database_trouble_during_a_check_ends_the_stream_for_a_reconnect(
     stream = streams(org.nips["staff"], org.board_id)
     assert stream.next()["event"] == "hello"
 
-    def unreachable(*args):
+    def unreachable(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(accounts, "user_for_session", unreachable)

@@ -4,7 +4,8 @@ Levels: `login` needs any signed-in person; `board` needs someone who may see th
 (members of its unit, heads of it or an ancestor, admins), others get 404; `manage` is for the
 heads and admins, members get 403; `create` is creating a board in the unit (heads, admins);
 `admin` is for site administrators only, everyone else signed in gets 403; `own` is a
-notification addressed to staff: staff may act on it, everyone else signed in gets 404;
+notification, an API token or a login session of staff: staff may act on it, everyone else
+signed in gets 404;
 `person` is staff's own profile or learning log: staff, the heads above and admins (others 404).
 A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
@@ -14,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.plugin_api import Setting, hookimpl
-from app.services import cards, skills
+from app.services import accounts, cards, skills
 from app.services.notifications import notify
 from tests.conftest import (
     NIPS,
@@ -139,6 +140,15 @@ MATRIX = [
         {"username": "{login}", "password": PASSWORD},
         "api-token",
     ),
+    # Sessions and API tokens: each person's own; `own` rows act on staff's token or session.
+    ("auth.sessions", "GET", "/account/sessions", None, "login"),
+    ("auth.create_token", "POST", "/account/tokens", {"name": "Skrip", "days": "30"}, "login"),
+    ("auth.revoke_token", "POST", "/account/tokens/{api_token}/revoke", None, "own"),
+    ("auth.end_session", "POST", "/account/sessions/{login_session}/end", None, "own"),
+    ("auth.sign_out_everywhere", "POST", "/account/sign-out-everywhere", None, "login"),
+    ("api.list_tokens", "GET", "/api/v1/tokens", None, "api-login"),
+    ("api.revoke_token", "DELETE", "/api/v1/tokens/{api_token}", None, "api-own"),
+    ("api.sign_out_everywhere", "POST", "/api/v1/me/sign-out-everywhere", None, "api-login"),
     # Notifications: each person's own; `own` rows act on a notification addressed to staff.
     ("notifications.index", "GET", "/notifications", None, "login"),
     ("notifications.mark_read", "POST", "/notifications/{notification}/read", None, "own"),
@@ -410,6 +420,9 @@ def seed_matrix(app) -> SimpleNamespace:
         ).id
         sprint_id, active_id = sprint_fixtures(org, card_id)
         learning_id = learning_fixture(staff)
+        api_token_id = accounts.issue_token(staff, "matriks")[0].id
+        accounts.start_session(staff)
+        login_session_id = accounts.list_sessions(staff)[0].id
     ids = {
         "board": org.board_id,
         "card": card_id,
@@ -421,6 +434,8 @@ def seed_matrix(app) -> SimpleNamespace:
         "sprint": sprint_id,
         "active": active_id,
         "learning": learning_id,
+        "api_token": api_token_id,
+        "login_session": login_session_id,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 

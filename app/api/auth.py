@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from app.models import User
 from app.services import accounts
+from app.services.errors import Unauthorized
 
 REALM = 'Bearer realm="cergas"'
 
@@ -27,8 +28,8 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def _unauthorized(message: str, challenge: str):
-    response = jsonify({"error": {"code": "unauthorized", "message": message}})
+def _unauthorized(message: str, challenge: str, code: str = "unauthorized"):
+    response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = 401
     response.headers["WWW-Authenticate"] = challenge
     return response
@@ -44,13 +45,12 @@ def require_token():
         return _unauthorized(
             _("Send an API token in the header: Authorization: Bearer <token>."), REALM
         )
-    user = accounts.user_for_token(token)
-    if user is None:
-        return _unauthorized(
-            _("This API token is not valid or has been revoked."),
-            REALM + ', error="invalid_token"',
-        )
-    g.api_user = user
+    try:
+        g.api_user = accounts.check_token(token)
+    except Unauthorized as exc:
+        # `unauthorized` (unknown or revoked) or `token_expired`: both are RFC 6750's
+        # invalid_token for a client library; the body's code tells a person which.
+        return _unauthorized(exc.message, REALM + ', error="invalid_token"', exc.code)
     return None
 
 

@@ -88,12 +88,20 @@ class NewComment(ApiModel):
 
 class NewToken(ApiModel):
     model_config = examples(
-        {"username": "199001012015011004", "password": "rahasia123", "name": "e-office"}
+        {
+            "username": "199001012015011004",
+            "password": "rahasia123",
+            "name": "e-office",
+            "expires_in_days": 90,
+        }
     )
 
     username: Text = Field(description="NIP or username.")
     password: Text
     name: OptionalText = Field(None, description="A label for the token, at most 100 chars.")
+    expires_in_days: OptionalInteger = Field(
+        None, description="1 to 3650: the token stops working after that many days; default: never."
+    )
 
 
 class NewColumn(ApiModel):
@@ -240,10 +248,51 @@ class Comment(ApiResponse):
     created_at: Timestamp | None
 
 
-class Token(ApiResponse):
-    model_config = response_examples({"token": "cg_3q2-7wVx…"})
+class TokenInfo(ApiResponse):
+    model_config = response_examples(
+        {
+            "id": 7,
+            "name": "e-office",
+            "created_at": "2026-12-01T02:00:00Z",
+            "last_used_at": "2026-12-06T03:15:00Z",
+            "expires_at": "2027-03-01T02:00:00Z",
+            "expired": False,
+        }
+    )
+
+    id: int
+    name: str
+    created_at: Timestamp
+    last_used_at: Timestamp | None = Field(description="To within five minutes; null: never.")
+    expires_at: Timestamp | None = Field(description="null: until revoked.")
+    expired: bool
+
+
+class Token(TokenInfo):
+    model_config = response_examples(
+        {
+            "token": "cg_3q2-7wVx…",
+            "id": 7,
+            "name": "e-office",
+            "created_at": "2026-12-01T02:00:00Z",
+            "last_used_at": None,
+            "expires_at": "2027-03-01T02:00:00Z",
+            "expired": False,
+        }
+    )
 
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class TokenList(ApiResponse):
+    tokens: list[TokenInfo] = Field(description="Your tokens that were not revoked, newest first.")
+
+
+class SignedOut(ApiResponse):
+    model_config = response_examples({"sessions": 2, "tokens": 3})
+
+    sessions: int = Field(description="Login sessions ended.")
+    tokens: int = Field(description="API tokens revoked, the one of this request included.")
 
 
 class Notification(ApiResponse):

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 
-from app.models import Board, BoardColumn, Card, Comment, Event, User
+from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, User, utcnow
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -120,4 +120,16 @@ def comment_json(comment: Comment) -> dict:
         "author": login(comment.author),
         "body": comment.body,
         "created_at": timestamp(comment.created_at),
+    }
+
+
+def token_json(token: ApiToken) -> dict:
+    """An API token without its secret (only its hash is stored anyway)."""
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created_at": timestamp(token.created_at),
+        "last_used_at": timestamp(token.last_used_at),
+        "expires_at": timestamp(token.expires_at),
+        "expired": token.expires_at is not None and token.expires_at <= utcnow(),
     }

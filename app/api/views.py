@@ -17,9 +17,9 @@ from app.api.serializers import (
     comment_json,
     event_json,
     one_card_json,
+    token_json,
 )
 from app.services import accounts, audit, boards, cards, ratelimit
-from app.services import validation as v
 from app.services.access import visible_card
 from app.services.errors import Invalid
 
@@ -172,8 +172,9 @@ def add_comment(card_id: int):
 @operation(
     _l("Get an API token"),
     description=_l(
-        "With a NIP or username and password. The token is shown once; send it as "
-        "`Authorization: Bearer <token>`."
+        "With a NIP or username and password, a name and optionally a lifetime in days. The "
+        "token is shown once; send it as `Authorization: Bearer <token>`. Failed attempts are "
+        "slowed down: 429 with Retry-After."
     ),
     body=m.NewToken,
     responses={201: m.Token},
@@ -183,8 +184,42 @@ def add_comment(card_id: int):
 @public
 def create_token():
     body = request_body()
-    fields = v.Fields()
-    name = fields.clean("name", v.text, body.get("name"), field_max=100)
-    fields.raise_if_any()
+    name, days = accounts.clean_token_request(body.get("name"), body.get("expires_in_days"))
     user = ratelimit.authenticate_from(request.remote_addr, body["username"], body["password"])
-    return jsonify({"token": accounts.create_token(user, name)}), 201
+    row, secret = accounts.issue_token(user, name, days)
+    response = jsonify({"token": secret, **token_json(row)})
+    response.status_code = 201
+    return response
+
+
+@bp.get("/tokens")
+@operation(_l("Your API tokens"), responses={200: m.TokenList}, tags=("tokens",))
+def list_tokens():
+    """Never the secrets: only their names and dates."""
+    return jsonify({"tokens": [token_json(row) for row in accounts.list_tokens(caller())]})
+
+
+@bp.delete("/tokens/<id:token_id>")
+@operation(
+    _l("Revoke one of your API tokens"),
+    description=_l("Someone else's token, or one already revoked, is 404."),
+    responses={200: m.TokenInfo},
+    tags=("tokens",),
+)
+def revoke_token(token_id: int):
+    return jsonify(token_json(accounts.revoke_token(caller(), token_id)))
+
+
+@bp.post("/me/sign-out-everywhere")
+@operation(
+    _l("Log out everywhere"),
+    description=_l(
+        "Ends every login session of yours and revokes every API token, the one of this "
+        "request included."
+    ),
+    responses={200: m.SignedOut},
+    tags=("tokens",),
+)
+def sign_out_everywhere():
+    sessions, tokens = accounts.sign_out_everywhere(caller())
+    return jsonify({"sessions": sessions, "tokens": tokens})

@@ -1,14 +1,17 @@
-"""Logging in and out, and choosing the interface language."""
+"""Logging in and out, the page of one's sessions and API tokens, and choosing the interface
+language."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.extensions import htmx, login_manager
 from app.home.templating import here, local_referrer, safe_next
-from app.services import accounts, ratelimit
-from app.services.errors import TooManyAttempts, Unauthorized
+from app.models import User, utcnow
+from app.services import accounts, notifications, ratelimit
+from app.services.errors import Invalid, TooManyAttempts, Unauthorized
 
 
 @login_manager.unauthorized_handler
@@ -46,13 +49,16 @@ def login():
             error=exc.message,
             locked=isinstance(exc, TooManyAttempts),
         )
-        return page, exc.status
+        retry_after = getattr(exc, "retry_after", None)
+        return page, exc.status, {"Retry-After": str(retry_after)} if retry_after else {}
     # A fresh session: nothing from before the login (a planted cookie) carries over.
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
-    session["sid"] = accounts.start_session(user)
+    session["sid"] = accounts.start_session(
+        user, request.user_agent.string, request.remote_addr or ""
+    )
     login_user(user)
     return redirect(next_path or url_for("home.index"))
 
@@ -77,3 +83,114 @@ def language():
         session["locale"] = locale
     back = safe_next(request.form.get("next")) or local_referrer()
     return redirect(back or url_for("home.index"))
+
+
+# Sessions and API tokens ---------------------------------------------------------------------
+
+TOKEN_LIFETIMES = (30, 90, 365)  # days offered on the page; the API takes any 1..3650
+
+
+def me() -> User:
+    return current_user._get_current_object()
+
+
+def browser_of(user_agent: str) -> str:
+    """ "Firefox, Windows" from a User-Agent header: enough to tell one's sessions apart."""
+    agent = user_agent or ""
+    browsers = (
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+    )
+    systems = (
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    )
+    browser = next((name for mark, name in browsers if mark in agent), None)
+    system = next((name for mark, name in systems if mark in agent), None)
+    if browser is None and system is None:
+        return _("Other browser or program")
+    return ", ".join(part for part in (browser, system) if part)
+
+
+def sessions_page(new_token=None, errors=None, values=None, status=200):
+    user = me()
+    idle, absolute = accounts.session_lifetimes()
+    page = render_template(
+        "auth/sessions.html",
+        sessions=accounts.list_sessions(user),
+        current=accounts.session_digest(session.get("sid")),
+        tokens=accounts.list_tokens(user),
+        now=utcnow(),
+        new_token=new_token,
+        errors=errors or {},
+        values=values or {},
+        lifetimes=TOKEN_LIFETIMES,
+        timezone=notifications.reader_timezone(user),
+        browser_of=browser_of,
+        idle_text=format_timedelta(idle, threshold=1),
+        max_text=format_timedelta(absolute, threshold=1),
+    )
+    return page, status
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions():
+    return sessions_page()
+
+
+@bp.post("/account/tokens")
+@login_required
+def create_token():
+    values = {"name": request.form.get("name", ""), "days": request.form.get("days", "")}
+    try:
+        row, secret = accounts.issue_token(me(), values["name"], values["days"] or None)
+    except Invalid as exc:
+        errors = {"days" if k == "expires_in_days" else k: m for k, m in exc.fields.items()}
+        return sessions_page(errors=errors, values=values, status=422)
+    # Shown on this answer only (never stored, never cached: Cache-Control no-store).
+    return sessions_page(new_token={"name": row.name, "secret": secret})
+
+
+@bp.post("/account/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    row = accounts.revoke_token(me(), token_id)
+    flash(_("The API token %(name)s was revoked.", name=row.name or f"#{row.id}"), "success")
+    return redirect(url_for("auth.sessions"), code=303)
+
+
+@bp.post("/account/sessions/<id:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    row = accounts.end_session_by_id(me(), session_id)
+    if row.sid_hash == accounts.session_digest(session.get("sid")):
+        return _signed_out(_("You are logged out."))
+    flash(_("The session was ended; that browser must log in again."), "success")
+    return redirect(url_for("auth.sessions"), code=303)
+
+
+@bp.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    sessions_ended, tokens = accounts.sign_out_everywhere(me())
+    message = ngettext(
+        "You are logged out everywhere (%(num)d session); every API token was revoked.",
+        "You are logged out everywhere (%(num)d sessions); every API token was revoked.",
+        sessions_ended,
+    )
+    return _signed_out(message)
+
+
+def _signed_out(message: str):
+    session.pop("sid", None)
+    logout_user()
+    flash(message, "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -130,7 +130,7 @@ def still_allowed(user_id: int, session_id, board_id: int) -> bool:
     ends sessions: logout, expiry, deactivation) who may still see the board. Database errors
     are raised: they say nothing about the session."""
     try:
-        user = accounts.user_for_session(user_id, session_id)
+        user = accounts.user_for_session(user_id, session_id, touch=False)
         if user is None:
             return False
         access.visible_board(user, board_id)

@@ -50,9 +50,6 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    first_failed_login_at: Mapped[datetime | None]
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list["Membership"]] = relationship(
@@ -91,7 +88,8 @@ class Membership(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored."""
+    """A bearer token for the JSON API; only its SHA-256 is stored. A token may expire
+    (`expires_at`); `last_used_at` is kept to within a few minutes (app/services/accounts.py)."""
 
     __tablename__ = "api_tokens"
 
@@ -100,6 +98,8 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
@@ -108,7 +108,9 @@ class ApiToken(db.Model):
 class LoginSession(db.Model):
     """A signed-in browser. The session cookie carries a random id; the database keeps only its
     SHA-256. Logging in starts a new one (the id rotates), logging out ends it, so a copied
-    cookie stops working at logout."""
+    cookie stops working at logout. It also ends on its own: after SESSION_IDLE_MINUTES without
+    a request (`last_seen_at`, kept to within a few minutes) or SESSION_MAX_HOURS after login.
+    The browser and address are kept to tell one's sessions apart on the sessions page."""
 
     __tablename__ = "login_sessions"
 
@@ -116,4 +118,7 @@ class LoginSession(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     sid_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")

@@ -1,4 +1,5 @@
-"""Units, people and sign-in: creation, password checks with lock-out, API tokens."""
+"""Units, people and sign-in: creation, password checks, API tokens and login sessions with
+their lifetimes."""
 
 import hashlib
 import re
@@ -7,7 +8,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -24,13 +25,11 @@ from app.models import (
 from app.services import validation as v
 from app.services.access import forget_unit_tree, remember_roles
 from app.services.cards import find_user
-from app.services.errors import Conflict, TooManyAttempts, Unauthorized
+from app.services.errors import Conflict, NotFound, Unauthorized
 from app.services.tx import write_transaction
 
 NIP_PATTERN = re.compile(r"[0-9]{18}")
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,59}")
-# Computed once so a login for an unknown account costs as much as one for a known account.
-_DUMMY_HASH = generate_password_hash("cergas-timing-equaliser", method="scrypt")
 
 
 def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
@@ -124,74 +123,170 @@ def set_locale(user: User, locale) -> None:
         db.session.get(User, user.id).locale = locale
 
 
+def wrong_credentials() -> Unauthorized:
+    """The one answer to an unknown account, a wrong password and an inactive account."""
+    return Unauthorized("invalid_credentials", _("Wrong NIP/username or password."))
+
+
+def find_login(login) -> User | None:
+    """The account a login form names (NIP or username), or None."""
+    if not isinstance(login, str) or not login.strip():
+        return None
+    return find_user(login.strip())
+
+
+def _dummy_hash() -> str:
+    """A hash made with the configured method, checked for unknown accounts so that they cost
+    as much time as known ones."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash("cergas-timing-equaliser", method=method)
+    return _DUMMY_HASHES[method]
+
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def check_password(user: User | None, password) -> User:
+    """`user` when `password` is theirs and the account is active; else `wrong_credentials`.
+    Failed attempts are counted (and slowed) by app/services/ratelimit.py, not here."""
+    if not isinstance(password, str):
+        raise wrong_credentials()
+    valid = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is not None and valid and user.active:
+        return user
+    raise wrong_credentials()
+
+
 def authenticate(login, password) -> User:
-    """Check a login (NIP or username) and password, with lock-out after repeated failures."""
-    config = current_app.config
-    if not isinstance(login, str) or not isinstance(password, str) or not login.strip():
-        raise Unauthorized("invalid_credentials", _("Wrong NIP/username or password."))
-    with write_transaction():
-        user = find_user(login.strip())
-        now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            raise TooManyAttempts(
-                "too_many_attempts",
-                _(
-                    "Too many failed logins. This account is locked; try again in %(m)d minutes.",
-                    m=minutes,
-                ),
-            )
-        valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-        if user is not None and valid and user.active:
-            user.failed_logins = 0
-            user.first_failed_login_at = None
-            user.locked_until = None
-            return user
-        if user is not None:
-            window = timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
-            if user.first_failed_login_at is None or now - user.first_failed_login_at > window:
-                user.first_failed_login_at = now
-                user.failed_logins = 0
-            user.failed_logins += 1
-            if user.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-                user.locked_until = now + timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-                user.failed_logins = 0
-                user.first_failed_login_at = None
-    raise Unauthorized("invalid_credentials", _("Wrong NIP/username or password."))
+    """Check a login (NIP or username) and password, without any rate limit (the CLI and
+    tests); sign-in forms and the API go through `ratelimit.authenticate_from`."""
+    return check_password(find_login(login), password)
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str = "") -> str:
-    """A new API token for the user; only its hash is kept, so show the returned value once."""
-    token = "cg_" + secrets.token_urlsafe(32)
+# API tokens ---------------------------------------------------------------------------------
+
+TOKEN_MAX_DAYS = 3650
+# How precisely `last_used_at` and `last_seen_at` are kept: a request writes them only when
+# they are older than this, so a busy client does not write on every request.
+LAST_USE_PRECISION = timedelta(minutes=5)
+
+
+def clean_token_request(name, expires_in_days) -> tuple[str, int | None]:
+    """A token's label and lifetime in days (None: until revoked), or Invalid."""
+    fields = v.Fields()
+    name = fields.clean("name", v.text, name, field_max=100) or ""
+    days = fields.clean(
+        "expires_in_days", v.optional_int, expires_in_days, minimum=1, maximum=TOKEN_MAX_DAYS
+    )
+    fields.raise_if_any()
+    return name, days
+
+
+def issue_token(user: User, name: str = "", expires_in_days: int | None = None):
+    """A new API token for the user: (the stored row, the secret). Only the secret's hash is
+    kept, so show the secret once."""
+    name, days = clean_token_request(name, expires_in_days)
+    secret = "cg_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_hash_token(secret),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=days) if days else None,
+    )
     with write_transaction():
-        db.session.add(ApiToken(user_id=user.id, token_hash=_hash_token(token), name=name[:100]))
-    return token
+        db.session.add(row)
+    return row, secret
+
+
+def create_token(user: User, name: str = "", expires_in_days: int | None = None) -> str:
+    """A new API token for the user; only its hash is kept, so show the returned value once."""
+    return issue_token(user, name[:100], expires_in_days)[1]
 
 
 # Every API request runs this query: built once, so that SQLAlchemy neither builds it nor
 # computes its cache key again (together about a quarter of its cost). With the user's
 # memberships (one row each), which every API request then needs.
 _USER_FOR_TOKEN = (
-    select(User, Membership.unit_id, Membership.role)
+    select(
+        User,
+        Membership.unit_id,
+        Membership.role,
+        ApiToken.id,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+    )
     .join(ApiToken, ApiToken.user_id == User.id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
 
-def user_for_token(token: str) -> User | None:
+def check_token(token: str) -> User:
+    """The active owner of a live API token; Unauthorized `unauthorized` (unknown, revoked,
+    inactive owner) or `token_expired`. Records the token's use (to LAST_USE_PRECISION)."""
+    invalid = Unauthorized("unauthorized", _("This API token is not valid or has been revoked."))
     if not token or len(token) > 200:
-        return None
+        raise invalid
     rows = db.session.execute(_USER_FOR_TOKEN, {"token_hash": _hash_token(token)}).all()
     if not rows or not rows[0][0].active:
-        return None
-    user = rows[0][0]
-    remember_roles(user, [(unit_id, role) for _user, unit_id, role in rows if unit_id is not None])
+        raise invalid
+    user, _unit, _role, token_id, expires_at, last_used_at = rows[0]
+    now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise Unauthorized(
+            "token_expired",
+            _(
+                "This API token expired on %(when)s UTC. Create a new one.",
+                when=expires_at.isoformat(sep=" ", timespec="minutes"),
+            ),
+        )
+    remember_roles(user, [(unit_id, role) for _u, unit_id, role, *_rest in rows if unit_id])
+    if last_used_at is None or now - last_used_at >= LAST_USE_PRECISION:
+        with write_transaction(keep=(user,)):
+            db.session.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+            )
     return user
+
+
+def user_for_token(token: str) -> User | None:
+    """The owner of a live API token, or None."""
+    try:
+        return check_token(token)
+    except Unauthorized:
+        return None
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The person's tokens that were not revoked (expired ones too), newest first."""
+    return db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the person's own tokens; anyone else's (or a revoked one) is NotFound."""
+    with write_transaction():
+        row = db.session.scalar(
+            select(ApiToken).where(
+                ApiToken.id == token_id,
+                ApiToken.user_id == user.id,
+                ApiToken.revoked_at.is_(None),
+            )
+        )
+        if row is None:
+            raise NotFound("not_found", _("You have no such API token."))
+        row.revoked_at = utcnow()
+    return row
 
 
 def revoke_tokens(user: User) -> int:
@@ -204,32 +299,90 @@ def revoke_tokens(user: User) -> int:
     return len(tokens)
 
 
-def start_session(user: User) -> str:
+# Login sessions -----------------------------------------------------------------------------
+
+
+def session_lifetimes() -> tuple[timedelta, timedelta]:
+    """(idle, absolute): how long a login session lasts without a request, and at most."""
+    config = current_app.config
+    return (
+        timedelta(minutes=int(config["SESSION_IDLE_MINUTES"])),
+        timedelta(hours=int(config["SESSION_MAX_HOURS"])),
+    )
+
+
+def _live_sessions(now):
+    idle, absolute = session_lifetimes()
+    return (
+        LoginSession.ended_at.is_(None),
+        LoginSession.last_seen_at > now - idle,
+        LoginSession.created_at > now - absolute,
+    )
+
+
+def start_session(user: User, user_agent: str = "", address: str = "") -> str:
     """A new login session for the user; the returned id goes into the session cookie."""
     session_id = secrets.token_urlsafe(32)
+    now = utcnow()
     with write_transaction():
-        db.session.add(LoginSession(user_id=user.id, sid_hash=_hash_token(session_id)))
+        db.session.add(
+            LoginSession(
+                user_id=user.id,
+                sid_hash=_hash_token(session_id),
+                created_at=now,
+                last_seen_at=now,
+                user_agent=(user_agent or "")[:200],
+                address=(address or "")[:64],
+            )
+        )
     return session_id
 
 
-def user_for_session(user_id, session_id) -> User | None:
-    """The active user of a live login session, in one query; None once it has ended."""
+def session_digest(session_id) -> str | None:
+    """What the database keeps of a session id (to find the current one in a list)."""
+    return _hash_token(session_id) if isinstance(session_id, str) and session_id else None
+
+
+def user_for_session(user_id, session_id, *, touch: bool = True) -> User | None:
+    """The active user of a live login session, in one query; None once it has ended, sat idle
+    for SESSION_IDLE_MINUTES, or began more than SESSION_MAX_HOURS ago. With `touch`, this
+    request counts as activity and keeps it alive (recorded to LAST_USE_PRECISION)."""
     if not isinstance(session_id, str) or not session_id or len(session_id) > 100:
         return None
     try:
         user_id = int(user_id)
     except (TypeError, ValueError):
         return None
-    return db.session.scalar(
-        select(User)
+    now = utcnow()
+    row = db.session.execute(
+        select(User, LoginSession.id, LoginSession.last_seen_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(
             User.id == user_id,
             User.active.is_(True),
             LoginSession.sid_hash == _hash_token(session_id),
-            LoginSession.ended_at.is_(None),
+            *_live_sessions(now),
         )
-    )
+    ).first()
+    if row is None:
+        return None
+    user, row_id, last_seen_at = row
+    idle, _absolute = session_lifetimes()
+    if touch and now - last_seen_at >= min(LAST_USE_PRECISION, idle / 10):
+        with write_transaction(keep=(user,)):
+            db.session.execute(
+                update(LoginSession).where(LoginSession.id == row_id).values(last_seen_at=now)
+            )
+    return user
+
+
+def list_sessions(user: User) -> list[LoginSession]:
+    """The person's live login sessions, most recently used first."""
+    return db.session.scalars(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id, *_live_sessions(utcnow()))
+        .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc())
+    ).all()
 
 
 def end_session(session_id) -> None:
@@ -242,3 +395,53 @@ def end_session(session_id) -> None:
         )
         if row is not None and row.ended_at is None:
             row.ended_at = utcnow()
+
+
+def end_session_by_id(user: User, row_id: int) -> LoginSession:
+    """End one of the person's own live sessions (from the sessions page); else NotFound."""
+    with write_transaction():
+        row = db.session.scalar(
+            select(LoginSession).where(
+                LoginSession.id == row_id,
+                LoginSession.user_id == user.id,
+                *_live_sessions(utcnow()),
+            )
+        )
+        if row is None:
+            raise NotFound("not_found", _("You have no such session."))
+        row.ended_at = utcnow()
+    return row
+
+
+def sign_out_everywhere(user: User) -> tuple[int, int]:
+    """End every login session and revoke every API token of the person, this one included:
+    (sessions ended, tokens revoked)."""
+    now = utcnow()
+    with write_transaction():
+        sessions = db.session.execute(
+            update(LoginSession)
+            .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+            .values(ended_at=now)
+        ).rowcount
+        tokens = db.session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        ).rowcount
+    return sessions, tokens
+
+
+def purge_sessions() -> int:
+    """Delete the rows of sessions that ended or expired (from `cergas tick`)."""
+    now = utcnow()
+    idle, absolute = session_lifetimes()
+    with write_transaction():
+        return db.session.execute(
+            delete(LoginSession).where(
+                or_(
+                    LoginSession.ended_at.is_not(None),
+                    LoginSession.last_seen_at <= now - idle,
+                    LoginSession.created_at <= now - absolute,
+                )
+            )
+        ).rowcount

@@ -59,4 +59,10 @@ class Unauthorized(ServiceError):
 
 
 class TooManyAttempts(ServiceError):
+    """Refused for now; `retry_after` (seconds) becomes the Retry-After header."""
+
     status = 429
+
+    def __init__(self, code: str, message: str, retry_after: int | None = None):
+        super().__init__(code, message)
+        self.retry_after = retry_after

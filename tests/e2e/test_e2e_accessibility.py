@@ -16,6 +16,7 @@ PAGES = [
     ("board", "staff", lambda b: b.url),
     ("card", "staff", lambda b: f"/cards/{b.cards['Verifikasi dokumen pemohon']}"),
     ("settings", "head", lambda b: f"{b.url}/settings"),
+    ("sessions", "staff", lambda b: "/account/sessions"),
 ]
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 

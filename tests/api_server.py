@@ -13,6 +13,7 @@ DIRECTORY/server.json once it accepts connections.
 import json
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from werkzeug.serving import make_server
@@ -94,6 +95,7 @@ def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> s
     """Competency data of staff, a two-step paraf chain on the board with the first card
     waiting at step 1 (kasi's inbox), and a Plh for kasi; returns the delegation's id."""
     from app.services import cards, skills
+    from plugins.approvals.clock import jakarta_today
     from plugins.approvals.delegations import create_delegation
 
     skills.seed_catalog()
@@ -122,9 +124,16 @@ def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> s
     }
     set_board_plugin(users["kasi"], board.id, "approvals", settings={"chains": [chain]})
     cards.move_card(staff, card_ids[0], review.id)
+    # A delegation lasts at most 90 days and must not have ended (the approvals rules).
+    today = jakarta_today()
     delegation = create_delegation(
         users["kasi"],
-        {"to": NIPS["staff"], "kind": "plh", "start": "2026-01-05", "end": "2027-12-31"},
+        {
+            "to": NIPS["staff"],
+            "kind": "plh",
+            "start": today.isoformat(),
+            "end": (today + timedelta(days=60)).isoformat(),
+        },
     )
     return delegation["id"]
 

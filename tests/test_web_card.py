@@ -185,6 +185,33 @@ def test_changing_a_due_date_with_a_reason_is_counted_and_in_the_history(app, cl
     assert "Menunggu data dari Disdukcapil" in history
 
 
+def test_the_reason_given_for_a_change_is_in_the_history(app, client, auth, org):
+    card_id = make_card(app, org)
+    auth.login(org.nips["staff"])
+    values = form_of(page(client.get(f"/cards/{card_id}")))
+    assert values["reason"] == ""
+    values.update(title="Surat balasan (revisi)", reason="Permintaan Kasi di rapat pagi")
+    assert client.post(f"/cards/{card_id}", data=values).status_code == 302
+    values = form_of(page(client.get(f"/cards/{card_id}")))
+    values.update(assignee=org.nips["staff2"], reason="Staf sedang cuti")
+    assert client.post(f"/cards/{card_id}", data=values).status_code == 302
+    with app.app_context():
+        reasons = db.session.scalars(
+            select(Event.data).where(
+                Event.card_id == card_id, Event.kind.in_(("updated", "assigned"))
+            )
+        ).all()
+    assert [data.get("reason") for data in reasons] == [
+        "Permintaan Kasi di rapat pagi",
+        "Staf sedang cuti",
+    ]
+    history = re.search(
+        r'<ol class="history">(.*?)</ol>', page(client.get(f"/cards/{card_id}")), re.S
+    )
+    assert "Permintaan Kasi di rapat pagi" in history.group(1)
+    assert "Staf sedang cuti" in history.group(1)
+
+
 @pytest.mark.pg
 def test_stale_version_is_refused_and_nothing_changes(app, client, auth, org):
     card_id = make_card(app, org)

@@ -268,6 +268,7 @@ def update_card(
             )
         for name, (_old, new) in changes.items():
             setattr(card, name, new)
+        extra = {"reason": change_reason} if change_reason else {}
         if "assignee" in changes:
             old, new = changes["assignee"]
             record(
@@ -277,6 +278,7 @@ def update_card(
                 card_id=card.id,
                 old=_display("assignee", old),
                 new=_display("assignee", new),
+                **extra,
             )
         plain = {
             name: [_display(name, old), _display(name, new)]
@@ -284,7 +286,6 @@ def update_card(
             if name not in ("assignee",) and not (name == "due_date" and old is not None)
         }
         if plain:
-            extra = {"reason": change_reason} if change_reason else {}
             record(
                 "updated", actor, board_id=card.board_id, card_id=card.id, changes=plain, **extra
             )

@@ -164,7 +164,7 @@ REASONS = [None, None, "", "   ", "Permintaan Kepala Dinas"]
 WEIRD_IDS = [SUPERSCRIPT_TWO, ARABIC_THREE, "0x1f", "1e3", "%C2%B2"]
 
 
-FOCUS = ["any", "done", "paraf", "chained", "clocked"]
+FOCUS = ["any", "done", "paraf", "pending", "chained", "clocked"]
 
 
 def spoiled(*fields):
@@ -347,8 +347,8 @@ def make_machine(office):
             return ids[pick % len(ids)] if ids else None
 
         def focus(self, name: str):
-            """Cards where the rules matter most: in a done column, in paraf, of the chained
-            type, with an SLA clock; "any" for all."""
+            """Cards where the rules matter most: in a done column, in the review column,
+            waiting for paraf, of the chained type, with an SLA clock; "any" for all."""
             cards, done = self.snapshot["cards"], self.w.column["Selesai"]
             tests = {
                 "any": None,
@@ -356,6 +356,7 @@ def make_machine(office):
                 "paraf": lambda card_id: cards[card_id]["column_id"] == self.w.column["Paraf"],
                 "chained": lambda card_id: cards[card_id]["type"] == CHAINED,
                 "clocked": lambda card_id: card_id in self.clocked,
+                "pending": self.pending,
             }
             return tests[name]
 
@@ -931,7 +932,10 @@ def check_no_self_approval(now, people):
         assignee, round_people = None, set()
         for kind, actor, data in events:
             if kind == "created":
+                # A card created into its review column: its round's first request may come
+                # before the `created` event, in the same transaction.
                 assignee = data.get("assignee")
+                round_people.add(assignee)
             elif kind == "assigned":
                 assignee = data.get("new")
                 round_people.add(assignee)

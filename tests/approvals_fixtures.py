@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import User
 from app.services import accounts, boards, cards
 from app.services import plugins as board_plugins
-from tests.conftest import PASSWORD, make_app
+from tests.conftest import PASSWORD, make_app, pg_url
 
 NIPS = {
     "kadis": "197001011995031001",
@@ -110,3 +110,19 @@ def api(app, seeded, who):
             return client.delete(url, headers=headers)
 
     return Caller()
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def shared(request, tmp_path):
+    """The seeded chain on a database shared by threads: a SQLite file, or PostgreSQL."""
+    if request.param == "sqlite-file":
+        url = f"sqlite:///{tmp_path / 'approvals.db'}"
+    else:
+        url = pg_url()
+        if not url:
+            pytest.skip("PostgreSQL case: set TEST_DATABASE_URL to run it")
+    app, seeded = build(url)
+    yield app, seeded
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - the `shared` fixture is imported from tests.approvals_fixtures
 """Two people deciding the same paraf step at the same moment (the Kabid and their Plh, each on
 their own connection): exactly one decision wins, the other gets 409, never a double approval.
 
@@ -11,27 +12,11 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Event
 from plugins.approvals.clock import jakarta_today
-from tests.approvals_fixtures import NIPS, api, build
-from tests.conftest import pg_url
+from tests.approvals_fixtures import NIPS, api, shared  # noqa: F401
 
 pytestmark = pytest.mark.pg
 
 ROUNDS = 3
-
-
-@pytest.fixture(params=["sqlite-file", "postgresql"])
-def shared(request, tmp_path):
-    if request.param == "sqlite-file":
-        url = f"sqlite:///{tmp_path / 'approvals.db'}"
-    else:
-        url = pg_url()
-        if not url:
-            pytest.skip("PostgreSQL case: set TEST_DATABASE_URL to run it")
-    app, seeded = build(url)
-    yield app, seeded
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def race(app, seeded, callers, body):

@@ -14,8 +14,8 @@ from app.models import Card, Event
 from app.services import plugins as board_plugins
 from plugins.approvals import paraf
 from plugins.approvals.clock import jakarta_today
-from tests.approvals_fixtures import CHAIN, NIPS, api, build, chain  # noqa: F401
-from tests.conftest import PASSWORD, pg_url
+from tests.approvals_fixtures import CHAIN, NIPS, api, build, chain, shared  # noqa: F401
+from tests.conftest import PASSWORD
 
 
 def move(app, s, who, column, card_id=None):
@@ -451,21 +451,6 @@ def test_the_delegation_page_shows_a_refused_stand_in_next_to_the_field(chain):
 
 
 # --- races: an edit and the last paraf at the same moment -------------------------------------
-
-
-@pytest.fixture(params=["sqlite-file", "postgresql"])
-def shared(request, tmp_path):
-    if request.param == "sqlite-file":
-        url = f"sqlite:///{tmp_path / 'approvals.db'}"
-    else:
-        url = pg_url()
-        if not url:
-            pytest.skip("PostgreSQL case: set TEST_DATABASE_URL to run it")
-    app, seeded = build(url)
-    yield app, seeded
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.mark.pg

@@ -215,12 +215,19 @@ def start_chain(card, chain: Chain, actor) -> dict:
     return state
 
 
+def _stopped(state: dict, **changes) -> dict:
+    """The round without a decision in progress: no current step (it waits again)."""
+    stopped = {**state, "state": "none", "current_step": None, **changes}
+    stopped["steps"] = [
+        {**step, "status": "waiting"} if step["status"] == "current" else step
+        for step in state["steps"]
+    ]
+    return stopped
+
+
 def withdraw(card, state: dict, actor, target_name: str) -> None:
     """The card left its review column while waiting: the round ends without a decision."""
-    state = {**state, "state": "none", "current_step": None}
-    for step in state["steps"]:
-        if step["status"] == "current":
-            step["status"] = "waiting"
+    state = _stopped(state)
     record_card_event(
         "approval_withdrawn",
         actor,
@@ -235,10 +242,7 @@ def withdraw(card, state: dict, actor, target_name: str) -> None:
 def void(card, state: dict, actor, text: str, params: dict | None = None, **data) -> dict:
     """The round (waiting or approved) no longer stands: what it was about changed, or the card
     left review. Records `approval_voided` in the card's history; the state becomes `none`."""
-    voided = {**state, "state": "none", "current_step": None, "stamp": None}
-    for step in voided["steps"]:
-        if step["status"] == "current":
-            step["status"] = "waiting"
+    voided = _stopped(state, stamp=None)
     record_card_event(
         "approval_voided",
         actor,

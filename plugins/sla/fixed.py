@@ -78,14 +78,7 @@ def _policy(item) -> Policy | None:
         (clean,) = clean_policies([item])
     except (SettingError, ValueError):  # not a policy (a damaged record)
         return None
-    return Policy(
-        type=clean["type"],
-        duration=clean["duration"],
-        unit=clean["unit"],
-        start=clean["start"],
-        pause_columns=tuple(clean["pause_columns"]),
-        at_risk=clean["at_risk"],
-    )
+    return Policy.from_clean(clean)
 
 
 def _digest(record) -> str | None:

@@ -31,6 +31,18 @@ class Policy:
         }
         return f"{self.type}: {amount} {names[self.unit]}"
 
+    @classmethod
+    def from_clean(cls, item: dict) -> "Policy":
+        """From one item of `clean_policies`."""
+        return cls(
+            type=item["type"],
+            duration=item["duration"],
+            unit=item["unit"],
+            start=item["start"],
+            pause_columns=tuple(item["pause_columns"]),
+            at_risk=item["at_risk"],
+        )
+
     def as_json(self) -> dict:
         return {
             "type": self.type,
@@ -116,14 +128,4 @@ def policies_of(settings: dict) -> dict[str, Policy]:
         items = clean_policies(settings.get("policies"))
     except SettingError:
         return {}
-    return {
-        item["type"]: Policy(
-            type=item["type"],
-            duration=item["duration"],
-            unit=item["unit"],
-            start=item["start"],
-            pause_columns=tuple(item["pause_columns"]),
-            at_risk=item["at_risk"],
-        )
-        for item in items
-    }
+    return {item["type"]: Policy.from_clean(item) for item in items}

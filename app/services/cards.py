@@ -151,10 +151,14 @@ def _display(name: str, value):
     return value
 
 
-def _ask_plugins_about_edit(card: Card, changes: dict, reason: str, actor: User) -> None:
-    described = {
+def _described(changes: dict) -> dict:
+    """field -> [old, new] as the plugin hooks get them (the assignee as a login)."""
+    return {
         name: [_display(name, old), _display(name, new)] for name, (old, new) in changes.items()
     }
+
+
+def _ask_plugins_about_edit(card: Card, described: dict, reason: str, actor: User) -> None:
     vetoes = _plugins().vetoes(
         "cergas_card_before_update",
         card=card,
@@ -164,8 +168,7 @@ def _ask_plugins_about_edit(card: Card, changes: dict, reason: str, actor: User)
         board=card.board,
     )
     if vetoes:
-        message = " ".join(f"{veto['plugin']}: {veto['message']}" for veto in vetoes)
-        raise Vetoed(vetoes, message)
+        raise Vetoed(vetoes)
 
 
 def update_card(
@@ -208,7 +211,8 @@ def update_card(
             change_reason = v.text(reason, field_max=1000)
         except v.FieldError as exc:
             raise v.invalid({"reason": str(exc)}) from None
-        _ask_plugins_about_edit(card, changes, change_reason, actor)
+        described = _described(changes)
+        _ask_plugins_about_edit(card, described, change_reason, actor)
 
         if "due_date" in changes:
             old_due, new_due = changes["due_date"]
@@ -292,9 +296,6 @@ def update_card(
         record_overrides(actor, card, overrides)
         card.version += 1
         card.updated_at = utcnow()
-        described = {
-            name: [_display(name, old), _display(name, new)] for name, (old, new) in changes.items()
-        }
         _plugins().after(
             "cergas_card_updated", card=card, changes=described, actor=actor, board=card.board
         )

@@ -44,7 +44,8 @@ class Invalid(ServiceError):
 class Vetoed(Conflict):
     """Plugins refused a move; `vetoes` lists each refusal as {"plugin", "message"}."""
 
-    def __init__(self, vetoes: list[dict], message: str):
+    def __init__(self, vetoes: list[dict]):
+        message = " ".join(f"{veto['plugin']}: {veto['message']}" for veto in vetoes)
         super().__init__("vetoed", message)
         self.vetoes = vetoes
 

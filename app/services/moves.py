@@ -672,5 +672,4 @@ def ask_plugins(card: Card, source: BoardColumn | None, target: BoardColumn, act
     forget_board_plugins()
     vetoes = plugins().vetoes(card=card, source=source, target=target, actor=actor, board=board)
     if vetoes:
-        message = " ".join(f"{veto['plugin']}: {veto['message']}" for veto in vetoes)
-        raise Vetoed(vetoes, message)
+        raise Vetoed(vetoes)

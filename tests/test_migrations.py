@@ -18,6 +18,10 @@ from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 from app.extensions import db
+from app.models.admin import (
+    ADMIN_EVENTS_APPEND_ONLY_POSTGRESQL,
+    ADMIN_EVENTS_APPEND_ONLY_SQLITE,
+)
 from app.models.card import EVENTS_APPEND_ONLY_POSTGRESQL, EVENTS_APPEND_ONLY_SQLITE
 from app.services import accounts, boards
 from tests.conftest import PASSWORD, pg_url
@@ -121,6 +125,48 @@ def test_events_are_append_only_in_a_migrated_database(empty_app):
         assert kinds == ["board_created"]
 
 
+def test_the_administrative_log_is_append_only_in_a_migrated_database(empty_app):
+    from app.services import admin_log
+    from app.services.tx import write_transaction
+
+    with empty_app.app_context():
+        flask_migrate.upgrade()
+        unit = accounts.create_unit("SEKSI", "Seksi Pelayanan")
+        with write_transaction():
+            admin_log.record("unit.created", None, "unit", unit, after={"code": "SEKSI"})
+        db.session.remove()
+        for statement in ("UPDATE admin_events SET kind = 'forged'", "DELETE FROM admin_events"):
+            with pytest.raises(DBAPIError) as refused, db.engine.begin() as conn:
+                conn.execute(text(statement))
+            assert "append-only" in str(refused.value)
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT kind, target_label FROM admin_events")).all()
+        assert [tuple(row) for row in rows] == [("unit.created", "SEKSI Seksi Pelayanan")]
+
+
+def test_migrating_down_past_the_teams_keeps_every_board_and_card(tmp_path):
+    """SQLite cannot drop `boards.team_id` in place; the copy it needs must not cascade."""
+    app = create_app(config_for(f"sqlite:///{tmp_path / 'down.db'}"))
+    with app.app_context():
+        flask_migrate.upgrade()
+        accounts.create_unit("SEKSI", "Seksi Pelayanan")
+        head = accounts.create_user(
+            "Kasi", PASSWORD, username="kasi", unit_code="SEKSI", role="head"
+        )
+        board = boards.create_board(head, "Pelayanan", "SEKSI")
+        columns = len(board.columns)
+        db.session.remove()
+        flask_migrate.downgrade(revision="0009_sign_in_lifetimes")
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM board_columns")).scalar() == columns
+            assert conn.execute(text("SELECT count(*) FROM events")).scalar() == 1
+            assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+        flask_migrate.upgrade()
+        assert schema_differences() == []
+        db.engine.dispose()
+
+
 def load_revision(path: Path):
     spec = importlib.util.spec_from_file_location(f"revision_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
@@ -132,6 +178,9 @@ def test_migration_triggers_are_the_ones_the_models_define():
     initial = load_revision(next(MIGRATIONS.glob("versions/0001_*.py")))
     assert initial.EVENTS_APPEND_ONLY["sqlite"] == EVENTS_APPEND_ONLY_SQLITE
     assert initial.EVENTS_APPEND_ONLY["postgresql"] == EVENTS_APPEND_ONLY_POSTGRESQL
+    office = load_revision(next(MIGRATIONS.glob("versions/0010_*.py")))
+    assert office.ADMIN_EVENTS_APPEND_ONLY["sqlite"] == ADMIN_EVENTS_APPEND_ONLY_SQLITE
+    assert office.ADMIN_EVENTS_APPEND_ONLY["postgresql"] == ADMIN_EVENTS_APPEND_ONLY_POSTGRESQL
 
 
 def test_app_uses_the_top_level_migrations_with_a_single_head():

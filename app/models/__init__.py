@@ -1,5 +1,14 @@
 """SQLAlchemy models. Importing this package registers every table on db.metadata."""
 
+from app.models.admin import (
+    ACTING_KINDS,
+    ActingHead,
+    AdminEvent,
+    PasswordReset,
+    SetupCode,
+    Team,
+    TeamMember,
+)
 from app.models.board import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn
 from app.models.card import PRIORITIES, Card, Comment, DeadlineChange, Event
 from app.models.org import (
@@ -35,6 +44,13 @@ from app.models.sprint import (
 from app.models.workcal import CALENDAR_DAY_KINDS, UnitCalendar, UnitCalendarDay
 
 __all__ = [
+    "ACTING_KINDS",
+    "ActingHead",
+    "AdminEvent",
+    "PasswordReset",
+    "SetupCode",
+    "Team",
+    "TeamMember",
     "CALENDAR_DAY_KINDS",
     "UnitCalendar",
     "UnitCalendarDay",

@@ -18,12 +18,16 @@ class Board(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # A team's board (tim kerja): seen by the team, managed by its leader; `unit_id` is then
+    # the team's unit (calendar, time zone, the heads above). None: the unit's own board.
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     # Most cards one person may hold in `active` columns of this board; None = no limit.
     personal_wip_limit: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()
+    team: Mapped["Team | None"] = relationship()  # noqa: F821
     columns: Mapped[list["BoardColumn"]] = relationship(
         back_populates="board", order_by="BoardColumn.position", cascade="all, delete-orphan"
     )

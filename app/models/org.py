@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -26,6 +26,9 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    # A unit that no longer exists keeps its row (boards, history and reports name it) but
+    # takes no people, boards or teams (app/services/units.py).
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 
@@ -47,10 +50,19 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(200))
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Jabatan, as the staff register writes it (e.g. "Pranata Komputer Ahli Pertama").
+    position: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # For WhatsApp and calls: digits with an optional leading + (app/services/people.py).
+    phone: Mapped[str | None] = mapped_column(String(30))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why and when the account was closed (retired, left, long leave); None while active.
+    deactivated_at: Mapped[datetime | None]
+    deactivation_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Set by every password change: reset links issued before it no longer work.
+    password_changed_at: Mapped[datetime | None]
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

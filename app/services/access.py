@@ -7,21 +7,78 @@ Whoever may not see a board gets 404 for it and its cards, so its existence does
 A unit is seen and managed by the same people as its boards. A person's profile is seen by
 themself, by whoever sees one of their units, and by admins; it is changed by themself and by
 whoever heads one of their units (admins: always). Nobody verifies their own skills.
+
+"Head" includes an acting head (Plt/Plh, app/models/admin.py `ActingHead`) on the days of their
+appointment, in the unit's time zone: they hold the head's rights over the unit while acting,
+and lose them the day after by themselves. A work team's board (`Board.team_id`) is seen by the
+team's members and leader and by the heads above the team's unit, not by the unit's members;
+the team's leader (*ketua tim*) manages it like a head. Inactive people and teams hold nothing.
 """
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import g, has_app_context
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import Date, String, and_, bindparam, cast, literal, null, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Board, Card, Membership, Unit, User
+from app.models import ActingHead, Board, Card, Membership, Team, TeamMember, Unit, User
 from app.services.errors import Forbidden, NotFound
 
 # Asked on almost every request: built once (SQLAlchemy then need not build them or compute
 # their cache keys again).
 _UNIT_TREE = select(Unit.id, Unit.parent_id)
-_ROLES = select(Membership.unit_id, Membership.role).where(Membership.user_id == bindparam("user"))
+# A person's standing, in one query: their memberships ("m", unit, role), the acting
+# appointments that may cover today ("a", unit, "head", first day, last day, the unit's zone),
+# and the active teams they belong to ("t", team, "member") or lead ("t", team, "lead").
+_NO_DAY = cast(null(), Date)
+_NO_ZONE = cast(null(), String)
+_ROLES = (
+    select(
+        literal("m").label("source"),
+        Membership.unit_id.label("ref"),
+        Membership.role.label("role"),
+        _NO_DAY.label("starts_on"),
+        _NO_DAY.label("ends_on"),
+        _NO_ZONE.label("zone"),
+    )
+    .where(Membership.user_id == bindparam("user"))
+    .union_all(
+        select(
+            literal("a"),
+            ActingHead.unit_id,
+            literal("head"),
+            ActingHead.starts_on,
+            ActingHead.ends_on,
+            Unit.timezone,
+        )
+        .join(Unit, Unit.id == ActingHead.unit_id)
+        .where(
+            ActingHead.user_id == bindparam("user"),
+            ActingHead.ended_at.is_(None),
+            ActingHead.starts_on <= bindparam("latest", type_=Date),
+            ActingHead.ends_on >= bindparam("earliest", type_=Date),
+        ),
+        select(literal("t"), TeamMember.team_id, literal("member"), _NO_DAY, _NO_DAY, _NO_ZONE)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(TeamMember.user_id == bindparam("user"), Team.active.is_(True)),
+        select(literal("t"), Team.id, literal("lead"), _NO_DAY, _NO_DAY, _NO_ZONE).where(
+            Team.leader_id == bindparam("user"), Team.active.is_(True)
+        ),
+    )
+)
+
+
+def local_today(zone: str) -> date:
+    """Today's date in a unit's time zone."""
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+def acting_today(starts_on: date, ends_on: date, zone: str) -> bool:
+    """True when an acting appointment covers today in its unit's time zone."""
+    return starts_on <= local_today(zone or "Asia/Jakarta") <= ends_on
 
 
 def _unit_children() -> dict[int | None, list[int]]:
@@ -58,19 +115,62 @@ def all_unit_ids() -> set[int]:
     return {uid for ids in _unit_children().values() for uid in ids}
 
 
-def _roles(user: User) -> list[tuple[int, str]]:
-    """(unit id, role) of each membership, cached for the request."""
+class Standing:
+    """Where a person stands today: (unit id, role) for each membership and each acting
+    appointment that covers today (role "head"), and the active teams they belong to or lead."""
+
+    __slots__ = ("units", "teams", "led")
+
+    def __init__(self, units, teams, led):
+        self.units: list[tuple[int, str]] = units
+        self.teams: frozenset[int] = teams
+        self.led: frozenset[int] = led
+
+
+def _standing(user: User) -> Standing:
+    """The person's standing, read in one query and cached for the request. An inactive
+    person stands nowhere."""
     cache = g.setdefault("_roles", {}) if has_app_context() else {}
-    if user.id not in cache:
-        cache[user.id] = list(db.session.execute(_ROLES, {"user": user.id}))
-    return cache[user.id]
+    found = cache.get(user.id)
+    if found is None:
+        units: list[tuple[int, str]] = []
+        teams: set[int] = set()
+        led: set[int] = set()
+        if user.active:
+            # Every zone of Indonesia is within a day of UTC.
+            today = date.today()
+            params = {
+                "user": user.id,
+                "earliest": today - timedelta(days=1),
+                "latest": today + timedelta(days=1),
+            }
+            for source, ref, role, starts_on, ends_on, zone in db.session.execute(_ROLES, params):
+                if source == "m":
+                    units.append((ref, role))
+                elif source == "a":
+                    if acting_today(starts_on, ends_on, zone):
+                        units.append((ref, "head"))
+                else:
+                    teams.add(ref)
+                    if role == "lead":
+                        led.add(ref)
+        found = cache[user.id] = Standing(units, frozenset(teams), frozenset(led))
+    return found
 
 
-def remember_roles(user: User, roles: list[tuple[int, str]]) -> None:
-    """Cache the (unit id, role) memberships of `user` for the request, when the caller read
-    them with the user (API token authentication does)."""
-    if has_app_context():
-        g.setdefault("_roles", {})[user.id] = roles
+def _roles(user: User) -> list[tuple[int, str]]:
+    """(unit id, role) of each membership and of each acting appointment of today."""
+    return _standing(user).units
+
+
+def team_ids(user: User) -> frozenset[int]:
+    """The active teams the person belongs to or leads."""
+    return _standing(user).teams
+
+
+def led_team_ids(user: User) -> frozenset[int]:
+    """The active teams the person leads (ketua tim)."""
+    return _standing(user).led
 
 
 def visible_unit_ids(user: User) -> set[int]:
@@ -95,11 +195,56 @@ def managed_unit_ids(user: User) -> set[int]:
 
 
 def can_view_board(user: User, board: Board) -> bool:
+    if board.team_id is not None:
+        return (
+            user.is_admin
+            or board.team_id in team_ids(user)
+            or board.unit_id in managed_unit_ids(user)
+        )
     return board.unit_id in visible_unit_ids(user)
 
 
 def can_manage_board(user: User, board: Board) -> bool:
-    return board.unit_id in managed_unit_ids(user)
+    return board.unit_id in managed_unit_ids(user) or (
+        board.team_id is not None and board.team_id in led_team_ids(user)
+    )
+
+
+def visible_boards_clause(user: User):
+    """A condition on `Board` that holds for the boards `can_view_board` lets the user see."""
+    if user.is_admin:
+        return true()
+    return or_(
+        and_(Board.team_id.is_(None), Board.unit_id.in_(visible_unit_ids(user))),
+        Board.unit_id.in_(managed_unit_ids(user)),
+        Board.team_id.in_(team_ids(user)),
+    )
+
+
+def managed_boards_clause(user: User):
+    """A condition on `Board` that holds for the boards `can_manage_board` lets the user manage."""
+    if user.is_admin:
+        return true()
+    return or_(Board.unit_id.in_(managed_unit_ids(user)), Board.team_id.in_(led_team_ids(user)))
+
+
+def acting_head_ids(unit_ids) -> set[int]:
+    """Ids of the people acting as head (Plt/Plh) of any of these units today."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return set()
+    today = date.today()
+    rows = db.session.execute(
+        select(ActingHead.user_id, ActingHead.starts_on, ActingHead.ends_on, Unit.timezone)
+        .join(Unit, Unit.id == ActingHead.unit_id)
+        .where(
+            ActingHead.unit_id.in_(unit_ids),
+            ActingHead.ended_at.is_(None),
+            ActingHead.starts_on <= today + timedelta(days=1),
+            ActingHead.ends_on >= today - timedelta(days=1),
+        )
+    )
+    return {user_id for user_id, starts, ends, zone in rows if acting_today(starts, ends, zone)}
 
 
 def board_viewers(board: Board) -> list[User]:
@@ -107,16 +252,32 @@ def board_viewers(board: Board) -> list[User]:
     `can_view_board` rule asked the other way round, in one query."""
     unit_id = board.unit_id
     ancestors = {uid for uid in all_unit_ids() if unit_id in subtree(uid)}
-    members = select(Membership.user_id).where(
-        or_(
-            Membership.unit_id == unit_id,
-            and_(Membership.role == "head", Membership.unit_id.in_(ancestors)),
-        )
+    heads = or_(
+        and_(Membership.role == "head", Membership.unit_id.in_(ancestors)),
+        Membership.user_id.in_(acting_head_ids(ancestors)),
     )
+    if board.team_id is None:
+        members = select(Membership.user_id).where(or_(Membership.unit_id == unit_id, heads))
+        team = []
+    else:
+        members = select(Membership.user_id).where(heads)
+        team = [
+            select(TeamMember.user_id)
+            .join(Team, Team.id == TeamMember.team_id)
+            .where(Team.id == board.team_id, Team.active.is_(True)),
+            select(Team.leader_id).where(Team.id == board.team_id, Team.active.is_(True)),
+        ]
     return list(
         db.session.scalars(
             select(User)
-            .where(User.active.is_(True), or_(User.is_admin.is_(True), User.id.in_(members)))
+            .where(
+                User.active.is_(True),
+                or_(
+                    User.is_admin.is_(True),
+                    User.id.in_(members),
+                    *(User.id.in_(query) for query in team),
+                ),
+            )
             .order_by(User.name, User.id)
         )
     )

@@ -23,7 +23,7 @@ from app.models import (
     utcnow,
 )
 from app.services import validation as v
-from app.services.access import forget_unit_tree, remember_roles
+from app.services.access import forget_unit_tree
 from app.services.cards import find_user
 from app.services.errors import Conflict, NotFound, Unauthorized
 from app.services.tx import write_transaction
@@ -211,19 +211,11 @@ def create_token(user: User, name: str = "", expires_in_days: int | None = None)
 
 
 # Every API request runs this query: built once, so that SQLAlchemy neither builds it nor
-# computes its cache key again (together about a quarter of its cost). With the user's
-# memberships (one row each), which every API request then needs.
+# computes its cache key again (together about a quarter of its cost). The user's standing
+# (memberships, acting appointments, teams) is read once per request by app/services/access.py.
 _USER_FOR_TOKEN = (
-    select(
-        User,
-        Membership.unit_id,
-        Membership.role,
-        ApiToken.id,
-        ApiToken.expires_at,
-        ApiToken.last_used_at,
-    )
+    select(User, ApiToken.id, ApiToken.expires_at, ApiToken.last_used_at)
     .join(ApiToken, ApiToken.user_id == User.id)
-    .outerjoin(Membership, Membership.user_id == User.id)
     .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
 )
 
@@ -234,10 +226,10 @@ def check_token(token: str) -> User:
     invalid = Unauthorized("unauthorized", _("This API token is not valid or has been revoked."))
     if not token or len(token) > 200:
         raise invalid
-    rows = db.session.execute(_USER_FOR_TOKEN, {"token_hash": _hash_token(token)}).all()
-    if not rows or not rows[0][0].active:
+    row = db.session.execute(_USER_FOR_TOKEN, {"token_hash": _hash_token(token)}).first()
+    if row is None or not row[0].active:
         raise invalid
-    user, _unit, _role, token_id, expires_at, last_used_at = rows[0]
+    user, token_id, expires_at, last_used_at = row
     now = utcnow()
     if expires_at is not None and expires_at <= now:
         raise Unauthorized(
@@ -247,7 +239,6 @@ def check_token(token: str) -> User:
                 when=expires_at.isoformat(sep=" ", timespec="minutes"),
             ),
         )
-    remember_roles(user, [(unit_id, role) for _u, unit_id, role, *_rest in rows if unit_id])
     if last_used_at is None or now - last_used_at >= LAST_USE_PRECISION:
         with write_transaction(keep=(user,)):
             db.session.execute(

@@ -9,7 +9,12 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn, Card, Unit, User
 from app.services import validation as v
-from app.services.access import managed_board, managed_unit_ids, visible_board, visible_unit_ids
+from app.services.access import (
+    managed_board,
+    managed_unit_ids,
+    visible_board,
+    visible_boards_clause,
+)
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.tx import lock_board, write_transaction
@@ -53,13 +58,10 @@ def _clean_personal_limit(value) -> int | None:
 
 
 def visible_boards(user: User) -> list[Board]:
-    units = visible_unit_ids(user)
-    if not units:
-        return []
     return list(
         db.session.scalars(
             select(Board)
-            .where(Board.unit_id.in_(units))
+            .where(visible_boards_clause(user))
             .options(selectinload(Board.unit))
             .order_by(Board.name, Board.id)
         )

@@ -85,12 +85,11 @@ def visible_units(user: User) -> list[Unit]:
 
 def unit_boards(user: User, unit: Unit) -> list[Board]:
     """The boards of the unit and of every unit below it that the user may see, by name."""
-    ids = access.subtree(unit.id) & access.visible_unit_ids(user)
-    if not ids:
-        return []
     return list(
         db.session.scalars(
-            select(Board).where(Board.unit_id.in_(ids)).order_by(Board.name, Board.id)
+            select(Board)
+            .where(Board.unit_id.in_(access.subtree(unit.id)), access.visible_boards_clause(user))
+            .order_by(Board.name, Board.id)
         )
     )
 

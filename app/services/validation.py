@@ -210,3 +210,43 @@ class Fields:
 def invalid(fields: dict) -> Invalid:
     """The error for input that names its bad fields."""
     return Invalid("validation_error", _("Some fields are not valid."), fields=fields)
+
+
+# A NIP (Nomor Induk Pegawai, PP 11/2017 and BKN rules) is 18 digits: birth date (YYYYMMDD),
+# the month the person became a candidate civil servant (TMT CPNS, YYYYMM), sex (1 man,
+# 2 woman) and a serial number (001-999).
+_NIP = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})([0-9]{4})([0-9]{2})([12])([0-9]{3})")
+
+
+def nip(value, *, today: date | None = None) -> str:
+    """A plausible NIP: 18 ASCII digits (spaces removed, as registers often print them) whose
+    birth date is a real date, whose TMT month is real and falls between the 17th birthday
+    and next year, with a sex digit of 1 or 2 and a serial number from 001."""
+    value = text(value, field_max=40)
+    value = "".join(value.split())
+    if not re.fullmatch(r"[0-9]{18}", value):
+        raise FieldError(_("A NIP has exactly 18 digits."))
+    match = _NIP.fullmatch(value)
+    if match is None:
+        raise FieldError(_("The 15th digit of a NIP (sex) is 1 or 2."))
+    year, month, day, tmt_year, tmt_month, _sex, serial = (int(part) for part in match.groups())
+    today = today or date.today()
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        raise FieldError(_("The first 8 digits of a NIP are a birth date (YYYYMMDD).")) from None
+    if not 1930 <= year <= today.year - 17:
+        raise FieldError(_("The birth year in this NIP (%(year)d) is not plausible.", year=year))
+    if not 1 <= tmt_month <= 12:
+        raise FieldError(_("Digits 9 to 14 of a NIP are the TMT month (YYYYMM)."))
+    if (tmt_year, tmt_month) < (born.year + 17, born.month) or tmt_year > today.year + 1:
+        raise FieldError(
+            _(
+                "The TMT in this NIP (%(year)d-%(month)02d) is not plausible.",
+                year=tmt_year,
+                month=tmt_month,
+            )
+        )
+    if serial == 0:
+        raise FieldError(_("The last 3 digits of a NIP are a serial number from 001."))
+    return value

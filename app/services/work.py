@@ -43,9 +43,6 @@ class WorkItem:
 def my_work(user: User) -> list[WorkItem]:
     """The user's open cards (not in `done` columns) on boards they can see: overdue first,
     then by due date, cards without a due date last."""
-    units = access.visible_unit_ids(user)
-    if not units:
-        return []
     rows = db.session.execute(
         select(Card, Board.id, Board.name, BoardColumn.name, Unit.timezone)
         .join(Board, Card.board_id == Board.id)
@@ -54,7 +51,7 @@ def my_work(user: User) -> list[WorkItem]:
         .where(
             Card.assignee_id == user.id,
             BoardColumn.kind != "done",
-            Board.unit_id.in_(units),
+            access.visible_boards_clause(user),
         )
     ).all()
     todays: dict[str, date] = {}

@@ -87,12 +87,16 @@ def test_head_cannot_place_people_above_their_unit_grant_admin_or_edit_outside(a
             people.create_person(kasi, {**data, "unit": "SEKSI-APL", "admin": True})
         with pytest.raises(NotFound):  # Rina Kusuma of Bidang IKP: not in the tree, unseen
             people.update_person(kasi, NIPS["outsider"], {"position": "Kepala"})
-        with pytest.raises(Forbidden):  # the kabid is seen (unit above) but not managed
+        with pytest.raises(NotFound):  # the kabid heads the unit above: not the kasi's to see
             people.update_person(kasi, NIPS["kabid"], {"position": "x"})
+        with pytest.raises(Forbidden):  # the kadis sees the admin-less kasi... but not an admin
+            people.update_person(get_user("kabid", org), NIPS["kasi"], {"admin": True})
         with pytest.raises(Forbidden):
             people.update_person(kasi, NIPS["staff"], {"admin": True})
-        with pytest.raises(Forbidden):  # an admin's account is for admins
-            people.update_person(get_user("kadis", org), "admin", {"position": "x"})
+        people.update_person(get_user("admin", org), NIPS["staff2"], {"admin": True})
+        with pytest.raises(Forbidden):  # an admin's account is for admins, even in the tree
+            people.update_person(get_user("kasi", org), NIPS["staff2"], {"position": "x"})
+        kasi = get_user("kasi", org)
         with pytest.raises(Forbidden):  # their own role
             people.update_person(kasi, NIPS["kasi"], {"role": "member"})
         # Their own profile fields: yes.

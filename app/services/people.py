@@ -261,7 +261,16 @@ def create_person(actor: User, data: dict, *, password=None) -> User:
     create admins. Without a password the account waits for a reset link."""
     if not may_administer(actor):
         raise Forbidden("forbidden", _("Only heads and administrators add people."))
-    cleaned = person_fields.clean_person(data)
+    errors: dict[str, str] = {}
+    try:
+        cleaned = person_fields.clean_person(data)
+    except Invalid as exc:
+        errors, cleaned = dict(exc.fields), {"admin": False, "unit": data.get("unit")}
+    unit_code = cleaned.get("unit")
+    if not (isinstance(unit_code, str) and unit_code.strip()) and not cleaned["admin"]:
+        errors["unit"] = _("Choose a unit.")
+    if errors:
+        raise v.invalid(errors)
     if cleaned["admin"] and not actor.is_admin:
         raise Forbidden(
             "forbidden",

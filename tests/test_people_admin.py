@@ -68,9 +68,7 @@ def test_bad_fields_are_shown_next_to_each_field(app, org, auth, client):
 
 
 def test_a_taken_nip_is_a_clear_409(app, org, api):
-    response = api("admin").patch(
-        f"/api/v1/users/{NIPS['staff']}", json={"nip": NIPS["staff2"]}
-    )
+    response = api("admin").patch(f"/api/v1/users/{NIPS['staff']}", json={"nip": NIPS["staff2"]})
     assert response.status_code == 409
     body = response.get_json()["error"]
     assert body["code"] == "duplicate" and "Dewi Lestari" in body["message"]
@@ -119,7 +117,10 @@ def test_nobody_removes_the_last_active_admin(app, org, api):
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "last_admin"
     # With a second admin, the first may step down.
-    assert api("admin").patch(f"/api/v1/users/{NIPS['kadis']}", json={"admin": True}).status_code == 200
+    assert (
+        api("admin").patch(f"/api/v1/users/{NIPS['kadis']}", json={"admin": True}).status_code
+        == 200
+    )
     assert api("admin").patch("/api/v1/users/admin", json={"admin": False}).status_code == 200
 
 
@@ -127,7 +128,9 @@ def test_list_searches_filters_and_pages_in_constant_queries(app, org, api):
     with app.app_context():
         admin = get_user("admin", org)
         for i in range(30):
-            accounts.create_user(f"Pegawai {i:02d}", None, username=f"peg{i:02d}", unit_code="BID-IKP")
+            accounts.create_user(
+                f"Pegawai {i:02d}", None, username=f"peg{i:02d}", unit_code="BID-IKP"
+            )
     listed = api("admin").get("/api/v1/users?q=pegawai&page=2").get_json()
     assert listed["total"] == 30 and listed["pages"] == 2 and len(listed["users"]) == 5
     assert api("admin").get(f"/api/v1/users?q={NIPS['staff'][:10]}").get_json()["total"] == 1
@@ -142,10 +145,9 @@ def test_list_searches_filters_and_pages_in_constant_queries(app, org, api):
         admin = get_user("admin", org)
         counts = []
         for per_page in (5, 25):
-            with count_queries(app) as statements:
-                with app.test_request_context():
-                    page = people.list_people(admin, people.clean_filters({}), per_page=per_page)
-                    [people.membership_of(p).unit.name for p in page.items if p.memberships]
+            with count_queries(app) as statements, app.test_request_context():
+                page = people.list_people(admin, people.clean_filters({}), per_page=per_page)
+                [people.membership_of(p).unit.name for p in page.items if p.memberships]
             counts.append(len(statements))
         assert counts[0] == counts[1]
 

@@ -30,7 +30,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access, accounts, admin_log, cards, person_fields
+from app.services import access, accounts, admin_log, cards, live, person_fields
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.tx import write_transaction
@@ -603,6 +603,20 @@ def reason_text(person: User) -> str:
     return f"{label}: {note.strip()}" if note.strip() else str(label)
 
 
+def _flag_open_cards(person: User) -> None:
+    """Redraw the boards where the person holds open cards (their badge changes)."""
+    rows = db.session.execute(
+        select(Card.board_id, Card.id)
+        .join(BoardColumn, BoardColumn.id == Card.column_id)
+        .where(Card.assignee_id == person.id, BoardColumn.kind != "done")
+    ).all()
+    by_board: dict[int, list[int]] = {}
+    for board_id, card_id in rows:
+        by_board.setdefault(board_id, []).append(card_id)
+    for board_id, card_ids in by_board.items():
+        live.refresh_board(board_id, card_ids)
+
+
 def open_card_count(person: User) -> int:
     return db.session.scalar(
         select(func.count(Card.id))
@@ -654,6 +668,7 @@ def deactivate(actor: User, login, reason, note="") -> User:
             },
             note=note or reason,
         )
+        _flag_open_cards(person)
     access.forget_unit_tree()
     return person
 
@@ -672,5 +687,6 @@ def reactivate(actor: User, login) -> User:
         admin_log.record(
             "user.reactivated", actor, "user", person, before=before, after={"active": True}
         )
+        _flag_open_cards(person)
     access.forget_unit_tree()
     return person

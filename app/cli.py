@@ -14,10 +14,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import ROLES, TIMEZONES, Membership, Unit, User
+from app.models import ROLES, TIMEZONES, Unit, User
 from app.services import accounts
 from app.services.cards import find_user
 from app.services.errors import ServiceError
@@ -154,21 +153,41 @@ def create_user(nip, username, name, unit_code, role, admin, email, locale, pass
 
 
 @users_cli.command("list")
-def list_users():
+@click.option("--search", "query", help="Part of a name, NIP or username.")
+@click.option("--unit", "unit_code", help="A unit code (with its sub-units).")
+@click.option("--role", type=click.Choice(ROLES))
+@click.option(
+    "--status",
+    type=click.Choice(["active", "inactive", "all"]),
+    default="all",
+    show_default=True,
+)
+@_service_errors
+def list_users(query, unit_code, role, status):
     """List people with their units and roles."""
+    from app.people.cli import console_actor
+    from app.services import people
+
     _require_schema()
-    users = db.session.scalars(
-        select(User)
-        .options(selectinload(User.memberships).selectinload(Membership.unit))
-        .order_by(User.name)
-    ).all()
-    if not users:
-        click.echo(_("No users yet."))
-    for user in users:
-        roles = ", ".join(f"{m.unit.code} ({m.role})" for m in user.memberships) or "-"
-        flags = " " + _("admin") if user.is_admin else ""
-        flags += "" if user.active else " " + _("inactive")
-        click.echo(f"{user.login:<18}  {user.name:<40}  {roles}{flags}")
+    filters = people.clean_filters(
+        {"q": query, "unit": unit_code, "role": role, "status": status, "sub_units": "1"}
+    )
+    actor, shown = console_actor(), 0
+    while True:
+        page = people.list_people(actor, filters, per_page=200)
+        for user in page.items:
+            roles = ", ".join(f"{m.unit.code} ({m.role})" for m in user.memberships) or "-"
+            flags = " " + _("admin") if user.is_admin else ""
+            flags += "" if user.active else " " + _("inactive")
+            click.echo(f"{user.login:<18}  {user.name:<40}  {roles}{flags}")
+        shown += len(page.items)
+        if page.page >= page.pages:
+            break
+        filters["page"] = page.page + 1
+    if not shown:
+        click.echo(
+            _("No users yet.") if not any((query, unit_code, role)) else _("Nobody matches.")
+        )
 
 
 @tokens_cli.command("create")
@@ -457,6 +476,8 @@ def restore_command(path, yes):
 
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
+    from app.people import cli as _people_cli  # noqa: F401  (adds to `cergas users`)
+
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
     app.cli.add_command(backup_command)

@@ -57,6 +57,12 @@ TABLE = {
     # "METHOD path": (no token, revoked token, other unit, member, head, ancestor head, admin)
     "GET /api/v1/approvals/inbox":                            (401, 401, 200, 200, 200, 200, 200),
     "GET /api/v1/boards":                                     (401, 401, 200, 200, 200, 200, 200),
+    "GET /api/v1/users":                                      (401, 401, 403, 403, 200, 200, 200),
+    "POST /api/v1/users":                                     (401, 401, 403, 403, 201, 201, 201),
+    "GET /api/v1/users/{login}":                              (401, 401, 404, 200, 200, 200, 200),
+    "PATCH /api/v1/users/{login}":                            (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/users/{login}/deactivate":                  (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/users/{login}/reactivate":                  (401, 401, 404, 403, 409, 409, 409),
     "POST /api/v1/boards":                                    (401, 401, 403, 403, 201, 201, 201),
     "GET /api/v1/boards/{board_id}":                          (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/boards/{board_id}/cards":                   (401, 401, 404, 201, 201, 201, 201),

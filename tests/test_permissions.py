@@ -194,6 +194,62 @@ MATRIX = [
         None,
         "person",
     ),
+    # People administration (issue 21): the list and new people for heads and admins
+    # (`create`); editing staff: staff themself (own profile fields), the heads above, admins
+    # (`person`); transfer and deactivation for the heads above and admins, not staff
+    # themself (`person-verify`). Reactivating an active person is refused (back to the page).
+    ("people.index", "GET", "/people", None, "create"),
+    ("people.new", "GET", "/people/new", None, "create"),
+    (
+        "people.new",
+        "POST",
+        "/people/new",
+        {"nip": "199505052020121001", "name": "Rina Marlina", "unit": "SEKSI-APL"},
+        "create",
+    ),
+    ("people.edit", "GET", "/people/{staff}/edit", None, "person"),
+    ("people.edit", "POST", "/people/{staff}/edit", {"name": "Agus Pratama, S.T."}, "person"),
+    ("people.transfer", "GET", "/people/{staff}/transfer", None, "person-verify"),
+    (
+        "people.transfer",
+        "POST",
+        "/people/{staff}/transfer",
+        {"unit": "SEKSI-APL", "role": "head"},
+        "person-verify",
+    ),
+    ("people.deactivate", "GET", "/people/{staff}/deactivate", None, "person-verify"),
+    (
+        "people.deactivate",
+        "POST",
+        "/people/{staff}/deactivate",
+        {"reason": "retired"},
+        "person-verify",
+    ),
+    ("people.reactivate", "POST", "/people/{staff}/reactivate", None, "person-verify"),
+    ("api.list_users", "GET", "/api/v1/users", None, "api-create"),
+    (
+        "api.create_user",
+        "POST",
+        "/api/v1/users",
+        {"nip": "199505052020121001", "name": "Rina Marlina", "unit": "SEKSI-APL"},
+        "api-create",
+    ),
+    ("api.get_user", "GET", "/api/v1/users/{staff}", None, "api-person"),
+    ("api.update_user", "PATCH", "/api/v1/users/{staff}", {"position": "Analis"}, "api-person"),
+    (
+        "api.deactivate_user",
+        "POST",
+        "/api/v1/users/{staff}/deactivate",
+        {"reason": "retired"},
+        "api-person-manage",
+    ),
+    (
+        "api.reactivate_user",
+        "POST",
+        "/api/v1/users/{staff}/reactivate",
+        None,
+        "api-person-manage-409",
+    ),
     # Workload plugin: pages for whoever sees the board or unit, reassignment for heads.
     ("workload.index", "GET", "/plugins/workload/", None, "login"),
     ("workload.board", "GET", "/plugins/workload/boards/{board}", None, "board"),
@@ -480,6 +536,10 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role == "staff" else {404}
         if level == "api-person":
             return ok_api if role in MANAGERS | {"staff"} else {404}
+        if level == "api-person-manage":
+            return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
+        if level == "api-person-manage-409":
+            return {409} if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-missing":
             return {404}
         if level == "api-board-409":

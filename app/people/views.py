@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.models import LANGUAGE_TESTS, SKILL_LEVELS, User
 from app.people import bp
-from app.services import access, skills
+from app.services import access, people, skills
 from app.services.errors import Invalid
 from app.web import local_today
 
@@ -55,6 +55,10 @@ def profile_page(user: User, *, errors=None, values=None, alert=None, status=200
         certificates=[(c, skills.certificate_state(c, today)) for c in certificates],
         tests=list(LANGUAGE_TESTS),
         may_edit=access.can_edit_person(viewer, user),
+        may_manage=people.may_manage(viewer, user),
+        is_self=viewer.id == user.id,
+        membership=people.membership_of(user),
+        reason_text=people.reason_text,
         may_verify=access.can_verify_skills(viewer, user),
         events=skills.skill_events(user, limit=20) if access.can_edit_person(viewer, user) else [],
         errors=errors or {},

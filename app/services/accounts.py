@@ -13,7 +13,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import (
-    ROLES,
     TIMEZONES,
     ApiToken,
     LoginSession,
@@ -22,14 +21,12 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import person_fields
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
-from app.services.errors import Conflict, NotFound, Unauthorized
+from app.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.services.tx import write_transaction
-
-NIP_PATTERN = re.compile(r"[0-9]{18}")
-USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 
 
 def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
@@ -74,46 +71,86 @@ def create_user(
     admin=False,
     email=None,
     locale=None,
+    position=None,
+    phone=None,
 ) -> User:
+    """A new person, checked field by field as everywhere (app/services/person_fields.py),
+    optionally in one unit with a role. Without a password (None) the account cannot be signed
+    in to until a reset link sets one. Permissions and the administrative log are the callers'
+    business (app/services/people.py; the CLI and the demo act as the machine's owner)."""
     fields = v.Fields()
-    name = fields.clean("name", v.text, name, field_max=200, required=True)
-    fields.clean("password", validate_password, password)
-    if nip and not NIP_PATTERN.fullmatch(nip):
-        fields.errors["nip"] = _("A NIP has exactly 18 digits.")
-    if username and not USERNAME_PATTERN.fullmatch(username):
-        fields.errors["username"] = _(
-            "3 to 60 lowercase letters, digits, dots, hyphens or underscores."
+    try:
+        cleaned = person_fields.clean_person(
+            {
+                "nip": nip,
+                "username": username,
+                "name": name,
+                "position": position,
+                "email": email,
+                "phone": phone,
+                "unit": unit_code,
+                "role": role,
+                "admin": bool(admin),
+                "locale": locale,
+            }
         )
-    if not nip and not username:
-        fields.errors["nip"] = _("Give a NIP or a username.")
-    if role not in ROLES:
-        fields.errors["role"] = _("Choose one of: %(options)s.", options=", ".join(ROLES))
-    if locale not in (None, "id", "en"):
-        fields.errors["locale"] = _("Choose one of: %(options)s.", options="id, en")
+    except Invalid as exc:
+        fields.errors.update(exc.fields)
+        cleaned = {}
+    if password is not None:
+        fields.clean("password", validate_password, password)
     fields.raise_if_any()
     with write_transaction():
-        for login in filter(None, (nip, username)):
-            if find_user(login) is not None:
-                raise Conflict("duplicate", _("%(login)s is taken already.", login=login))
+        check_logins_free(cleaned.get("nip"), cleaned.get("username"))
         user = User(
-            name=name,
-            nip=nip or None,
-            username=username or None,
-            email=email,
-            locale=locale,
-            is_admin=bool(admin),
-            password_hash=generate_password_hash(
-                password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-            ),
+            name=cleaned["name"],
+            nip=cleaned["nip"],
+            username=cleaned["username"],
+            email=cleaned["email"],
+            locale=cleaned["locale"],
+            position=cleaned["position"] or "",
+            phone=cleaned["phone"],
+            is_admin=cleaned["admin"],
+            password_hash=hash_password(password)
+            if password is not None
+            else person_fields.UNUSABLE_PASSWORD,
         )
         if unit_code:
             unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-            if unit is None:
-                raise v.invalid({"unit": _("No unit has this code.")}) from None
-            user.memberships.append(Membership(unit=unit, role=role))
+            if unit is None or not unit.active:
+                raise v.invalid({"unit": _("No active unit has this code.")}) from None
+            user.memberships.append(Membership(unit=unit, role=cleaned["role"]))
         db.session.add(user)
     forget_unit_tree()
     return user
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(
+        password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    )
+
+
+def check_logins_free(nip, username, *, exclude_id=None) -> None:
+    """Conflict (409, naming the field) when another person has this NIP or username."""
+    for field, column, value in (("nip", User.nip, nip), ("username", User.username, username)):
+        if not value:
+            continue
+        statement = select(User.name).where(column == value)
+        if exclude_id is not None:
+            statement = statement.where(User.id != exclude_id)
+        holder = db.session.scalar(statement)
+        if holder is None:
+            # A NIP used as someone's username (or the other way round) is taken too: both
+            # are sign-in names.
+            other = User.username if field == "nip" else User.nip
+            statement = select(User.name).where(other == value)
+            if exclude_id is not None:
+                statement = statement.where(User.id != exclude_id)
+            holder = db.session.scalar(statement)
+        if holder is not None:
+            message = _("%(login)s is taken already (by %(name)s).", login=value, name=holder)
+            raise Conflict("duplicate", message, {field: message})
 
 
 def set_locale(user: User, locale) -> None:

@@ -457,6 +457,8 @@ def restore_command(path, yes):
 
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
+    from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
+
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
     app.cli.add_command(backup_command)

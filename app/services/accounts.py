@@ -22,6 +22,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import password_rules
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
@@ -55,14 +56,6 @@ def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
     return unit
 
 
-def validate_password(password) -> str:
-    if not isinstance(password, str) or len(password) < 8:
-        raise v.FieldError(_("A password has at least 8 characters."))
-    if len(password) > 200:
-        raise v.FieldError(_("At most %(n)d characters.", n=200))
-    return password
-
-
 def create_user(
     name,
     password,
@@ -77,7 +70,7 @@ def create_user(
 ) -> User:
     fields = v.Fields()
     name = fields.clean("name", v.text, name, field_max=200, required=True)
-    fields.clean("password", validate_password, password)
+    fields.clean("password", password_rules.check_person, password, (name, nip, username))
     if nip and not NIP_PATTERN.fullmatch(nip):
         fields.errors["nip"] = _("A NIP has exactly 18 digits.")
     if username and not USERNAME_PATTERN.fullmatch(username):

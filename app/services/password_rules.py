@@ -34,13 +34,15 @@ def min_length() -> int:
 
 
 def personal_words(*, name=None, nip=None, username=None) -> set[str]:
-    """What a person's password may not be: their NIP, username, each word of their name
-    (degrees and punctuation dropped) and the name written together."""
+    """What a person's password may not be: their NIP, username, each word of their name and
+    each run of its words written together (spaces and punctuation dropped)."""
     words = {str(value).strip().lower() for value in (nip, username) if value}
     if name:
-        parts = [part for part in re.split(r"[^\w]+", str(name).lower()) if part]
-        words |= set(parts)
-        words.add("".join(parts))
+        parts = [part for part in re.split(r"[^\w]+", str(name).lower()) if part][:20]
+        # Each word and each run of words written together ("hendrawijaya").
+        words |= {
+            "".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+        }
     return {word for word in words if word}
 
 
@@ -54,7 +56,8 @@ def check(password, *, name=None, nip=None, username=None) -> str:
     if len(password) > MAX_LENGTH:
         raise v.FieldError(_("At most %(n)d characters.", n=MAX_LENGTH))
     folded = password.strip().lower()
-    if folded in personal_words(name=name, nip=nip, username=username):
+    personal = personal_words(name=name, nip=nip, username=username)
+    if folded in personal or re.sub(r"[\W_]+", "", folded) in personal:
         raise v.FieldError(_("A password may not be your NIP, username or name."))
     if folded in common_passwords():
         raise v.FieldError(

@@ -233,7 +233,7 @@ def issue_link(actor: User | None, login, *, send_email: bool = False) -> Issued
     person = _issuable(actor, login)
     hours = int(current_app.config["PASSWORD_ISSUED_RESET_HOURS"])
     now = utcnow()
-    emailing = bool(send_email and person.email and mail.configured())
+    emailing = bool(send_email and person.email and can_email_links())
     activation = never_had_password(person)
     with write_transaction():
         person = db.session.get(User, person.id)
@@ -276,7 +276,9 @@ def request_link(identifier, *, client: str | None = None) -> None:
             f"reset:user:{person.id}", int(config["PASSWORD_RESETS_PER_ACCOUNT"]), HOUR
         )
     ]
-    if wanted:
+    if wanted and not can_email_links():
+        log.warning("password reset asked for, but SMTP_URL or BASE_URL is not set: no email")
+    elif wanted:
         _email_links(wanted)
     else:
         # The same work as for a real account: a secret and its digest.
@@ -285,6 +287,13 @@ def request_link(identifier, *, client: str | None = None) -> None:
     remaining = floor - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
+
+
+def can_email_links() -> bool:
+    """Reset links leave by email only with SMTP_URL and BASE_URL set: a link must be absolute,
+    and never built from the address a request claims to come to (the Host header), which
+    would let anyone have someone's link point to a site of their own."""
+    return mail.configured() and mail.base_url() is not None
 
 
 def _people_named(identifier: str) -> list[User]:

@@ -44,7 +44,7 @@ def log_rows(app, kind: str) -> list[AdminEvent]:
 
 def issued_link(page: str) -> str:
     """The path of the reset link shown on the page after issuing one."""
-    link = re.search(r'id="reset-link"[^>]*value="([^"]+)"', page).group(1)
+    link = re.search(r'id="reset-link"[^>]*>([^<]+)</textarea>', page).group(1)
     return link[link.index("/auth/reset/") :]
 
 
@@ -434,3 +434,19 @@ def test_the_cli_sets_a_password_and_prints_a_link(app, client, org):
     assert len(log_rows(app, "user.password_reset_issued")) == 1
     missing = runner.invoke(args=["users", "reset-link", "tidak-ada"])
     assert missing.exit_code == 1 and "Error:" in missing.output
+
+
+def test_the_issued_link_can_be_sent_by_whatsapp_to_the_person_s_phone(app, client, auth, org):
+    with app.app_context():
+        get_user("staff", org).phone = "+6281234567890"
+        db.session.commit()
+    auth.login(org.nips["kasi"])
+    page = client.post(f"/people/{org.nips['staff']}/reset-link").text
+    assert 'href="https://wa.me/6281234567890?text=' in page
+    assert "%2Fauth%2Freset%2F" in page
+
+
+def test_forgot_password_needs_something_typed(client):
+    response = client.post("/auth/forgot", data={"login": "  "})
+    assert response.status_code == 422
+    assert set(field_errors(response.text)) == {"forgot-login"}

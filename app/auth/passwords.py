@@ -184,4 +184,4 @@ def _whatsapp_link(person: User, link: str) -> str | None:
     if not (phone.isascii() and phone.isdigit()):
         return None
     text = _("Cergas: set your password with this link (it works once): %(link)s", link=link)
-    return f"https://wa.me/{phone}?text={quote(text)}"
+    return f"https://wa.me/{phone}?text={quote(text, safe='')}"

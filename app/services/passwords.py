@@ -373,7 +373,9 @@ def _send_later(address: str, subject: str, body: str) -> None:
                 log.exception("password reset email to %s failed", address)
 
     thread = threading.Thread(target=run, name="cergas-reset-mail", daemon=True)
-    app.extensions.setdefault("cergas_mail_threads", []).append(thread)
+    # Kept (the finished ones dropped) so that tests and the CLI can wait for them.
+    running = [t for t in app.extensions.get("cergas_mail_threads", []) if t.is_alive()]
+    app.extensions["cergas_mail_threads"] = [*running, thread]
     thread.start()
 
 

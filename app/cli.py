@@ -476,6 +476,7 @@ def restore_command(path, yes):
 
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
+    from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
     from app.people import cli as _people_cli  # noqa: F401  (adds to `cergas users`)
 
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):

@@ -91,6 +91,19 @@ def defaults() -> dict:
         "SESSION_IDLE_MINUTES": 8 * 60,
         "SESSION_MAX_HOURS": 7 * 24,
         "REDIS_URL": None,
+        # Passwords (app/services/password_rules.py, app/services/passwords.py): the shortest
+        # password accepted (CERGAS_PASSWORD_MIN_LENGTH, at least 8); how long a reset link
+        # asked for by email lives, and one issued by an admin or head.
+        "PASSWORD_MIN_LENGTH": 8,
+        "PASSWORD_RESET_MINUTES": 60,
+        "PASSWORD_ISSUED_RESET_HOURS": 72,
+        # Reset links asked for by email: per account (silently not sent beyond it) and per
+        # client address (answered "wait"), in a sliding hour.
+        "PASSWORD_RESETS_PER_ACCOUNT": 3,
+        "PASSWORD_RESETS_PER_ADDRESS": 20,
+        # The least time the answer to "forgot password" takes, whether the account exists
+        # or not (seconds).
+        "PASSWORD_RESET_ANSWER_SECONDS": 0.3,
     }
 
 
@@ -115,7 +128,8 @@ def from_environment(instance_path: Path, given: dict) -> dict:
     config["SESSION_COOKIE_SECURE"] = os.environ.get("CERGAS_SECURE_COOKIES", "") == "1"
     for key, variable in _WHOLE_NUMBERS.items():
         if key not in given and os.environ.get(variable):
-            config[key] = _whole_number(variable, os.environ[variable], minimum=1)
+            minimum = _MINIMUMS.get(key, 1)
+            config[key] = _whole_number(variable, os.environ[variable], minimum=minimum)
     if "BOARD_CACHE_SECONDS" not in given and os.environ.get("CERGAS_BOARD_CACHE_SECONDS"):
         # How long a rendered board may be served from the cache (app/boards/cache.py); 0: off.
         config["BOARD_CACHE_SECONDS"] = _seconds(os.environ["CERGAS_BOARD_CACHE_SECONDS"])
@@ -135,7 +149,12 @@ _WHOLE_NUMBERS = {
     "LOGIN_DELAY_SECONDS": "CERGAS_LOGIN_DELAY_SECONDS",
     "SESSION_IDLE_MINUTES": "CERGAS_SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS": "CERGAS_SESSION_MAX_HOURS",
+    "PASSWORD_MIN_LENGTH": "CERGAS_PASSWORD_MIN_LENGTH",
+    "PASSWORD_RESET_MINUTES": "CERGAS_PASSWORD_RESET_MINUTES",
+    "PASSWORD_ISSUED_RESET_HOURS": "CERGAS_PASSWORD_ISSUED_RESET_HOURS",
 }
+# Settings whose least value is not 1.
+_MINIMUMS = {"PASSWORD_MIN_LENGTH": 8}
 
 
 def _whole_number(variable: str, value: str, *, minimum: int) -> int:

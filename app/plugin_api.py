@@ -25,6 +25,7 @@ from app.services.access import (
     is_head_of,
 )
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.services.mail import absolute_link, check_mail_settings, parse_smtp_url, send_email
 from app.services.notifications import notify
 from app.services.plugin_cards import (
     card_transaction,
@@ -191,6 +192,11 @@ __all__ = [
     "csv_text",
     "safe_cell",
     "xlsx_append",
+    # email over SMTP_URL, as the core sends it (app/services/mail.py)
+    "absolute_link",
+    "check_mail_settings",
+    "parse_smtp_url",
+    "send_email",
     # the working-day calendar of a unit (app/workcal.py)
     "DURATION_UNITS",
     "WorkCalendar",

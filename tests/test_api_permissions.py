@@ -99,6 +99,8 @@ TABLE = {
     "GET /api/v1/tokens":                                     (401, 401, 200, 200, 200, 200, 200),
     "DELETE /api/v1/tokens/{token_id}":                       (401, 401, 404, 200, 404, 404, 404),
     "POST /api/v1/me/sign-out-everywhere":                    (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/me/password":                               (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/users/{login}/reset-link":                  (401, 401, 404, 403, 201, 201, 201),
 }
 # fmt: on
 

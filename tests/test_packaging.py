@@ -89,3 +89,10 @@ def test_wheel_ships_every_python_module_of_the_app_and_plugins(wheel_files):
     assert "app/services/cards.py" in expected
     assert expected <= wheel_files, sorted(expected - wheel_files)
     assert not any(name.startswith(("tests/", "bench/")) for name in wheel_files)
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_lists_of_common_passwords_and_their_licence(wheel_files):
+    expected = {f"app/data/{path}" for path in files_under("app/data")}
+    assert {"app/data/common-passwords.txt.gz", "app/data/LICENSE.django"} <= expected
+    assert expected <= wheel_files, sorted(expected - wheel_files)

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from app.plugin_api import Setting, hookimpl
-from app.services import accounts, cards, skills
+from app.services import accounts, cards, passwords, skills
 from app.services.notifications import notify
 from tests.conftest import (
     NIPS,
@@ -41,6 +41,12 @@ COLUMN = {"name": "Periksa", "wip_limit": "2", "wip_policy": "soft", "kind": "ac
 # A stand-in who is none of the roles (staff2), so every role may name them.
 DELEGATION = {"to": NIPS["staff2"], "kind": "plh", "start": "2027-01-04", "end": "2027-01-05"}
 LEARNING_FORM = {"activity": "seminar", "date": "2026-01-05", "hours": "1.5"}
+NEW_PASSWORD = "kuda-lari-di-sawah"
+NEW_PASSWORD_FORM = {
+    "current_password": PASSWORD,
+    "new_password": NEW_PASSWORD,
+    "confirm_password": NEW_PASSWORD,
+}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -149,6 +155,30 @@ MATRIX = [
     ("api.list_tokens", "GET", "/api/v1/tokens", None, "api-login"),
     ("api.revoke_token", "DELETE", "/api/v1/tokens/{api_token}", None, "api-own"),
     ("api.sign_out_everywhere", "POST", "/api/v1/me/sign-out-everywhere", None, "api-login"),
+    # Passwords (issue 21): one's own; "forgot" and the reset link's page are public (`{reset}`
+    # is a live link for staff); a link is issued for staff by the heads above and admins
+    # (`person-verify`: never by staff themself, 403; the outsider, 404).
+    ("auth.change_password", "GET", "/account/password", None, "login"),
+    ("auth.change_password", "POST", "/account/password", NEW_PASSWORD_FORM, "login"),
+    ("auth.forgot_password", "GET", "/auth/forgot", None, "public"),
+    ("auth.forgot_password", "POST", "/auth/forgot", {"login": "{login}"}, "public"),
+    ("auth.reset_password", "GET", "/auth/reset/{reset}", None, "public"),
+    ("auth.reset_password", "POST", "/auth/reset/{reset}", NEW_PASSWORD_FORM, "public"),
+    ("auth.issue_reset_link", "POST", "/people/{staff}/reset-link", None, "person-verify"),
+    (
+        "api.change_password",
+        "POST",
+        "/api/v1/me/password",
+        {"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+        "api-login",
+    ),
+    (
+        "api.issue_reset_link",
+        "POST",
+        "/api/v1/users/{staff}/reset-link",
+        {"send_email": False},
+        "api-person-verify",
+    ),
     # Notifications: each person's own; `own` rows act on a notification addressed to staff.
     ("notifications.index", "GET", "/notifications", None, "login"),
     ("notifications.mark_read", "POST", "/notifications/{notification}/read", None, "own"),
@@ -479,6 +509,7 @@ def seed_matrix(app) -> SimpleNamespace:
         api_token_id = accounts.issue_token(staff, "matriks")[0].id
         accounts.start_session(staff)
         login_session_id = accounts.list_sessions(staff)[0].id
+        reset = passwords.issue_link(None, staff.login).path.rsplit("/", 1)[1]
     ids = {
         "board": org.board_id,
         "card": card_id,
@@ -492,6 +523,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "learning": learning_id,
         "api_token": api_token_id,
         "login_session": login_session_id,
+        "reset": reset,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 
@@ -540,6 +572,8 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-person-manage-409":
             return {409} if role in MANAGERS else ({403} if role == "staff" else {404})
+        if level == "api-person-verify":
+            return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-missing":
             return {404}
         if level == "api-board-409":

@@ -21,7 +21,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import person_fields
+from app.services import password_rules, person_fields
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
@@ -50,14 +50,6 @@ def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
         db.session.add(unit)
     forget_unit_tree()
     return unit
-
-
-def validate_password(password) -> str:
-    if not isinstance(password, str) or len(password) < 8:
-        raise v.FieldError(_("A password has at least 8 characters."))
-    if len(password) > 200:
-        raise v.FieldError(_("At most %(n)d characters.", n=200))
-    return password
 
 
 def create_user(
@@ -98,7 +90,8 @@ def create_user(
         fields.errors.update(exc.fields)
         cleaned = {}
     if password is not None:
-        fields.clean("password", validate_password, password)
+        person = (cleaned.get("name") or name, cleaned.get("nip"), cleaned.get("username"))
+        fields.clean("password", password_rules.check_person, password, person)
     fields.raise_if_any()
     with write_transaction():
         check_logins_free(cleaned.get("nip"), cleaned.get("username"))

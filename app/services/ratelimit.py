@@ -180,7 +180,18 @@ def authenticate_from(client: str | None, login, password) -> User:
     if not isinstance(login, str) or not isinstance(password, str) or not login.strip():
         raise accounts.wrong_credentials()
     login = login.strip()[:200]
-    user = accounts.find_login(login)
+    return _check_counted(client, login, accounts.find_login(login), password)
+
+
+def verify_from(client: str | None, user: User, password) -> User:
+    """Check a signed-in person's own password (to change it) under the same limits as
+    signing in: a wrong one counts as a failed login of the account, and a wait is a wait."""
+    if not isinstance(password, str):
+        password = ""
+    return _check_counted(client, user.login, user, password)
+
+
+def _check_counted(client: str | None, login: str, user: User | None, password: str) -> User:
     limits = limits_for(client, login, user)
     counter = _counter()
     now = clock()
@@ -197,3 +208,15 @@ def authenticate_from(client: str | None, login, password) -> User:
         raise
     counter.clear(limits[0].key)
     return user
+
+
+def spend(key: str, allowed: int, window_seconds: int) -> bool:
+    """Count one more use of `key` (e.g. a reset link asked for an account) and say whether
+    it is within `allowed` uses; the count is forgotten `window_seconds` after the last use.
+    A refused use is not counted."""
+    counter = _counter()
+    ((used, _last),) = counter.read([key])
+    if used >= allowed:
+        return False
+    counter.fail([key], clock(), window_seconds)
+    return True

@@ -147,8 +147,13 @@ def _invalid(label: str, message: str) -> str:
 # -- people -----------------------------------------------------------------------------------
 
 
-def may_import_people(actor: User) -> bool:
-    return actor.is_admin or bool(access.managed_unit_ids(actor))
+def _is_admin(actor: User | None) -> bool:
+    """The command line (no actor: whoever runs it runs the server) acts as an administrator."""
+    return actor is None or actor.is_admin
+
+
+def may_import_people(actor: User | None) -> bool:
+    return _is_admin(actor) or bool(access.managed_unit_ids(actor))
 
 
 def role_of(word: str) -> str | None:
@@ -280,7 +285,7 @@ def _existing_people(rows: list[Row]) -> tuple[dict, dict, dict]:
     return by_nip, by_username, memberships
 
 
-def plan_people(actor: User, table: Table, filename: str = "") -> Report:
+def plan_people(actor: User | None, table: Table, filename: str = "") -> Report:
     """What importing the people of `table` would do, row by row (nothing is written)."""
     if not may_import_people(actor):
         raise Forbidden("forbidden", _("Only an administrator or a head may import people."))
@@ -290,7 +295,7 @@ def plan_people(actor: User, table: Table, filename: str = "") -> Report:
     _mark_duplicates(rows, "username", labels["username"])
     units, loose = _units_by_code()
     codes_by_id = {unit.id: unit.code for unit in units.values()}
-    managed = None if actor.is_admin else access.managed_unit_ids(actor)
+    managed = None if _is_admin(actor) else access.managed_unit_ids(actor)
     by_nip, by_username, memberships = _existing_people(rows)
     known = _Known(units, loose, codes_by_id, managed, by_nip, by_username, memberships)
     for row in rows:
@@ -311,7 +316,7 @@ class _Known:
     memberships: dict
 
 
-def _plan_person(row: Row, actor: User, known: _Known) -> None:
+def _plan_person(row: Row, actor: User | None, known: _Known) -> None:
     values, units, managed = row.values, known.units, known.managed
     unit = None
     unit_text = values.get("unit", "")
@@ -342,11 +347,11 @@ def _plan_person(row: Row, actor: User, known: _Known) -> None:
                 holder=holder.nip or holder.name,
             )
         )
-    if "admin" in values and not actor.is_admin:
+    if "admin" in values and not _is_admin(actor):
         current = bool(person.is_admin) if person is not None else False
         if values["admin"] != current:
             row.refuse(_("Only an administrator may grant or withdraw administrator rights."))
-    own = person is not None and person.id == actor.id
+    own = actor is not None and person is not None and person.id == actor.id
     if own and actor.is_admin and values.get("admin") is False:
         row.refuse(_("You cannot withdraw your own administrator rights."))
     if row.reasons:
@@ -429,7 +434,7 @@ def stored_name(name: str) -> str:
 
 
 def apply_people(
-    actor: User,
+    actor: User | None,
     table: Table,
     filename: str = "",
     *,
@@ -577,10 +582,10 @@ def dict_new(changes: dict) -> dict:
 # -- units ------------------------------------------------------------------------------------
 
 
-def plan_units(actor: User, table: Table, filename: str = "") -> Report:
+def plan_units(actor: User | None, table: Table, filename: str = "") -> Report:
     """What importing the units of `table` would do, row by row (nothing is written). A parent
     may come after its children in the file; cycles are refused."""
-    if not actor.is_admin:
+    if not _is_admin(actor):
         raise Forbidden("forbidden", _("Only an administrator may import units."))
     labels = column_labels()
     rows = [_clean_unit_row(line, cells, labels) for line, cells in table.rows]
@@ -684,7 +689,7 @@ def _zone_of(parent: str | None, units: dict, parents: dict) -> str:
 
 
 def apply_units(
-    actor: User,
+    actor: User | None,
     table: Table,
     filename: str = "",
     *,

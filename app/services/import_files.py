@@ -260,8 +260,7 @@ def _header(cells, spellings: dict[str, str], table: Table) -> dict[int, str]:
         names = ", ".join(f"“{labels[name]}”" for name in missing)
         raise file_error(
             _(
-                "The header row lacks the column(s) %(names)s. The first row of the file must "
-                "name the columns (see the column list on this page).",
+                "The first row of the file must name the columns; not found: %(names)s.",
                 names=names,
             )
         )

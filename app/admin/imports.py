@@ -15,7 +15,7 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -112,7 +112,6 @@ def _kept(token: str) -> tuple[bytes, dict]:
             "This upload is no longer available (applied already, or older than a day). "
             "Upload the file again."
         ),
-        fields={"file": ""},
     )
     if not TOKEN.fullmatch(token or ""):
         raise expired
@@ -148,6 +147,9 @@ def _page(kinds, *, kind="people", report=None, token=None, errors=None, status=
             max_mb=import_files.MAX_BYTES >> 20,
             max_rows=import_files.MAX_ROWS,
             shown=shown,
+            headings=import_files.HEADINGS["people"],
+            unit_headings=import_files.HEADINGS["units"],
+            unit_names=imports.unit_names() if report is not None else {},
         ),
         status,
     )
@@ -215,7 +217,9 @@ def import_apply():
     try:
         data, note = _kept(token)
     except Invalid as exc:
-        return _page(kinds, kind=_chosen_kind(kinds), errors={"file": exc.message}, status=422)
+        # Applied already (a second click, the page reloaded) or gone: back to the upload form.
+        flash(exc.message, "warning")
+        return redirect(url_for("admin.import_page"))
     kind = note["kind"] if note.get("kind") in kinds else kinds[0]
     apply = imports.apply_people if kind == "people" else imports.apply_units
     table = import_files.read(data, kind)

@@ -74,6 +74,7 @@ def uploaded_file() -> tuple[bytes, str]:
 def _import(kind: str):
     dry_run, all_or_nothing = _flag("dry_run"), _flag("all_or_nothing")
     signature = request.args.get("signature") or None
+    imports.require_importer(caller(), kind)
     data, filename = uploaded_file()
     table = import_files.read(data, kind)
     plan, apply = {

@@ -66,6 +66,21 @@ UNIT_COLUMNS = {
     "parent": ("induk", "kode induk", "unit induk", "kode unit induk", "parent"),
 }
 COLUMNS = {"people": PEOPLE_COLUMNS, "units": UNIT_COLUMNS}
+# The header each field gets in the example files and the documentation.
+HEADINGS = {
+    "people": {
+        "nip": "NIP",
+        "username": "Username",
+        "name": "Nama",
+        "position": "Jabatan",
+        "unit": "Kode Unit",
+        "email": "Email",
+        "phone": "No HP",
+        "role": "Peran",
+        "admin": "Admin",
+    },
+    "units": {"code": "Kode", "name": "Nama", "parent": "Induk"},
+}
 
 
 def column_labels() -> dict[str, str]:

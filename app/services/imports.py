@@ -156,6 +156,15 @@ def may_import_people(actor: User | None) -> bool:
     return _is_admin(actor) or bool(access.managed_unit_ids(actor))
 
 
+def require_importer(actor: User | None, kind: str) -> None:
+    """Forbidden unless `actor` may import files of `kind` (people: admins and heads; units:
+    admins), asked before a file is read."""
+    if kind == "units" and not _is_admin(actor):
+        raise Forbidden("forbidden", _("Only an administrator may import units."))
+    if not may_import_people(actor):
+        raise Forbidden("forbidden", _("Only an administrator or a head may import people."))
+
+
 def role_of(word: str) -> str | None:
     """member/head for a `peran` cell (Indonesian words too: docs/import.md), None if unknown."""
     word = " ".join(word.lower().replace(".", " ").split())
@@ -249,6 +258,11 @@ def _units_by_code() -> tuple[dict, dict]:
     return units, loose
 
 
+def unit_names() -> dict[str, str]:
+    """code -> name of every unit, for reports that name units."""
+    return dict(db.session.execute(select(Unit.code, Unit.name)).all())
+
+
 _PERSON_COLUMNS = (
     User.id,
     User.nip,
@@ -287,8 +301,7 @@ def _existing_people(rows: list[Row]) -> tuple[dict, dict, dict]:
 
 def plan_people(actor: User | None, table: Table, filename: str = "") -> Report:
     """What importing the people of `table` would do, row by row (nothing is written)."""
-    if not may_import_people(actor):
-        raise Forbidden("forbidden", _("Only an administrator or a head may import people."))
+    require_importer(actor, "people")
     labels = column_labels()
     rows = [_clean_person_row(line, cells, labels) for line, cells in table.rows]
     _mark_duplicates(rows, "nip", "NIP")
@@ -585,8 +598,7 @@ def dict_new(changes: dict) -> dict:
 def plan_units(actor: User | None, table: Table, filename: str = "") -> Report:
     """What importing the units of `table` would do, row by row (nothing is written). A parent
     may come after its children in the file; cycles are refused."""
-    if not _is_admin(actor):
-        raise Forbidden("forbidden", _("Only an administrator may import units."))
+    require_importer(actor, "units")
     labels = column_labels()
     rows = [_clean_unit_row(line, cells, labels) for line, cells in table.rows]
     _mark_duplicates(rows, "code", labels["code"])

@@ -6,6 +6,7 @@ script notices. Whoever runs the command runs the server: it acts as an administ
 from pathlib import Path
 
 import click
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from app.services import import_files, imports
@@ -94,6 +95,7 @@ def run_import(kind: str, path: str, dry_run: bool, all_or_nothing: bool) -> Non
 
 def _command(kind: str, help_text: str):
     @click.command("import", help=help_text)
+    @with_appcontext
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
     @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
     @click.option(

@@ -20,6 +20,7 @@
 import os
 import re
 import sqlite3
+import tempfile
 from types import SimpleNamespace
 
 import pytest
@@ -30,6 +31,7 @@ from app.extensions import db
 from app.models import Board, Card, User
 
 PASSWORD = "rahasia123"
+IMPORT_FOLDER = tempfile.mkdtemp(prefix="cergas-test-imports-")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 FULL_MATRIX_ENV = "CERGAS_FULL_MATRIX"
 _pg_schema_ready = False
@@ -116,6 +118,8 @@ def test_config(database_url: str, **extra) -> dict:
         # page "on 23 December"); tests/test_sign_in_lifetimes.py reads these from the config.
         "SESSION_IDLE_MINUTES": 365 * 24 * 60,
         "SESSION_MAX_HOURS": 2 * 365 * 24,
+        # Uploads waiting between an import's dry run and its apply: not the checkout's instance/.
+        "CERGAS_IMPORT_FOLDER": IMPORT_FOLDER,
         **extra,
     }
 

@@ -71,7 +71,9 @@ def _require_importer() -> list[str]:
 
 
 def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "imports"
+    """Where uploads wait: CERGAS_IMPORT_FOLDER, else instance/imports/ (owner-only)."""
+    configured = current_app.config.get("CERGAS_IMPORT_FOLDER")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / "imports"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 

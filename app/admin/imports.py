@@ -152,6 +152,7 @@ def _page(kinds, *, kind="people", report=None, token=None, errors=None, status=
             headings=import_files.HEADINGS["people"],
             unit_headings=import_files.HEADINGS["units"],
             unit_names=imports.unit_names() if report is not None else {},
+            known_units=imports.importable_units(actor()),
         ),
         status,
     )

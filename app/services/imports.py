@@ -258,6 +258,14 @@ def _units_by_code() -> tuple[dict, dict]:
     return units, loose
 
 
+def importable_units(actor: User | None) -> list[tuple[str, str]]:
+    """(code, name) of the active units `actor` may import people into, by code."""
+    statement = select(Unit.code, Unit.name).where(Unit.active.is_(True)).order_by(Unit.code)
+    if not _is_admin(actor):
+        statement = statement.where(Unit.id.in_(access.managed_unit_ids(actor)))
+    return [tuple(row) for row in db.session.execute(statement)]
+
+
 def unit_names() -> dict[str, str]:
     """code -> name of every unit, for reports that name units."""
     return dict(db.session.execute(select(Unit.code, Unit.name)).all())

@@ -406,3 +406,36 @@ def test_first_day_files(app):
         heads = db.session.scalar(select(func.count()).where(Membership.role == "head"))
         assert heads == 12
         access.forget_unit_tree()
+
+
+def test_admin_rights_by_import_only_from_an_admin_and_never_ones_own(app, org):
+    with app.app_context():
+        accounts.create_user("Admin Dua", PASSWORD, nip=NEW, unit_code="SEKSI-APL", admin=True)
+        mine = people(f"{NEW},Admin Dua,SEKSI-APL,tidak\n", header="NIP,Nama,Kode Unit,Admin\n")
+        row = imports.plan_people(user(NEW), mine).rows[0]
+        assert row.reasons == ["Anda tidak dapat mencabut hak administrator Anda sendiri."]
+        # Another administrator may; a blank cell changes nothing.
+        row = imports.plan_people(admin(), mine).rows[0]
+        assert row.action == "update" and row.changes == {"admin": (True, False)}
+        blank = people(f"{NEW},Admin Dua,SEKSI-APL,\n", header="NIP,Nama,Kode Unit,Admin\n")
+        assert imports.plan_people(admin(), blank).rows[0].action == "unchanged"
+
+
+def test_unit_rows_own_parent_inactive_parent_and_duplicates(app, org):
+    with app.app_context():
+        accounts.create_unit("LAMA", "Unit Lama")
+        db.session.execute(Unit.__table__.update().where(Unit.code == "LAMA").values(active=False))
+        db.session.commit()
+        data = "X1,Unit X,X1\nX2,Unit X2,LAMA\nX3,Unit X3,\nX3,Unit X3 lagi,\n,Tanpa kode,\n"
+        rows = by_line(imports.plan_units(admin(), units(data)))
+        assert rows[2].reasons == ["Unit tidak dapat menjadi induk dirinya sendiri."]
+        assert rows[3].reasons == ["Unit induk LAMA sudah tidak aktif."]
+        assert "baris 4, 5" in rows[4].reasons[0] and rows[4].reasons == rows[5].reasons
+        assert rows[6].reasons[0].startswith("Kode tidak valid")
+
+
+def test_a_cell_too_long_for_csv_is_a_file_error(app):
+    data = b'NIP,Nama,Kode Unit\n1,"' + b"a" * 200_000 + b'",X\n'
+    with app.app_context(), pytest.raises(Invalid) as caught:
+        import_files.read(data, "people")
+    assert caught.value.message.startswith("Baris 2 berkas tidak dapat dibaca")

@@ -477,8 +477,11 @@ def restore_command(path, yes):
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
     from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
+    from app.import_cli import import_people, import_units
     from app.people import cli as _people_cli  # noqa: F401  (adds to `cergas users`)
 
+    users_cli.add_command(import_people)
+    units_cli.add_command(import_units)
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
     app.cli.add_command(backup_command)

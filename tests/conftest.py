@@ -20,6 +20,7 @@
 import os
 import re
 import sqlite3
+import tempfile
 from types import SimpleNamespace
 
 import pytest
@@ -30,6 +31,7 @@ from app.extensions import db
 from app.models import Board, Card, User
 
 PASSWORD = "rahasia123"
+IMPORT_FOLDER = tempfile.mkdtemp(prefix="cergas-test-imports-")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 FULL_MATRIX_ENV = "CERGAS_FULL_MATRIX"
 _pg_schema_ready = False
@@ -119,6 +121,8 @@ def test_config(database_url: str, **extra) -> dict:
         # "Forgot password" answers without its padding (tests/test_password_reset_email.py
         # checks the padding itself).
         "PASSWORD_RESET_ANSWER_SECONDS": 0,
+        # Uploads waiting between an import's dry run and its apply: not the checkout's instance/.
+        "CERGAS_IMPORT_FOLDER": IMPORT_FOLDER,
         **extra,
     }
 

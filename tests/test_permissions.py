@@ -10,6 +10,7 @@ signed in gets 404;
 A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
+import io
 from types import SimpleNamespace
 
 import pytest
@@ -47,6 +48,9 @@ NEW_PASSWORD_FORM = {
     "new_password": NEW_PASSWORD,
     "confirm_password": NEW_PASSWORD,
 }
+# One new person in the unit the heads of the matrix share, and one new unit: files to import.
+PEOPLE_CSV = "NIP,Nama,Kode Unit\n199503142020121003,Rudi Hartono,SEKSI-APL\n"
+UNITS_CSV = "kode,nama,induk\nSEKSI-BARU,Seksi Baru,SEKSI-APL\n"
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -442,6 +446,20 @@ MATRIX = [
         "api-manage",
     ),
     ("api.board_metrics", "GET", "/api/v1/boards/{board}/metrics", None, "api-board"),
+    # The staff-register import: a `file` field is uploaded as a file; a str body is sent to the
+    # API as text/csv (`send`).
+    ("admin.import_page", "GET", "/admin/import", None, "create"),
+    (
+        "admin.import_check",
+        "POST",
+        "/admin/import",
+        {"kind": "people", "file": PEOPLE_CSV},
+        "create",
+    ),
+    ("admin.import_apply", "POST", "/admin/import/apply", {"token": "x" * 32}, "create"),
+    ("admin.import_example", "GET", "/admin/import/examples/contoh-pegawai.csv", None, "create"),
+    ("api.import_people", "POST", "/api/v1/import/people?dry_run=1", PEOPLE_CSV, "api-create"),
+    ("api.import_units", "POST", "/api/v1/import/units?dry_run=1", UNITS_CSV, "api-admin"),
 ]
 
 
@@ -614,6 +632,20 @@ def fill(value, ids: dict):
     return value
 
 
+def send(client, url: str, method: str, body, headers: dict):
+    """An API request: a str body is a CSV file (text/csv), anything else JSON."""
+    if isinstance(body, str):
+        return client.open(url, method=method, data=body, content_type="text/csv", headers=headers)
+    return client.open(url, method=method, json=typed(body) if body else None, headers=headers)
+
+
+def form(body):
+    """An HTML form's fields; a `file` field is uploaded as a CSV file."""
+    if not body or "file" not in body:
+        return body
+    return {**body, "file": (io.BytesIO(body["file"].encode()), "pegawai.csv")}
+
+
 def typed(body: dict) -> dict:
     """JSON bodies carry numbers as numbers."""
     typed_body = {key: int(value) if key == "column_id" else value for key, value in body.items()}
@@ -641,13 +673,11 @@ def test_route_gives_each_role_what_it_may(
             headers["Authorization"] = f"Bearer {tokens[role]}"
         if role == "anonymous" and level == "api-token":
             body = {**body, "password": "salah-sekali"}
-        response = client.open(
-            url, method=method, json=typed(body) if body else None, headers=headers
-        )
+        response = send(client, url, method, body, headers)
     else:
         if role != "anonymous":
             client.post("/login", data={"username": login, "password": PASSWORD})
-        response = client.open(url, method=method, data=body)
+        response = client.open(url, method=method, data=form(body))
     assert response.status_code in expected(level, role), response.get_data(as_text=True)[:300]
     if (
         role == "anonymous"

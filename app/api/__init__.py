@@ -2,4 +2,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import notifications, passwords, people, plugins, reference, sprints, views  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    imports,
+    notifications,
+    passwords,
+    people,
+    plugins,
+    reference,
+    sprints,
+    views,
+)

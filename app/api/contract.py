@@ -69,6 +69,16 @@ class QueryParam:
     description: Any = ""
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A request body that is a file rather than JSON: sent as multipart/form-data (the file in
+    `field`) or as the raw body with one of `media_types`; for the document (the view reads it)."""
+
+    field: str
+    media_types: tuple[str, ...]
+    description: Any = ""
+
+
 @dataclass
 class Operation:
     summary: Any
@@ -79,6 +89,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     query: tuple[QueryParam, ...] = ()
     public: bool = False
+    upload: Upload | None = None
 
 
 def operation(
@@ -90,6 +101,7 @@ def operation(
     tags: tuple[str, ...] = (),
     query: tuple[QueryParam, ...] = (),
     description="",
+    upload: Upload | None = None,
 ):
     """Declare an /api/v1 view: its summary, body model, response models by status and the
     error statuses it answers with besides the usual ones (401 without a token, 404 for ids in
@@ -97,7 +109,10 @@ def operation(
 
     `body` is an `ApiModel` (strict JSON types, unknown fields refused: what `request_body()`
     validates), each response a pydantic model (`ApiResponse`: what the view answers, for the
-    document and the fuzz tests) or None for a JSON answer the document leaves undescribed."""
+    document and the fuzz tests) or None for a JSON answer the document leaves undescribed.
+    `upload` declares a file body instead (`Upload`); an operation has a `body` or an `upload`."""
+    if body is not None and upload is not None:
+        raise TypeError("an operation takes a JSON body or an upload, not both")
     if body is not None and not (isinstance(body, type) and issubclass(body, ApiModel)):
         raise TypeError(f"body must be an ApiModel subclass, not {body!r}")
     for status, model in responses.items():
@@ -114,6 +129,7 @@ def operation(
             tags=tuple(tags),
             query=tuple(query),
             public=getattr(view, "api_public", False),
+            upload=upload,
         )
         return view
 

@@ -86,9 +86,23 @@ def _error_statuses(op: Operation, has_path_ids: bool) -> set[int]:
         statuses.add(401)
     if has_path_ids:
         statuses.add(404)
-    if op.body is not None:
+    if op.body is not None or op.upload is not None:
         statuses |= {400, 413, 422}
     return statuses
+
+
+def _upload_body(upload) -> dict:
+    """A file body: multipart/form-data with the file in its field, or the file as the body."""
+    binary = {"type": "string", "contentMediaType": "application/octet-stream"}
+    multipart = {
+        "type": "object",
+        "required": [upload.field],
+        "properties": {upload.field: {**binary, "description": str(upload.description)}},
+    }
+    content = {"multipart/form-data": {"schema": multipart}}
+    for media_type in upload.media_types:
+        content[media_type] = {"schema": {"type": "string", "contentMediaType": media_type}}
+    return {"required": True, "description": str(upload.description), "content": content}
 
 
 def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> dict:
@@ -118,6 +132,8 @@ def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> di
         if example:
             content["example"] = example[0]
         item["requestBody"] = {"required": True, "content": {"application/json": content}}
+    elif op.upload is not None:
+        item["requestBody"] = _upload_body(op.upload)
     responses = {}
     for status, model in sorted(op.responses.items()):
         if model is None:  # a JSON answer whose shape the view describes in words

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import demo
 from app.extensions import db
-from app.models import Board, Card, Event
+from app.models import Board, Card, Event, User
 from app.plugin_api import Setting, hookimpl, plugin_settings
 from tests.conftest import make_app
 
@@ -123,3 +123,17 @@ def test_the_core_demo_knows_no_plugin():
             assert f'"{name}"' not in text, f"{path.name} names the plugin {name}"
         for setting in ("chains", "policies", "review_column", "remind_after_days"):
             assert setting not in text, f"{path.name} knows the plugin setting {setting}"
+
+
+def test_the_demo_stores_each_persons_position_and_a_few_contacts(app):
+    with app.app_context():
+        stored = {user.login: user for user in db.session.scalars(select(User))}
+        for person in demo.PEOPLE:
+            user = stored[person.login]
+            assert user.position == person.position, person.key
+            assert user.email == person.email, person.key
+        dimas = stored["199101052015031002"]
+        assert dimas.position == "Pranata Humas Ahli Pertama"
+        assert dimas.email == "dimas.nugroho@example.org"
+        assert dimas.phone == "+6285743210962"
+        assert sum(1 for user in stored.values() if user.phone) >= 3

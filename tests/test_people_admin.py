@@ -48,6 +48,10 @@ def test_head_adds_a_person_to_their_unit_and_the_log_keeps_it(app, org, auth, c
         assert people.membership_of(rina).unit.code == "SEKSI-APL"
         event = db.session.scalar(select(AdminEvent).where(AdminEvent.kind == "user.created"))
         assert event.actor_id == org.users["kasi"] and event.after["unit"] == "SEKSI-APL"
+    # The profile shows the number as people read it, with a WhatsApp link.
+    profile = client.get(f"/people/{NEW_NIP}").get_data(as_text=True)
+    assert "+62 812-3456-7890" in profile
+    assert 'href="https://wa.me/6281234567890"' in profile
     # Without a password nobody signs in until a reset link sets one.
     auth.logout()
     assert auth.login(NEW_NIP, "").status_code != 302

@@ -225,6 +225,17 @@ def test_head_verifies_on_the_profile_page_and_outsiders_do_not_see_it(app, clie
     assert client.post(f"/people/{NIPS['staff']}/skills/juggling/verify").status_code == 404
 
 
+def test_profile_history_names_skills_not_their_slugs(app, client, auth, catalog):
+    with app.app_context():
+        staff = get_user("staff", catalog)
+        skills.set_user_skills(staff, staff, {"graphic-design": 3})
+    auth.login(NIPS["staff"])
+    page = client.get(f"/people/{NIPS['staff']}").get_data(as_text=True)
+    history = page.split('id="history-section"')[1]
+    assert t("Graphic design (e.g. Canva)") in history
+    assert "graphic-design" not in history
+
+
 def test_certificate_form_warns_before_expiry(app, client, auth, catalog):
     from datetime import timedelta
 

@@ -147,7 +147,14 @@ def create_demo(password: str = PASSWORD) -> DemoSummary:
     for person in PEOPLE:
         login = {"nip": person.login} if person.login.isdigit() else {"username": person.login}
         people[person.key] = accounts.create_user(
-            person.name, password, unit_code=person.unit, role=person.role, **login
+            person.name,
+            password,
+            unit_code=person.unit,
+            role=person.role,
+            position=person.position,
+            email=person.email,
+            phone=person.phone,
+            **login,
         )
     today = local_today()
     built = {spec.name: _build_board(spec, admin, people, today) for spec in BOARDS}

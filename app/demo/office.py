@@ -31,6 +31,8 @@ class Person:
     unit: str
     role: str
     position: str  # jabatan, shown in the README and the demo summary
+    email: str | None = None  # example.org: the demo never mails a real address
+    phone: str | None = None  # mobile / WhatsApp, as people type it
 
 
 def nip(birth: str, appointed: str, sex: int, number: int) -> str:
@@ -44,7 +46,8 @@ PEOPLE = [
     Person("sekretaris", "Sri Wahyuni, S.Sos., M.M.", nip("19720315", "199803", 2, 6),
            "SEKRETARIAT", "head", "Sekretaris"),
     Person("kasubbag", "Yuli Astuti, S.E.", nip("19800722", "200501", 2, 11),
-           "SUBBAG-UMPEG", "head", "Kepala Subbagian Umum dan Kepegawaian"),
+           "SUBBAG-UMPEG", "head", "Kepala Subbagian Umum dan Kepegawaian",
+           email="yuli.astuti@example.org", phone="0812-2745-1180"),
     Person("rudi", "Rudi Hartono", nip("19850214", "201001", 1, 15),
            "SUBBAG-UMPEG", "member", "Pengadministrasi Perkantoran"),
     Person("nuraini", "Nur Aini, A.Md.", nip("19930910", "201903", 2, 8),
@@ -52,9 +55,11 @@ PEOPLE = [
     Person("kabid_ikp", "Hendro Prasetyo, S.IP.", nip("19740630", "199903", 1, 3),
            "BID-IKP", "head", "Kepala Bidang Informasi dan Komunikasi Publik"),
     Person("kasi_pip", "Retno Widyaningsih, S.Kom.", nip("19820418", "200604", 2, 12),
-           "SEKSI-PIP", "head", "Kepala Seksi Pengelolaan Informasi Publik"),
+           "SEKSI-PIP", "head", "Kepala Seksi Pengelolaan Informasi Publik",
+           email="retno.widyaningsih@example.org", phone="0813-2870-4412"),
     Person("dimas", "Dimas Aditya Nugroho, S.I.Kom.", nip("19910105", "201503", 1, 2),
-           "SEKSI-PIP", "member", "Pranata Humas Ahli Pertama"),
+           "SEKSI-PIP", "member", "Pranata Humas Ahli Pertama",
+           email="dimas.nugroho@example.org", phone="0857-4321-0962"),
     Person("fitri", "Fitri Handayani, S.Sos.", nip("19941127", "202012", 2, 5),
            "SEKSI-PIP", "member", "Pranata Humas Ahli Pertama"),
     Person("ahmad", "Ahmad Fauzi", nip("19880819", "201101", 1, 9),
@@ -62,17 +67,20 @@ PEOPLE = [
     Person("kabid_aptika", "Agung Setiawan, S.T., M.Eng.", nip("19760903", "200212", 1, 7),
            "BID-APTIKA", "head", "Kepala Bidang Aplikasi Informatika"),
     Person("kasi_pa", "Eko Purnomo, S.Kom.", nip("19830611", "200902", 1, 10),
-           "SEKSI-PA", "head", "Kepala Seksi Pengembangan Aplikasi"),
+           "SEKSI-PA", "head", "Kepala Seksi Pengembangan Aplikasi",
+           email="eko.purnomo@example.org", phone="0811-2953-6607"),
     Person("rizky", "Rizky Ramadhan, S.Kom.", nip("19960124", "202012", 1, 3),
            "SEKSI-PA", "member", "Pranata Komputer Ahli Pertama"),
     Person("annisa", "Annisa Putri Maharani, S.T.", nip("19970502", "202101", 2, 4),
            "SEKSI-PA", "member", "Pranata Komputer Ahli Pertama"),
     Person("yoga", "Yoga Pratama, S.Kom.", nip("19920717", "201903", 1, 12),
-           "SEKSI-PA", "member", "Pranata Komputer Ahli Muda"),
+           "SEKSI-PA", "member", "Pranata Komputer Ahli Muda",
+           email="yoga.pratama@example.org"),
     Person("larasati", "Larasati Dewi, A.Md.Kom.", nip("19950308", "202203", 2, 1),
            "SEKSI-PA", "member", "Pranata Komputer Terampil"),
     Person("wulan", "Wulan Sari, S.Kom.", "wulan.sari",
-           "SEKSI-PA", "member", "Tenaga Ahli Pengembang Aplikasi (non-ASN)"),
+           "SEKSI-PA", "member", "Tenaga Ahli Pengembang Aplikasi (non-ASN)",
+           phone="0878-3912-5540"),
 ]  # fmt: skip
 
 

@@ -16,10 +16,10 @@ def actor() -> User:
     return current_user._get_current_object()
 
 
-def event_text(event) -> str:
-    """One line of the profile's history."""
+def event_text(event, skill_names: dict[str, str]) -> str:
+    """One line of the profile's history; a skill by its name, never its slug."""
     data = event.data or {}
-    skill = data.get("skill", "")
+    skill = skill_names.get(data.get("skill", ""), data.get("skill", ""))
     if event.kind == "skill_set":
         if data.get("new"):
             return _("%(skill)s set to level %(level)s", skill=skill, level=data["new"])
@@ -39,15 +39,25 @@ def event_text(event) -> str:
     return event.kind
 
 
+def phone_text(phone: str) -> str:
+    """+6285743210962 as people read it: +62 857-4321-0962 (other countries as stored)."""
+    if not phone.startswith("+62") or len(phone) < 10:
+        return phone
+    digits = phone[3:]
+    return f"+62 {digits[:3]}-{digits[3:7]}-{digits[7:]}"
+
+
 def profile_page(user: User, *, errors=None, values=None, alert=None, status=200):
     viewer = actor()
     today = local_today()
     held = {row.skill.slug: row for row in skills.user_skills(user)}
+    catalog = skills.skill_catalog()
+    skill_names = {skill.slug: skill.name for skill in catalog}
     certificates = skills.certificates_of_users([user.id])[user.id]
     page = render_template(
         "people/profile.html",
         person=user,
-        catalog=skills.skill_catalog(),
+        catalog=catalog,
         held=held,
         levels=SKILL_LEVELS,
         level_names=skills.LEVEL_NAMES,
@@ -64,7 +74,8 @@ def profile_page(user: User, *, errors=None, values=None, alert=None, status=200
         errors=errors or {},
         values=values or {},
         alert=alert,
-        event_text=event_text,
+        event_text=lambda event: event_text(event, skill_names),
+        phone_text=phone_text,
     )
     return page, status
 

@@ -14,7 +14,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import (
     ROLES,
-    TIMEZONES,
     ApiToken,
     LoginSession,
     Membership,
@@ -22,6 +21,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import units
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
@@ -32,27 +32,9 @@ NIP_PATTERN = re.compile(r"[0-9]{18}")
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,59}")
 
 
-def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
-    fields = v.Fields()
-    code = fields.clean("code", v.text, code, field_max=40, required=True)
-    name = fields.clean("name", v.text, name, field_max=200, required=True)
-    if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", code):
-        fields.errors["code"] = _("Use letters, digits, hyphens and underscores.")
-    if timezone not in TIMEZONES:
-        fields.errors["timezone"] = _("Choose one of: %(options)s.", options=", ".join(TIMEZONES))
-    fields.raise_if_any()
-    with write_transaction():
-        if db.session.scalar(select(Unit.id).where(Unit.code == code)):
-            raise Conflict("duplicate", _("A unit with code %(code)s exists already.", code=code))
-        parent = None
-        if parent_code:
-            parent = db.session.scalar(select(Unit).where(Unit.code == parent_code))
-            if parent is None:
-                raise v.invalid({"parent": _("No unit has this code.")}) from None
-        unit = Unit(code=code, name=name, parent=parent, timezone=timezone)
-        db.session.add(unit)
-    forget_unit_tree()
-    return unit
+def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta", *, actor=None) -> Unit:
+    """Kept for the callers that create units alongside people: app/services/units.py."""
+    return units.create_unit(code, name, parent_code, timezone, actor=actor)
 
 
 def validate_password(password) -> str:
@@ -107,9 +89,7 @@ def create_user(
             ),
         )
         if unit_code:
-            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-            if unit is None:
-                raise v.invalid({"unit": _("No unit has this code.")}) from None
+            unit = units.active_unit_by_code(unit_code)
             user.memberships.append(Membership(unit=unit, role=role))
         db.session.add(user)
     forget_unit_tree()

@@ -165,9 +165,8 @@ def test_guessing_codes_is_slowed_down(app, client):
     assert statuses[:-1] == [422] * setup.FREE_PER_ADDRESS
     assert statuses[-1] == 429
     # Even the right code waits, from this address.
-    with app.app_context():
-        with pytest.raises(TooManyAttempts):
-            setup.check_code(setup.issue_code(), "127.0.0.1")
+    with app.app_context(), pytest.raises(TooManyAttempts):
+        setup.check_code(setup.issue_code(), "127.0.0.1")
 
 
 def test_admin_form_errors_are_shown_and_nothing_is_made(app, client):

@@ -111,7 +111,7 @@ def create_unit(
         parent = None
         if parent_code and parent_code.strip():
             parent = active_unit_by_code(parent_code, "parent")
-        unit = Unit(code=code, name=name, parent=parent, timezone=timezone)
+        unit = Unit(code=code, name=name, parent=parent, timezone=timezone, active=True)
         db.session.add(unit)
         admin_log.record("unit.created", actor, "unit", unit, after=snapshot(unit))
     forget_unit_tree()

@@ -93,6 +93,10 @@ TABLE = {
     "GET /api/v1/tokens":                                     (401, 401, 200, 200, 200, 200, 200),
     "DELETE /api/v1/tokens/{token_id}":                       (401, 401, 404, 200, 404, 404, 404),
     "POST /api/v1/me/sign-out-everywhere":                    (401, 401, 200, 200, 200, 200, 200),
+    "GET /api/v1/units":                                      (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/units":                                     (401, 401, 403, 403, 403, 403, 201),
+    "PATCH /api/v1/units/{code}":                             (401, 401, 403, 403, 403, 403, 200),
+    "GET /api/v1/admin/log":                                  (401, 401, 403, 403, 403, 403, 200),
 }
 # fmt: on
 

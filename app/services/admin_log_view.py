@@ -5,6 +5,7 @@ log page and the API (which also gives the raw values)."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -161,9 +162,7 @@ def _text(key: str, value, unit_names: dict[str, str]) -> str:
 
 
 def _fmt_date(day: date) -> str:
-    from app.home.templating import fmt_date
-
-    return fmt_date(day)
+    return format_date(day, "d MMM yyyy")
 
 
 def _unit_codes(events: list[AdminEvent]) -> set[str]:

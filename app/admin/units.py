@@ -20,13 +20,25 @@ def _me():
 
 
 def _tree_page(*, errors=None, form=None, status=200):
+    rows = service.tree()
+    if form is None:
+        # A new unit goes under the one asked for, else under the office (the first top unit).
+        asked = request.args.get("parent", "")
+        top = rows[0].unit.code if rows and rows[0].unit.active else ""
+        form = {
+            "timezone": "Asia/Jakarta",
+            "parent": asked if isinstance(asked, str) and asked else top,
+        }
+        parent = next((row.unit for row in rows if row.unit.code == form["parent"]), None)
+        if parent is not None:
+            form["timezone"] = parent.timezone
     page = render_template(
         "admin/units.html",
-        rows=service.tree(),
+        rows=rows,
         parents=service.choices(),
         zones=TIMEZONES,
         errors=errors or {},
-        form=form or {"timezone": "Asia/Jakarta"},
+        form=form,
     )
     return page, status
 

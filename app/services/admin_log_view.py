@@ -184,6 +184,8 @@ def changes_of(event: AdminEvent, unit_names: dict[str, str]) -> list[Change]:
     keys = list(after or {}) + [key for key in before or {} if key not in (after or {})]
     found = []
     for key in keys:
+        if before is None and after is not None and after.get(key) in (None, "", []):
+            continue  # something new: its empty fields say nothing
         old = _text(key, before.get(key), unit_names) if before is not None else None
         new = _text(key, after.get(key), unit_names) if after is not None else None
         found.append(Change(field_label(key), old, new))

@@ -20,10 +20,13 @@ from app.services import setup as service
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts
 from app.setup import bp
 
-# Pages that work before anyone exists: the setup itself, files, the health check, the
-# language switch and the API (which answers 401 on its own).
-OPEN_ENDPOINTS = frozenset({"static", "live.healthz", "auth.language"})
-OPEN_BLUEPRINTS = ("setup.", "api.", "api_docs.")
+# The core's pages lead to /setup while nobody exists. Plugins' pages are their own business:
+# those that need a login go to the login page, which leads here. Form posts are answered as
+# usual (a login fails: there is nobody), so only page visits are redirected.
+LED_BLUEPRINTS = frozenset(
+    {"auth", "home", "boards", "cards", "admin", "notifications", "people", "sprints", "reports"}
+)
+OPEN_ENDPOINTS = frozenset({"auth.language"})
 SESSION_KEY = "setup_code_id"
 HAS_USERS = "cergas_has_users"
 
@@ -32,15 +35,9 @@ HAS_USERS = "cergas_has_users"
 def lead_to_setup():
     """On a database without users, send every page to /setup. Once someone exists the answer
     is kept for the life of the process (people are never deleted), so it costs no query."""
-    if current_app.extensions.get(HAS_USERS):
+    if current_app.extensions.get(HAS_USERS) or request.method not in ("GET", "HEAD"):
         return None
-    endpoint = request.endpoint or ""
-    if (
-        not endpoint
-        or endpoint in OPEN_ENDPOINTS
-        or endpoint.startswith(OPEN_BLUEPRINTS)
-        or endpoint.endswith(".static")
-    ):
+    if request.blueprint not in LED_BLUEPRINTS or request.endpoint in OPEN_ENDPOINTS:
         return None
     if service.users_exist():
         current_app.extensions[HAS_USERS] = True

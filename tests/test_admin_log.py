@@ -91,6 +91,9 @@ def test_the_log_filters(app, history, auth, client):
     response = client.get("/admin/log", query_string={"from": "kemarin"})
     assert response.status_code == 422
     assert "log-from-error" in response.get_data(as_text=True)
+    response = client.get("/admin/log", query_string={"q": "a\u0000b"})
+    assert response.status_code == 422
+    assert "log-q-error" in response.get_data(as_text=True)
     # Nonsense elsewhere is ignored, never a 500.
     assert (
         client.get(
@@ -199,6 +202,8 @@ def test_api_log_filters_and_pages(app, history, tokens, client):
         ({"limit": "0"}, "limit"),
         ({"before_id": "x"}, "before_id"),
         ({"colour": "red"}, "colour"),
+        ({"who": "a\u0000b"}, "who"),
+        ({"q": "a\u0000b"}, "q"),
     ],
 )
 def test_api_log_refuses_bad_filters(app, history, tokens, client, params, field):

@@ -283,6 +283,8 @@ def test_api_create_and_patch(app, org, tokens, client):
         ("PATCH", "/api/v1/units/SEKSI-APL", {"timezone": "UTC"}, 422, "validation_error"),
         ("PATCH", "/api/v1/units/SEKSI-APL", {"colour": "red"}, 422, "validation_error"),
         ("PATCH", "/api/v1/units/NOPE", {"name": "X"}, 404, "not_found"),
+        ("PATCH", "/api/v1/units/SEKSI-APL", {"parent": "BID\u0000TIK"}, 400, "bad_request"),
+        ("PATCH", "/api/v1/units/SEKSI%00APL", {"name": "X"}, 404, "not_found"),
     ],
 )
 def test_api_refusals(app, org, start, tokens, client, method, url, body, status, code):

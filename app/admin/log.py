@@ -30,9 +30,13 @@ def read_filters(args) -> tuple[dict, dict]:
             chosen[key] = v.optional_date(args.get(field))
         except v.FieldError as exc:
             errors[field] = str(exc)
-    query = args.get("q", "")
-    if isinstance(query, str) and query.strip():
-        chosen["query"] = query.strip()[:100]
+    try:
+        query = v.text(args.get("q", ""), field_max=100)
+    except v.FieldError as exc:
+        errors["q"] = str(exc)
+        query = ""
+    if query:
+        chosen["query"] = query
     before_id = v.ascii_int(args.get("before_id", ""), minimum=1, maximum=v.MAX_ID)
     if before_id is not None:
         chosen["before_id"] = before_id

@@ -190,9 +190,9 @@ def admin_log_entries():
     what = args.get("what")
     if what:
         chosen["target_kind"] = fields.clean("what", v.choice, what, admin_log.TARGET_KINDS)
-    who = args.get("who")
+    who = fields.clean("who", v.text, args.get("who"), field_max=60)
     if who:
-        person = find_user(who.strip()) if who.strip() else None
+        person = find_user(who)
         if person is None:
             fields.errors["who"] = _("No user has the NIP or username %(login)s.", login=who[:40])
         else:

@@ -60,7 +60,7 @@ def _require_admin(actor: User | None) -> None:
 def unit_by_code(code) -> Unit:
     """The unit with this code, active or not; NotFound otherwise."""
     unit = None
-    if isinstance(code, str) and code.strip():
+    if isinstance(code, str) and code.strip() and not v.has_unstorable_text(code):
         unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
     if unit is None:
         raise NotFound("not_found", _("No unit has this code."))
@@ -72,7 +72,9 @@ def active_unit_by_code(code, field: str = "unit") -> Unit:
     Invalid naming `field` (unknown code, or a unit that no longer exists)."""
     if not isinstance(code, str) or not code.strip():
         raise v.invalid({field: _("This field is required.")})
-    unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
+    unit = None
+    if not v.has_unstorable_text(code):
+        unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
     if unit is None:
         raise v.invalid({field: _("No unit has this code.")})
     if not unit.active:

@@ -68,10 +68,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.notifications import bp as notifications_bp
     from app.people import bp as people_bp
     from app.reports import bp as reports_bp
+    from app.setup import bp as setup_bp
     from app.sprints import bp as sprints_bp
 
     csrf.exempt(api_bp)
     for blueprint in (
+        setup_bp,
         auth_bp,
         home_bp,
         boards_bp,

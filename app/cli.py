@@ -9,7 +9,7 @@ import contextlib
 import functools
 
 import click
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask.cli import AppGroup, FlaskGroup, run_command, with_appcontext
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, inspect, select, text
@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import ROLES, TIMEZONES, Unit, User
-from app.services import accounts
+from app.services import accounts, units
 from app.services.cards import find_user
 from app.services.errors import ServiceError
 
@@ -82,7 +82,7 @@ tokens_cli = AppGroup("tokens", help="API tokens for the JSON API.")
 def create_unit(code, name, parent_code, timezone):
     """Create a unit."""
     _require_schema()
-    unit = accounts.create_unit(code, name, parent_code=parent_code, timezone=timezone)
+    unit = units.create_unit(code, name, parent_code=parent_code, timezone=timezone)
     click.echo(
         _(
             "Created unit %(code)s: %(name)s (%(zone)s)",
@@ -97,19 +97,90 @@ def create_unit(code, name, parent_code, timezone):
 def list_units():
     """List the units as a tree."""
     _require_schema()
-    units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
-    children: dict[int | None, list[Unit]] = {}
-    for unit in units:
-        children.setdefault(unit.parent_id, []).append(unit)
-
-    def show(parent_id, depth):
-        for unit in children.get(parent_id, []):
-            click.echo(f"{'  ' * depth}{unit.code}  {unit.name}  [{unit.zone_abbr}]")
-            show(unit.id, depth + 1)
-
-    if not units:
+    rows = units.tree()
+    if not rows:
         click.echo(_("No units yet."))
-    show(None, 0)
+    for row in rows:
+        unit = row.unit
+        inactive = "" if unit.active else "  " + _("(inactive)")
+        click.echo(f"{'  ' * row.depth}{unit.code}  {unit.name}  [{unit.zone_abbr}]{inactive}")
+
+
+def _edited(unit) -> None:
+    parent = unit.parent.code if unit.parent is not None else "-"
+    state = _("active") if unit.active else _("inactive")
+    click.echo(
+        _(
+            "Unit %(code)s: %(name)s, under %(parent)s, %(zone)s, %(state)s",
+            code=unit.code,
+            name=unit.name,
+            parent=parent,
+            zone=unit.zone_abbr,
+            state=state,
+        )
+    )
+
+
+@units_cli.command("edit")
+@click.argument("code")
+@click.option("--name", help="New name.")
+@click.option("--parent", "parent_code", help="Code of the new parent unit.")
+@click.option("--top", is_flag=True, help="Make it a top unit (no parent).")
+@click.option("--tz", "timezone", help="Time zone: Asia/Jakarta, Asia/Makassar, Asia/Jayapura.")
+@_service_errors
+def edit_unit(code, name, parent_code, top, timezone):
+    """Rename a unit, move it under another parent, or change its time zone."""
+    _require_schema()
+    if parent_code and top:
+        raise click.UsageError(_("Give --parent or --top, not both."))
+    changes = {}
+    if name is not None:
+        changes["name"] = name
+    if parent_code is not None or top:
+        changes["parent"] = None if top else parent_code
+    if timezone is not None:
+        changes["timezone"] = timezone
+    if not changes:
+        raise click.UsageError(_("Give at least one of --name, --parent, --top or --tz."))
+    _edited(units.edit_unit(None, code, changes))
+
+
+@units_cli.command("rename")
+@click.argument("code")
+@click.argument("name")
+@_service_errors
+def rename_unit(code, name):
+    """Give a unit a new name."""
+    _require_schema()
+    _edited(units.rename_unit(None, code, name))
+
+
+@units_cli.command("move")
+@click.argument("code")
+@click.argument("parent_code", required=False)
+@_service_errors
+def move_unit(code, parent_code):
+    """Move a unit under PARENT_CODE (without it: make it a top unit)."""
+    _require_schema()
+    _edited(units.move_unit(None, code, parent_code))
+
+
+@units_cli.command("deactivate")
+@click.argument("code")
+@_service_errors
+def deactivate_unit(code):
+    """Deactivate a unit that has no active people, boards, sub-units or teams."""
+    _require_schema()
+    _edited(units.deactivate_unit(None, code))
+
+
+@units_cli.command("reactivate")
+@click.argument("code")
+@_service_errors
+def reactivate_unit(code):
+    """Make an inactive unit active again."""
+    _require_schema()
+    _edited(units.reactivate_unit(None, code))
 
 
 @users_cli.command("create")
@@ -260,6 +331,118 @@ def demo(if_empty):
     click.echo(_("Log in with a NIP or username below; password: %(pw)s", pw=demo_data.PASSWORD))
     for login, name, description in summary.logins:
         click.echo(f"  {login:<18}  {name:<32}  {description}")
+
+
+@click.command("setup")
+@with_appcontext
+@click.option("--code-only", is_flag=True, help="Only print a one-time code for /setup.")
+@click.option("--nip", help="The first administrator's NIP.")
+@click.option("--username", help="Or a username, for someone without a NIP.")
+@click.option("--name", help="The administrator's full name with degrees.")
+@click.option("--email", help="The administrator's email (optional).")
+@click.option("--password", help="Asked for (twice) when not given.")
+@click.option("--unit-code", help="The office's top unit: its short code, e.g. DISKOMINFO.")
+@click.option("--unit-name", help="The top unit's name.")
+@click.option("--tz", "timezone", help="The top unit's time zone: WIB, WITA or WIT.")
+@_service_errors
+def setup_command(code_only, nip, username, name, email, password, unit_code, unit_name, timezone):
+    """The first start: create the first administrator and the office's top unit (asks for
+    what is not given), or with --code-only print a code to do it in the browser at /setup."""
+    from app.services import setup
+
+    _require_schema()
+    if setup.admin_exists():
+        raise click.ClickException(
+            _("An administrator exists already: sign in and manage Cergas in the browser.")
+        )
+    if code_only:
+        code = setup.issue_code()
+        click.echo(
+            _(
+                "Open /setup in a browser and enter this code (valid for %(hours)d hours, once):",
+                hours=setup.SETUP_CODE_HOURS,
+            )
+        )
+        click.echo(code)
+        return
+    if not nip and not username:
+        login = click.prompt(_("Administrator's NIP (or a username without NIP)")).strip()
+        if login.isdigit():
+            nip = login
+        else:
+            username = login
+    name = name or click.prompt(_("Full name with degrees"))
+    if email is None:
+        email = click.prompt(_("Email (optional)"), default="", show_default=False)
+    if password is None:
+        password = click.prompt(
+            _("Password (at least 8 characters)"), hide_input=True, confirmation_prompt=True
+        )
+    data = {
+        "nip": nip,
+        "username": username,
+        "name": name,
+        "email": email,
+        "password": password,
+        "password_confirm": password,
+    }
+    # Check the answers before a code is spent, so a typo costs nothing.
+    setup.clean_admin(data)
+    unit_name = unit_name or click.prompt(_("The office's top unit: its name"))
+    unit_code = unit_code or click.prompt(_("Its short code (e.g. DISKOMINFO)"))
+    timezone = timezone or click.prompt(
+        _("Its time zone"), type=click.Choice(["WIB", "WITA", "WIT"]), default="WIB"
+    )
+    fields = {}
+    for field, cleaner, value in (
+        ("unit_code", units.clean_code, unit_code),
+        ("unit_name", units.clean_name, unit_name),
+        ("tz", units.clean_timezone, timezone),
+    ):
+        try:
+            cleaner(value)
+        except ValueError as exc:
+            fields[field] = str(exc)
+    if fields:
+        raise ServiceError("validation_error", _("Some fields are not valid."), fields=fields)
+    if db.session.scalar(select(Unit.id).where(Unit.code == unit_code.strip())):
+        raise click.ClickException(
+            _("A unit with code %(code)s exists already.", code=unit_code.strip())
+        )
+    code_id = setup.check_code(setup.issue_code(), "cli")
+    admin = setup.create_first_admin(code_id, data)
+    unit = units.create_unit(unit_code, unit_name, None, timezone, actor=admin)
+    click.echo(_("Administrator %(login)s: %(name)s", login=admin.login, name=admin.name))
+    click.echo(
+        _(
+            "Top unit %(code)s: %(name)s (%(zone)s)",
+            code=unit.code,
+            name=unit.name,
+            zone=unit.zone_abbr,
+        )
+    )
+    click.echo(_("Sign in at /login; add the units below it at /admin/units."))
+
+
+def _run_with_setup_code(run):
+    """`cergas run`, which first prints a setup code when the database has no administrator
+    (once, not again in the reloader's child process)."""
+    import os
+
+    from flask.cli import ScriptInfo
+
+    @functools.wraps(run.callback)
+    @click.pass_context
+    def callback(ctx, **kwargs):
+        from app.services import setup
+
+        if os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+            setup.announce(ctx.ensure_object(ScriptInfo).load_app())
+        return ctx.invoke(run.callback, **kwargs)
+
+    return click.Command(
+        run.name, callback=callback, params=run.params, help=run.help, short_help=run.short_help
+    )
 
 
 def _plugin_host():
@@ -482,7 +665,7 @@ def init_app(app):
 
     users_cli.add_command(import_people)
     units_cli.add_command(import_units)
-    for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
+    for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick, setup_command):
         app.cli.add_command(command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
@@ -497,3 +680,6 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main():
     """Cergas: a work board for Indonesian regional government units."""
+
+
+main.add_command(_run_with_setup_code(run_command))

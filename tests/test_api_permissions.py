@@ -103,6 +103,10 @@ TABLE = {
     "POST /api/v1/users/{login}/reset-link":                  (401, 401, 404, 403, 201, 201, 201),
     "POST /api/v1/import/people":                             (401, 401, 403, 403, 200, 200, 200),
     "POST /api/v1/import/units":                              (401, 401, 403, 403, 403, 403, 200),
+    "GET /api/v1/units":                                      (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/units":                                     (401, 401, 403, 403, 403, 403, 201),
+    "PATCH /api/v1/units/{code}":                             (401, 401, 403, 403, 403, 403, 200),
+    "GET /api/v1/admin/log":                                  (401, 401, 403, 403, 403, 403, 200),
 }
 # fmt: on
 

@@ -460,6 +460,44 @@ MATRIX = [
     ("admin.import_example", "GET", "/admin/import/examples/contoh-pegawai.csv", None, "create"),
     ("api.import_people", "POST", "/api/v1/import/people?dry_run=1", PEOPLE_CSV, "api-create"),
     ("api.import_units", "POST", "/api/v1/import/units?dry_run=1", UNITS_CSV, "api-admin"),
+    # First start (issue 21): gone for everyone once an administrator exists, except the unit
+    # step, which sends an administrator on to the units page.
+    ("setup.start", "GET", "/setup", None, "gone"),
+    ("setup.start", "POST", "/setup", {"code": "AAAA-BBBB-CCCC"}, "gone"),
+    ("setup.admin", "GET", "/setup/admin", None, "gone"),
+    ("setup.admin", "POST", "/setup/admin", {"name": "X"}, "gone"),
+    ("setup.unit", "GET", "/setup/unit", None, "admin"),
+    ("setup.unit", "POST", "/setup/unit", {"code": "X", "name": "X"}, "admin"),
+    # Units and the administration log (issue 21): administrators.
+    ("admin.units", "GET", "/admin/units", None, "admin"),
+    (
+        "admin.create_unit",
+        "POST",
+        "/admin/units",
+        {"code": "SEKSI-BARU", "name": "Seksi Baru", "parent": "BID-TIK"},
+        "admin",
+    ),
+    ("admin.unit", "GET", "/admin/units/SEKSI-APL", None, "admin"),
+    (
+        "admin.edit_unit",
+        "POST",
+        "/admin/units/SEKSI-APL",
+        {"name": "Seksi Aplikasi Baru", "parent": "BID-TIK", "timezone": "Asia/Jakarta"},
+        "admin",
+    ),
+    ("admin.deactivate_unit", "POST", "/admin/units/BID-IKP/deactivate", None, "admin-409"),
+    ("admin.reactivate_unit", "POST", "/admin/units/BID-IKP/reactivate", None, "admin"),
+    ("admin.log", "GET", "/admin/log", None, "admin"),
+    ("api.list_units", "GET", "/api/v1/units", None, "api-login"),
+    (
+        "api.create_unit",
+        "POST",
+        "/api/v1/units",
+        {"code": "SEKSI-BARU", "name": "Seksi Baru", "parent": "BID-TIK"},
+        "api-admin",
+    ),
+    ("api.update_unit", "PATCH", "/api/v1/units/SEKSI-APL", {"name": "Seksi Apl"}, "api-admin"),
+    ("api.admin_log_entries", "GET", "/api/v1/admin/log", None, "api-admin"),
 ]
 
 
@@ -567,6 +605,8 @@ def expected(level: str, role: str) -> set[int]:
     ok_html, ok_api = {200, 302, 303}, {200, 201}
     if level == "public":
         return ok_html
+    if level == "gone":
+        return {404}
     if level == "login-form":
         return {401} if role == "anonymous" else {302}
     if level.startswith("api-"):
@@ -609,6 +649,8 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role == "admin" else {403}
     if level == "admin-missing":
         return {404} if role == "admin" else {403}
+    if level == "admin-409":
+        return {409} if role == "admin" else {403}
     if level == "own":
         return ok_html if role == "staff" else {404}
     if level == "missing":
@@ -682,7 +724,7 @@ def test_route_gives_each_role_what_it_may(
     if (
         role == "anonymous"
         and not url.startswith("/api/")
-        and level not in ("public", "login-form")
+        and level not in ("public", "login-form", "gone")
     ):
         assert "/login" in response.headers["Location"]
 

@@ -15,7 +15,7 @@ def page(response) -> str:
     return response.get_data(as_text=True)
 
 
-def test_login_page_has_the_named_fields_and_a_language_switch(client):
+def test_login_page_has_the_named_fields_and_a_language_switch(client, org):
     html = page(client.get("/login"))
     assert 'name="username"' in html and 'name="password"' in html
     assert 'action="/language"' in html and 'name="locale" value="en"' in html
@@ -84,7 +84,8 @@ def test_htmx_request_without_login_redirects_the_whole_page(client, org):
     assert response.headers["HX-Redirect"].startswith("/login")
 
 
-def test_visitor_language_choice_is_kept_in_the_session(client):
+def test_visitor_language_choice_is_kept_in_the_session(client, org):
+    """(With people in the database: an empty one leads every page to /setup.)"""
     assert t("Log in to Cergas") in page(client.get("/login"))  # Indonesian until a choice
     response = client.post("/language", data={"locale": "en", "next": "/login"})
     assert response.status_code == 302 and response.headers["Location"] == "/login"

@@ -10,5 +10,6 @@ from app.api import (  # noqa: E402,F401
     plugins,
     reference,
     sprints,
+    units,
     views,
 )

@@ -2,7 +2,6 @@
 their lifetimes."""
 
 import hashlib
-import re
 import secrets
 from datetime import timedelta
 
@@ -13,7 +12,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import (
-    TIMEZONES,
     ApiToken,
     LoginSession,
     Membership,
@@ -21,7 +19,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import password_rules, person_fields
+from app.services import password_rules, person_fields, units
 from app.services import validation as v
 from app.services.access import forget_unit_tree
 from app.services.cards import find_user
@@ -29,27 +27,9 @@ from app.services.errors import Conflict, Invalid, NotFound, Unauthorized
 from app.services.tx import write_transaction
 
 
-def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta") -> Unit:
-    fields = v.Fields()
-    code = fields.clean("code", v.text, code, field_max=40, required=True)
-    name = fields.clean("name", v.text, name, field_max=200, required=True)
-    if code and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", code):
-        fields.errors["code"] = _("Use letters, digits, hyphens and underscores.")
-    if timezone not in TIMEZONES:
-        fields.errors["timezone"] = _("Choose one of: %(options)s.", options=", ".join(TIMEZONES))
-    fields.raise_if_any()
-    with write_transaction():
-        if db.session.scalar(select(Unit.id).where(Unit.code == code)):
-            raise Conflict("duplicate", _("A unit with code %(code)s exists already.", code=code))
-        parent = None
-        if parent_code:
-            parent = db.session.scalar(select(Unit).where(Unit.code == parent_code))
-            if parent is None:
-                raise v.invalid({"parent": _("No unit has this code.")}) from None
-        unit = Unit(code=code, name=name, parent=parent, timezone=timezone)
-        db.session.add(unit)
-    forget_unit_tree()
-    return unit
+def create_unit(code, name, parent_code=None, timezone="Asia/Jakarta", *, actor=None) -> Unit:
+    """Kept for the callers that create units alongside people: app/services/units.py."""
+    return units.create_unit(code, name, parent_code, timezone, actor=actor)
 
 
 def create_user(
@@ -109,9 +89,7 @@ def create_user(
             else person_fields.UNUSABLE_PASSWORD,
         )
         if unit_code:
-            unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
-            if unit is None or not unit.active:
-                raise v.invalid({"unit": _("No active unit has this code.")}) from None
+            unit = units.active_unit_by_code(unit_code)
             user.memberships.append(Membership(unit=unit, role=cleaned["role"]))
         db.session.add(user)
     forget_unit_tree()

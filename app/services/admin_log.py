@@ -3,7 +3,8 @@ imports and password resets is recorded here, in the transaction that makes it, 
 and the record before and after. Card events live in app/services/audit.py; this log is about
 the organisation itself. Append-only (app/models/admin.py)."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -83,6 +84,15 @@ def changed(before: dict, after: dict) -> tuple[dict, dict]:
     return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
 
 
+def _utc_midnight(day: date, zone: str | None) -> datetime:
+    """The start of `day` in `zone` as a naive UTC time (how the log stores times)."""
+    start = datetime.combine(day, datetime.min.time())
+    if zone is None:
+        return start
+    local = start.replace(tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
 def entries(
     *,
     kind_prefix: str | None = None,
@@ -94,8 +104,10 @@ def entries(
     query: str | None = None,
     limit: int = 100,
     before_id: int | None = None,
+    zone: str | None = None,
 ) -> list[AdminEvent]:
-    """Rows of the log, newest first, filtered; page with `before_id` (the last id shown)."""
+    """Rows of the log, newest first, filtered; page with `before_id` (the last id shown).
+    `since` and `until` are days in `zone` (e.g. Asia/Jakarta), in UTC without one."""
     statement = select(AdminEvent).options(selectinload(AdminEvent.actor))
     if kind_prefix:
         statement = statement.where(AdminEvent.kind.startswith(kind_prefix, autoescape=True))
@@ -106,10 +118,9 @@ def entries(
     if actor_id is not None:
         statement = statement.where(AdminEvent.actor_id == actor_id)
     if since is not None:
-        statement = statement.where(AdminEvent.at >= datetime.combine(since, datetime.min.time()))
+        statement = statement.where(AdminEvent.at >= _utc_midnight(since, zone))
     if until is not None:
-        end = datetime.combine(until + timedelta(days=1), datetime.min.time())
-        statement = statement.where(AdminEvent.at < end)
+        statement = statement.where(AdminEvent.at < _utc_midnight(until + timedelta(days=1), zone))
     if query:
         pattern = f"%{query.strip().lower()}%"
         statement = statement.where(

@@ -18,6 +18,7 @@ from app.services.access import (
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.tx import lock_board, write_transaction
+from app.services.units import active_unit_by_code
 
 COLUMN_FIELDS = ("name", "wip_limit", "wip_policy", "kind")
 
@@ -79,12 +80,10 @@ def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=
     fields = v.Fields()
     name = fields.clean("name", v.text, name, field_max=120, required=True)
     unit = None
-    if not isinstance(unit_code, str) or not unit_code.strip():
-        fields.errors["unit"] = _("This field is required.")
-    else:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
-        if unit is None:
-            fields.errors["unit"] = _("No unit has this code.")
+    try:
+        unit = active_unit_by_code(unit_code)
+    except Invalid as exc:
+        fields.errors.update(exc.fields)
     if columns is None or columns == []:
         columns = default_columns()
     if not isinstance(columns, list) or len(columns) > 20:

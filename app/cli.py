@@ -457,8 +457,12 @@ def restore_command(path, yes):
 
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
+    from app.teams.cli import acting_cli, teams_cli
+
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick):
         app.cli.add_command(command)
+    app.cli.add_command(teams_cli)
+    app.cli.add_command(acting_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

@@ -27,6 +27,7 @@ from app.services.access import (
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.notifications import notify
 from app.services.plugin_cards import (
+    acting_heads,
     card_transaction,
     cards_by_ids,
     find_unit,
@@ -65,7 +66,7 @@ from app.services.plugin_store import (
     plugin_settings,
     plugin_store,
 )
-from app.services.setting_types import SETTING_TYPES, Setting, SettingError
+from app.services.setting_types import SETTING_TYPES, Setting, SettingError, configured_board
 from app.services.skills import (
     LEARNING_ACTIVITIES,
     certificate_state,
@@ -139,6 +140,8 @@ __all__ = [
     "NotFound",
     "record_card_event",
     "unit_heads",
+    "acting_heads",
+    "configured_board",
     "users_by_ids",
     "plugin_settings",
     "plugin_store",

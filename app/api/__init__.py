@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import notifications, plugins, reference, sprints, views  # noqa: E402,F401
+from app.api import notifications, plugins, reference, sprints, teams, views  # noqa: E402,F401

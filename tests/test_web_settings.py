@@ -180,7 +180,7 @@ def test_head_creates_a_board_with_default_columns(app, client, auth, org):
     auth.login(org.nips["kasi"])
     html = page(client.get("/boards"))
     assert "Layanan Aplikasi" in html and 'name="owner"' in html
-    assert re.search(r'<option value="SEKSI-APL"', html) and 'value="BID-IKP"' not in html
+    assert re.search(r'<option value="unit:SEKSI-APL"', html) and 'value="unit:BID-IKP"' not in html
     response = client.post(
         "/boards",
         data={"name": "Pengaduan Layanan", "unit": "SEKSI-APL", "personal_wip_limit": "3"},

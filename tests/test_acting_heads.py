@@ -183,7 +183,7 @@ def test_a_plt_of_a_bidang_heads_the_seksi_below_too(app, org):
 
 def test_acting_pages(app, org, client, auth):
     auth.login(org.nips["staff"])
-    assert client.get("/acting").status_code == 403
+    assert client.get("/acting").status_code == 403  # no head, no appointment
     auth.logout()
     auth.login(org.nips["kabid"])
     page = client.get("/acting").get_data(as_text=True)

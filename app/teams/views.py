@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.services import acting, teams
+from app.services import access, acting, teams
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.teams import bp
 from app.views_common import actor, form_int
@@ -126,7 +126,6 @@ def add_member(code):
 
 
 def _remove_page(code, login, errors=None, status=200):
-    from app.services import access
     from app.services.cards import find_user
 
     user = actor()
@@ -191,11 +190,8 @@ def _acting_page(errors=None, values=None, status=200):
     user = actor()
     units = acting.appointable_units(user)
     items = acting.appointments(user)
-    if not units and not items:
-        raise Forbidden(
-            "forbidden",
-            _("Only heads of a unit with units below it and admins may open this page."),
-        )
+    if not units and not items and not access.managed_unit_ids(user):
+        raise Forbidden("forbidden", _("Only heads and admins may open this page."))
     page = render_template(
         "teams/acting.html",
         units=units,

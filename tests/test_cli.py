@@ -408,7 +408,7 @@ def test_demo_if_empty_fills_an_empty_database(app, runner):
     result = invoke(runner, "demo", "--if-empty")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert count(Board) == 5  # three work boards, the publication board (competency), a team board
+        assert count(Board) == 5  # 3 work boards, publication (competency), a team board
 
 
 # Wiring

@@ -246,7 +246,14 @@ def remove_team_member(code: str, login: str):
         "Appointments of the units you head (and your own), newest first; admins see all."
     ),
     responses={200: ActingHeadList},
-    query=(QueryParam("unit", {"type": "string"}, _l("Only this unit (its code).")),),
+    errors=(404,),
+    query=(
+        QueryParam(
+            "unit",
+            {"type": "string"},
+            _l("Only this unit (its code); 404 for a unit you do not head."),
+        ),
+    ),
     tags=ACTING_TAGS,
 )
 def list_acting_heads():

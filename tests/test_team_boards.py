@@ -250,7 +250,7 @@ def test_a_team_lead_step_is_refused_on_a_unit_board(world):
             board_plugins.set_board_plugin(
                 get_user("kasi", org), org.board_id, "approvals", settings={"chains": [TEAM_CHAIN]}
             )
-        assert "work team" in caught.value.fields["chains"]
+        assert "bukan milik tim kerja" in caught.value.fields["chains"]
         with pytest.raises(Invalid):
             bad = {**TEAM_CHAIN, "steps": [{"team_lead": "yes"}]}
             board_plugins.set_board_plugin(

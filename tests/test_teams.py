@@ -296,3 +296,23 @@ def test_team_cli(app, org, runner):
         rows = db.session.scalars(select(TeamMember).where(TeamMember.team_id == team.id)).all()
         assert {r.user_id for r in rows} == {org.users["staff"], org.users["outsider"]}
         assert log_kinds()[0] == "team.created"
+
+
+def test_cli_removal_hands_each_open_card_to_the_person_named_or_nobody(app, org, runner):
+    with app.app_context():
+        make_team(org)
+        board = boards.create_board(get_user("staff", org), "SPBE", None, team="TIM-SPBE")
+        outsider = get_user("outsider", org)
+        mine = {"assignee": org.nips["outsider"]}
+        first = cards.create_card(outsider, board.id, {"title": "A", **mine}).card.id
+        second = cards.create_card(outsider, board.id, {"title": "B", **mine}).card.id
+    result = runner.invoke(
+        args=["teams", "remove-member", "TIM-SPBE", org.nips["outsider"],
+              "--reassign", f"{first}={org.nips['staff']}"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        from app.models import Card
+
+        assert db.session.get(Card, first).assignee_id == org.users["staff"]
+        assert db.session.get(Card, second).assignee_id is None

@@ -394,3 +394,17 @@ def test_acting_heads_count_as_heads_above_a_step(chain):  # noqa: F811
         sekretaris = db.session.get(User, s.ids["sekretaris"])
         assert posts.above_step(sekretaris, {"head_of": "SEKSI-APL"})
         assert not posts.above_step(sekretaris, {"head_of": "DISKOMINFO"})
+
+
+def test_plugins_asking_for_a_unit_heads_get_the_acting_head_too(app, org):
+    from app.plugin_api import acting_heads, heads_of_units, memberships_of, unit_heads
+
+    with app.app_context():
+        appoint(org)
+    with app.app_context():
+        unit_id = board(org).unit_id
+        plh = org.users["staff2"]
+        assert [u.id for u in heads_of_units([unit_id])[unit_id]] == [org.users["kasi"], plh]
+        assert [u.id for u in unit_heads(["SEKSI-APL"])["SEKSI-APL"]] == [org.users["kasi"], plh]
+        assert [(u.id, k) for u, k in acting_heads(["SEKSI-APL"])["SEKSI-APL"]] == [(plh, "plh")]
+        assert (unit_id, "head") in memberships_of([plh])[plh]

@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.reports import bp as reports_bp
     from app.setup import bp as setup_bp
     from app.sprints import bp as sprints_bp
+    from app.teams import bp as teams_bp
 
     csrf.exempt(api_bp)
     for blueprint in (
@@ -85,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
         live_bp,
         sprints_bp,
         reports_bp,
+        teams_bp,
         api_docs_bp,
     ):
         app.register_blueprint(blueprint)

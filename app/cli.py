@@ -662,11 +662,14 @@ def init_app(app):
     from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
     from app.import_cli import import_people, import_units
     from app.people import cli as _people_cli  # noqa: F401  (adds to `cergas users`)
+    from app.teams.cli import acting_cli, teams_cli
 
     users_cli.add_command(import_people)
     units_cli.add_command(import_units)
     for command in (units_cli, users_cli, tokens_cli, demo, plugins_command, tick, setup_command):
         app.cli.add_command(command)
+    app.cli.add_command(teams_cli)
+    app.cli.add_command(acting_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

@@ -28,6 +28,7 @@ from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.mail import absolute_link, check_mail_settings, parse_smtp_url, send_email
 from app.services.notifications import notify
 from app.services.plugin_cards import (
+    acting_heads,
     card_transaction,
     cards_by_ids,
     find_unit,
@@ -66,7 +67,7 @@ from app.services.plugin_store import (
     plugin_settings,
     plugin_store,
 )
-from app.services.setting_types import SETTING_TYPES, Setting, SettingError
+from app.services.setting_types import SETTING_TYPES, Setting, SettingError, configured_board
 from app.services.skills import (
     LEARNING_ACTIVITIES,
     certificate_state,
@@ -140,6 +141,8 @@ __all__ = [
     "NotFound",
     "record_card_event",
     "unit_heads",
+    "acting_heads",
+    "configured_board",
     "users_by_ids",
     "plugin_settings",
     "plugin_store",

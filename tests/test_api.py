@@ -153,8 +153,8 @@ def test_api_answers_are_not_cached(api):
 
 def test_board_list_holds_only_the_boards_the_caller_may_see(app, api, org):
     humas = add_board(app, org, "Humas", "BID-IKP")
-    mine = {"id": org.board_id, "name": "Layanan Aplikasi", "unit": "SEKSI-APL"}
-    theirs = {"id": humas, "name": "Humas", "unit": "BID-IKP"}
+    mine = {"id": org.board_id, "name": "Layanan Aplikasi", "unit": "SEKSI-APL", "team": None}
+    theirs = {"id": humas, "name": "Humas", "unit": "BID-IKP", "team": None}
     expected = {
         "staff": [mine],
         "kasi": [mine],
@@ -229,6 +229,7 @@ def test_head_creates_a_board_with_its_columns(api, org):
         "id": board["id"],
         "name": "Pengaduan Masyarakat",
         "unit": "SEKSI-APL",
+        "team": None,
         "personal_wip_limit": 2,
         "columns": [
             {"id": ids[0], "name": "Masuk", "kind": "backlog", "wip_limit": None,
@@ -279,7 +280,7 @@ def test_board_shows_columns_in_order_with_their_cards_in_order(app, api, org):
         f"/api/v1/cards/{second}/move", json={"column_id": org.backlog, "position": 0}
     )
     board = api("staff").get(f"/api/v1/boards/{org.board_id}").get_json()
-    assert set(board) == {"id", "name", "unit", "personal_wip_limit", "columns", "warnings"}
+    assert set(board) == {"id", "name", "unit", "team", "personal_wip_limit", "columns", "warnings"}
     assert (board["id"], board["name"], board["unit"]) == (
         org.board_id,
         "Layanan Aplikasi",

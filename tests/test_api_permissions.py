@@ -28,6 +28,7 @@ from tests.test_permissions import (  # noqa: E402
     matrix_app,
     send,
     sprint_fixtures,
+    team_and_acting_fixtures,
 )
 
 CALLERS = ["no token", "revoked token", "other unit", "member", "head", "ancestor head", "admin"]
@@ -64,6 +65,15 @@ TABLE = {
     "POST /api/v1/users/{login}/deactivate":                  (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/users/{login}/reactivate":                  (401, 401, 404, 403, 409, 409, 409),
     "POST /api/v1/boards":                                    (401, 401, 403, 403, 201, 201, 201),
+    "GET /api/v1/teams":                                      (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/teams":                                     (401, 401, 403, 403, 201, 201, 201),
+    "GET /api/v1/teams/{code}":                               (401, 401, 404, 200, 200, 200, 200),
+    "PATCH /api/v1/teams/{code}":                             (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/teams/{code}/members":                      (401, 401, 404, 403, 200, 200, 200),
+    "DELETE /api/v1/teams/{code}/members/{login}":            (401, 401, 404, 403, 200, 200, 200),
+    "GET /api/v1/acting-heads":                               (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/acting-heads":                              (401, 401, 403, 403, 403, 201, 201),
+    "POST /api/v1/acting-heads/{item_id}/end":                (401, 401, 404, 404, 403, 200, 200),
     "GET /api/v1/boards/{board_id}":                          (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/boards/{board_id}/cards":                   (401, 401, 404, 201, 201, 201, 201),
     "GET /api/v1/boards/{board_id}/metrics":                  (401, 401, 404, 200, 200, 200, 200),
@@ -209,6 +219,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ).id
         if "api_token" in needs:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
+        if needs & {"team", "acting"}:
+            ids.update(team_and_acting_fixtures(org))
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
         token = tokens.get(person)

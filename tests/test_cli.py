@@ -305,7 +305,7 @@ def test_demo_fills_an_empty_database_with_the_promised_office(app, runner):
         people = db.session.scalars(select(User).where(User.nip.is_not(None))).all()
         assert len(people) >= 12
         # Three work boards, plus the publication board with its history (competency).
-        assert count(Unit) >= 3 and count(Board) == 4
+        assert count(Unit) >= 3 and count(Board) == 5
         assert 75 <= count(Card) <= 100
         units = {u.code: u for u in db.session.scalars(select(Unit))}
         depth = {code: 0 for code in units}
@@ -408,7 +408,7 @@ def test_demo_if_empty_fills_an_empty_database(app, runner):
     result = invoke(runner, "demo", "--if-empty")
     assert result.exit_code == 0, result.output
     with app.app_context():
-        assert count(Board) == 4  # three work boards and the publication board (competency)
+        assert count(Board) == 5  # 3 work boards, publication (competency), a team board
 
 
 # Wiring

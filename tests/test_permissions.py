@@ -11,6 +11,7 @@ A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
 import io
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -51,6 +52,18 @@ NEW_PASSWORD_FORM = {
 # One new person in the unit the heads of the matrix share, and one new unit: files to import.
 PEOPLE_CSV = "NIP,Nama,Kode Unit\n199503142020121003,Rudi Hartono,SEKSI-APL\n"
 UNITS_CSV = "kode,nama,induk\nSEKSI-BARU,Seksi Baru,SEKSI-APL\n"
+TEAM_FORM = {"code": "TIM-DATA", "name": "Tim Data", "unit": "SEKSI-APL", "leader": NIPS["staff2"]}
+_TOMORROW = date.today() + timedelta(days=1)
+ACTING_FORM = {
+    "unit": "SEKSI-APL",
+    "user": NIPS["staff2"],
+    "kind": "plt",
+    "starts_on": _TOMORROW.isoformat(),
+    "ends_on": (_TOMORROW + timedelta(days=2)).isoformat(),
+    "decree": "800/1/SPT",
+}
+# Who appoints a Plt/Plh of Seksi Aplikasi: the heads above it and admins (not its own head).
+APPOINTERS = {"kabid", "kadis", "admin"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -498,6 +511,40 @@ MATRIX = [
     ),
     ("api.update_unit", "PATCH", "/api/v1/units/SEKSI-APL", {"name": "Seksi Apl"}, "api-admin"),
     ("api.admin_log_entries", "GET", "/api/v1/admin/log", None, "api-admin"),
+    # work teams: TIM-SPBE sits in Seksi Aplikasi, led by staff2 (none of the roles), with staff
+    ("teams.index", "GET", "/teams", None, "login"),
+    ("teams.create", "POST", "/teams", TEAM_FORM, "create"),
+    ("teams.team", "GET", "/teams/{team}", None, "board"),
+    ("teams.update", "POST", "/teams/{team}", {"name": "Tim SPBE Baru", "active": "1"}, "manage"),
+    ("teams.leader", "POST", "/teams/{team}/leader", {"leader": NIPS["staff"]}, "manage"),
+    ("teams.add_member", "POST", "/teams/{team}/members", {"user": NIPS["outsider"]}, "manage"),
+    ("teams.remove_form", "GET", "/teams/{team}/members/{staff}/remove", None, "manage"),
+    ("teams.remove_member", "POST", "/teams/{team}/members/{staff}/remove", None, "manage"),
+    ("api.list_teams", "GET", "/api/v1/teams", None, "api-login"),
+    ("api.create_team", "POST", "/api/v1/teams", TEAM_FORM, "api-create"),
+    ("api.get_team", "GET", "/api/v1/teams/{team}", None, "api-board"),
+    ("api.update_team", "PATCH", "/api/v1/teams/{team}", {"name": "Tim SPBE Baru"}, "api-manage"),
+    (
+        "api.add_team_member",
+        "POST",
+        "/api/v1/teams/{team}/members",
+        {"user": NIPS["outsider"]},
+        "api-manage",
+    ),
+    (
+        "api.remove_team_member",
+        "DELETE",
+        "/api/v1/teams/{team}/members/{staff}",
+        None,
+        "api-manage",
+    ),
+    # acting heads: a Plh of Seksi Aplikasi (staff2) from tomorrow; appointed from above
+    ("teams.acting_index", "GET", "/acting", None, "acting-list"),
+    ("teams.appoint", "POST", "/acting", ACTING_FORM, "acting"),
+    ("teams.end_acting", "POST", "/acting/{acting}/end", None, "acting-end"),
+    ("api.list_acting_heads", "GET", "/api/v1/acting-heads", None, "api-login"),
+    ("api.appoint_acting_head", "POST", "/api/v1/acting-heads", ACTING_FORM, "api-acting"),
+    ("api.end_acting_head", "POST", "/api/v1/acting-heads/{acting}/end", None, "api-acting-end"),
 ]
 
 
@@ -514,6 +561,27 @@ def sprint_fixtures(org, card_id: int) -> tuple[int, int]:
     sprints.add_cards(admin, active.id, [other_card.id])
     sprints.start_sprint(admin, active.id)
     return planned.id, active.id
+
+
+def team_and_acting_fixtures(org) -> dict:
+    """The team TIM-SPBE (Seksi Aplikasi, led by staff2, with staff) and an upcoming Plh of
+    Seksi Aplikasi (staff2): ids for `{team}` and `{acting}`."""
+    from app.services import acting, teams
+
+    admin = get_user("admin", org)
+    team = teams.create_team(
+        admin, "TIM-SPBE", "Tim SPBE", "SEKSI-APL", NIPS["staff2"], [NIPS["staff"]]
+    )
+    item = acting.appoint(
+        admin,
+        "SEKSI-APL",
+        NIPS["staff2"],
+        "plh",
+        _TOMORROW.isoformat(),
+        (_TOMORROW + timedelta(days=2)).isoformat(),
+        "800/0/SPT",
+    )
+    return {"team": team.code, "acting": item.id}
 
 
 def learning_fixture(staff) -> int:
@@ -566,6 +634,7 @@ def seed_matrix(app) -> SimpleNamespace:
         accounts.start_session(staff)
         login_session_id = accounts.list_sessions(staff)[0].id
         reset = passwords.issue_link(None, staff.login).path.rsplit("/", 1)[1]
+        team_ids = team_and_acting_fixtures(org)
     ids = {
         "board": org.board_id,
         "card": card_id,
@@ -580,6 +649,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "api_token": api_token_id,
         "login_session": login_session_id,
         "reset": reset,
+        **team_ids,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 
@@ -634,6 +704,12 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-missing":
             return {404}
+        if level == "api-acting":
+            return {201} if role in APPOINTERS else {403}
+        if level == "api-acting-end":
+            if role in APPOINTERS:
+                return ok_api
+            return {403} if role == "kasi" else {404}
         if level == "api-board-409":
             return {409} if role in VIEWERS else {404}
         return ok_api if role in VIEWERS else {404}
@@ -659,6 +735,14 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS else ({403} if role in VIEWERS else {404})
     if level == "person":
         return ok_html if role in MANAGERS | {"staff"} else {404}
+    if level == "acting":
+        return ok_html if role in APPOINTERS else {403}
+    if level == "acting-list":
+        return ok_html if role in MANAGERS else {403}
+    if level == "acting-end":
+        if role in APPOINTERS:
+            return ok_html
+        return {403} if role == "kasi" else {404}
     if level == "person-verify":
         return ok_html if role in MANAGERS else ({403} if role == "staff" else {404})
     raise AssertionError(level)

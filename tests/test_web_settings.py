@@ -179,8 +179,8 @@ def test_head_adds_a_column(app, client, auth, org):
 def test_head_creates_a_board_with_default_columns(app, client, auth, org):
     auth.login(org.nips["kasi"])
     html = page(client.get("/boards"))
-    assert "Layanan Aplikasi" in html and 'name="unit"' in html
-    assert re.search(r'<option value="SEKSI-APL"', html) and 'value="BID-IKP"' not in html
+    assert "Layanan Aplikasi" in html and 'name="owner"' in html
+    assert re.search(r'<option value="unit:SEKSI-APL"', html) and 'value="unit:BID-IKP"' not in html
     response = client.post(
         "/boards",
         data={"name": "Pengaduan Layanan", "unit": "SEKSI-APL", "personal_wip_limit": "3"},
@@ -204,7 +204,7 @@ def test_bad_new_board_is_shown_next_to_the_fields(client, auth, org):
 
 def test_members_get_no_board_form_and_cannot_create_boards(app, client, auth, org):
     auth.login(org.nips["staff"])
-    assert 'name="unit"' not in page(client.get("/boards"))
+    assert 'name="owner"' not in page(client.get("/boards"))
     response = client.post("/boards", data={"name": "Papan saya", "unit": "SEKSI-APL"})
     assert response.status_code == 403
     with app.app_context():

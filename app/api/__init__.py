@@ -10,6 +10,7 @@ from app.api import (  # noqa: E402,F401
     plugins,
     reference,
     sprints,
+    teams,
     units,
     views,
 )

@@ -127,7 +127,14 @@ class NewBoard(ApiModel):
     )
 
     name: Text
-    unit: Text = Field(description="The code of the unit the board belongs to.")
+    unit: OptionalText = Field(
+        None, description="The code of the unit the board belongs to (not needed with `team`)."
+    )
+    team: OptionalText = Field(
+        None,
+        description="The code of the work team the board belongs to: it then sits in the "
+        "team's unit, is seen by the team and managed by its leader.",
+    )
     columns: Annotated[
         list[NewColumn],
         Msg(_l("Give a list of columns, or leave it out for the default columns.")),
@@ -215,6 +222,7 @@ class BoardSummary(ApiResponse):
     id: int
     name: str
     unit: str
+    team: str | None = Field(description="The work team's code for a team's board, else null.")
 
 
 class BoardList(ApiResponse):
@@ -225,6 +233,7 @@ class Board(ApiResponse):
     id: int
     name: str
     unit: str
+    team: str | None
     personal_wip_limit: int | None
     columns: list[Column]
     warnings: list[Warning]

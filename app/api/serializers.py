@@ -78,7 +78,12 @@ def one_card_json(card: Card) -> dict:
 
 
 def board_summary_json(board: Board) -> dict:
-    return {"id": board.id, "name": board.name, "unit": board.unit.code}
+    return {
+        "id": board.id,
+        "name": board.name,
+        "unit": board.unit.code,
+        "team": board.team.code if board.team_id is not None else None,
+    }
 
 
 def column_json(column: BoardColumn, cards: list[Card], plugins: dict[int, dict]) -> dict:

@@ -48,7 +48,10 @@ def list_boards():
 @bp.post("/boards")
 @operation(
     _l("Create a board"),
-    description=_l("Heads of the unit (or an ancestor unit) and administrators."),
+    description=_l(
+        "Heads of the unit (or an ancestor unit) and administrators; for a team's board also "
+        "the team's leader."
+    ),
     body=m.NewBoard,
     responses={201: m.Board},
     errors=(403,),
@@ -63,9 +66,10 @@ def create_board():
     board = boards.create_board(
         caller(),
         body["name"],
-        body["unit"],
+        body.get("unit"),
         columns=body.get("columns"),
         personal_wip_limit=body.get("personal_wip_limit"),
+        team=body.get("team"),
     )
     response = jsonify(board_json(board, list(board.columns), {}))
     response.status_code = 201

@@ -82,17 +82,28 @@ def index():
     errors, values, status = {}, {}, 200
     if request.method == "POST":
         values = {
-            name: request.form.get(name, "") for name in ("name", "unit", "personal_wip_limit")
+            name: request.form.get(name, "")
+            for name in ("name", "unit", "owner", "personal_wip_limit")
         }
+        # "Belongs to": `unit:<code>` or `team:<code>` from the picker (`unit` alone still works).
+        kind, _sep, code = values["owner"].partition(":")
+        unit_code, team_code = values["unit"], None
+        if kind == "team":
+            unit_code, team_code = None, code
+        elif kind == "unit":
+            unit_code = code
         try:
             board = boards.create_board(
                 user,
                 values["name"],
-                values["unit"],
+                unit_code,
                 personal_wip_limit=values["personal_wip_limit"],
+                team=team_code,
             )
         except Invalid as exc:
             errors, status = exc.fields, exc.status
+            if "team" in errors or "unit" in errors:
+                errors["owner"] = errors.get("team") or errors.get("unit")
             flash(exc.message, "error")
         else:
             flash(_("Board %(name)s created.", name=board.name), "success")
@@ -100,7 +111,7 @@ def index():
     page = render_template(
         "boards/index.html",
         boards=boards.visible_boards(user),
-        units=boards.manageable_units(user),
+        owners=boards.manageable_owners(user),
         errors=errors,
         values=values,
     )

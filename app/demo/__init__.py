@@ -30,6 +30,7 @@ from app.demo.office import (
     UNITS,
     DemoBoard,
 )
+from app.demo.teams import TEAM_CARDS, create_team_demo
 from app.extensions import db
 from app.models import Board, Card, User
 from app.services import accounts, boards, cards, sprints
@@ -162,6 +163,8 @@ def create_demo(password: str = PASSWORD) -> DemoSummary:
     card_count += create_competency_history(admin, people, today)
     create_workload_demo(people)
     create_sprint_demo(people, today)
+    create_team_demo(admin, people, today)
+    card_count += len(TEAM_CARDS)
     office = DemoOffice(
         today=today,
         admin=admin,
@@ -176,7 +179,8 @@ def create_demo(password: str = PASSWORD) -> DemoSummary:
     return DemoSummary(
         units=len(UNITS),
         people=len(PEOPLE) + 1,
-        boards=len(BOARDS) + 1,  # + the publication board of create_competency_history
+        # + the publication board of create_competency_history and the work team's board
+        boards=len(BOARDS) + 2,
         cards=card_count,
         logins=logins,
     )

@@ -228,23 +228,63 @@ def managed_boards_clause(user: User):
     return or_(Board.unit_id.in_(managed_unit_ids(user)), Board.team_id.in_(led_team_ids(user)))
 
 
-def acting_head_ids(unit_ids) -> set[int]:
-    """Ids of the people acting as head (Plt/Plh) of any of these units today."""
-    unit_ids = set(unit_ids)
-    if not unit_ids:
-        return set()
+def _acting_today(condition) -> list[tuple[int, int, str]]:
+    """(user id, unit id, kind) of the appointments matching `condition` that cover today, in
+    their unit's time zone, oldest appointment first."""
     today = date.today()
     rows = db.session.execute(
-        select(ActingHead.user_id, ActingHead.starts_on, ActingHead.ends_on, Unit.timezone)
+        select(
+            ActingHead.user_id,
+            ActingHead.unit_id,
+            ActingHead.kind,
+            ActingHead.starts_on,
+            ActingHead.ends_on,
+            Unit.timezone,
+        )
         .join(Unit, Unit.id == ActingHead.unit_id)
+        .join(User, User.id == ActingHead.user_id)
         .where(
-            ActingHead.unit_id.in_(unit_ids),
+            condition,
+            User.active.is_(True),
             ActingHead.ended_at.is_(None),
             ActingHead.starts_on <= today + timedelta(days=1),
             ActingHead.ends_on >= today - timedelta(days=1),
         )
+        .order_by(ActingHead.id)
     )
-    return {user_id for user_id, starts, ends, zone in rows if acting_today(starts, ends, zone)}
+    return [
+        (user_id, unit_id, kind)
+        for user_id, unit_id, kind, starts, ends, zone in rows
+        if acting_today(starts, ends, zone)
+    ]
+
+
+def acting_head_ids(unit_ids) -> set[int]:
+    """Ids of the active people acting as head (Plt/Plh) of any of these units today."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return set()
+    return {user_id for user_id, _unit, _kind in _acting_today(ActingHead.unit_id.in_(unit_ids))}
+
+
+def acting_heads_by_unit(unit_ids) -> dict[int, list[tuple[int, str]]]:
+    """unit id -> [(user id, kind)] of its acting heads today; every id asked for is a key."""
+    unit_ids = {uid for uid in unit_ids if isinstance(uid, int)}
+    found: dict[int, list[tuple[int, str]]] = {uid: [] for uid in unit_ids}
+    if unit_ids:
+        for user_id, unit_id, kind in _acting_today(ActingHead.unit_id.in_(unit_ids)):
+            found[unit_id].append((user_id, kind))
+    return found
+
+
+def acting_units_of(user_ids) -> dict[int, list[tuple[int, str]]]:
+    """user id -> [(unit id, kind)] of the units they act as head of today; every id is a key."""
+    user_ids = {uid for uid in user_ids if isinstance(uid, int)}
+    found: dict[int, list[tuple[int, str]]] = {uid: [] for uid in user_ids}
+    if user_ids:
+        for user_id, unit_id, kind in _acting_today(ActingHead.user_id.in_(user_ids)):
+            found[user_id].append((unit_id, kind))
+    return found
 
 
 def board_viewers(board: Board) -> list[User]:
@@ -252,10 +292,8 @@ def board_viewers(board: Board) -> list[User]:
     `can_view_board` rule asked the other way round, in one query."""
     unit_id = board.unit_id
     ancestors = {uid for uid in all_unit_ids() if unit_id in subtree(uid)}
-    heads = or_(
-        and_(Membership.role == "head", Membership.unit_id.in_(ancestors)),
-        Membership.user_id.in_(acting_head_ids(ancestors)),
-    )
+    heads = and_(Membership.role == "head", Membership.unit_id.in_(ancestors))
+    acting = acting_head_ids(ancestors)
     if board.team_id is None:
         members = select(Membership.user_id).where(or_(Membership.unit_id == unit_id, heads))
         team = []
@@ -275,6 +313,7 @@ def board_viewers(board: Board) -> list[User]:
                 or_(
                     User.is_admin.is_(True),
                     User.id.in_(members),
+                    User.id.in_(acting),
                     *(User.id.in_(query) for query in team),
                 ),
             )

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn, Card, Unit, User
+from app.models import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn, Card, Team, Unit, User
 from app.services import validation as v
 from app.services.access import (
+    led_team_ids,
     managed_board,
     managed_unit_ids,
     visible_board,
@@ -63,7 +64,7 @@ def visible_boards(user: User) -> list[Board]:
         db.session.scalars(
             select(Board)
             .where(visible_boards_clause(user))
-            .options(selectinload(Board.unit))
+            .options(selectinload(Board.unit), selectinload(Board.team))
             .order_by(Board.name, Board.id)
         )
     )
@@ -76,14 +77,26 @@ def manageable_units(user: User) -> list[Unit]:
     return list(db.session.scalars(select(Unit).where(Unit.id.in_(units)).order_by(Unit.code)))
 
 
-def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=None) -> Board:
+def create_board(
+    actor: User, name, unit_code, columns=None, personal_wip_limit=None, team=None
+) -> Board:
+    """A new board of a unit, or of a work team (`team`, a team code: the board then sits in
+    the team's unit; `unit_code` may be left out). A unit's board: heads of the unit or above and
+    admins. A team's board: the same, and the team's leader (ketua tim)."""
     fields = v.Fields()
     name = fields.clean("name", v.text, name, field_max=120, required=True)
-    unit = None
-    try:
-        unit = active_unit_by_code(unit_code)
-    except Invalid as exc:
-        fields.errors.update(exc.fields)
+    unit = owner = None
+    if team is not None and team != "":
+        owner = _team_for_board(team, fields)
+        if owner is not None:
+            unit = owner.unit
+            if isinstance(unit_code, str) and unit_code.strip() and unit_code.strip() != unit.code:
+                fields.errors["unit"] = _("A team's board sits in the team's unit.")
+    else:
+        try:
+            unit = active_unit_by_code(unit_code)
+        except Invalid as exc:
+            fields.errors.update(exc.fields)
     if columns is None or columns == []:
         columns = default_columns()
     if not isinstance(columns, list) or len(columns) > 20:
@@ -101,18 +114,50 @@ def create_board(actor: User, name, unit_code, columns=None, personal_wip_limit=
             raise
     personal = _clean_personal_limit(personal_wip_limit)
     with write_transaction():
-        if unit.id not in managed_unit_ids(actor):
+        if owner is not None:
+            if not (unit.id in managed_unit_ids(actor) or owner.id in led_team_ids(actor)):
+                raise Forbidden(
+                    "forbidden",
+                    _("Only the team's leader, a head above it or an admin may create its boards."),
+                )
+        elif unit.id not in managed_unit_ids(actor):
             raise Forbidden(
                 "forbidden", _("Only a head of this unit or an admin may create its boards.")
             )
-        board = Board(name=name, unit_id=unit.id, personal_wip_limit=personal)
+        board = Board(
+            name=name,
+            unit_id=unit.id,
+            team_id=owner.id if owner is not None else None,
+            personal_wip_limit=personal,
+        )
         board.columns = [
             BoardColumn(position=i, **column) for i, column in enumerate(cleaned_columns)
         ]
         db.session.add(board)
         db.session.flush()
-        record("board_created", actor, board_id=board.id, name=name, unit=unit.code)
+        details = {"team": owner.code} if owner is not None else {}
+        record("board_created", actor, board_id=board.id, name=name, unit=unit.code, **details)
     return board
+
+
+def _team_for_board(code, fields: v.Fields) -> Team | None:
+    team = None
+    if isinstance(code, str) and code.strip():
+        team = db.session.scalar(select(Team).where(Team.code == code.strip()))
+    if team is None or not team.active:
+        fields.errors["team"] = _("No active team has this code.")
+        return None
+    return team
+
+
+def manageable_owners(user: User) -> list[tuple[str, str, str]]:
+    """What the user may create boards for, as (kind, code, name): their units, then the
+    active teams they lead or manage (`unit` or `team`)."""
+    from app.services.teams import ledable_teams
+
+    owners = [("unit", unit.code, unit.name) for unit in manageable_units(user)]
+    owners += [("team", team.code, team.name) for team in ledable_teams(user)]
+    return owners
 
 
 def update_board(actor: User, board_id, data: dict) -> Board:

@@ -105,14 +105,16 @@ def find_unit(code) -> Unit | None:
 
 
 def unit_heads(codes) -> dict[str, list[User]]:
-    """unit code -> its active heads (oldest membership first), in one query; a unit without a
-    head maps to []. Unknown codes are left out."""
+    """unit code -> its active heads (oldest membership first), then whoever acts as its head
+    today (Plt/Plh, app/services/acting.py); a unit without either maps to []. Unknown codes are
+    left out."""
     codes = {code for code in codes if isinstance(code, str)}
     if not codes:
         return {}
-    found: dict[str, list[User]] = {
-        code: [] for code in db.session.scalars(select(Unit.code).where(Unit.code.in_(codes)))
-    }
+    units = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.code.in_(codes))).all())
+    found: dict[str, list[User]] = {code: [] for code in units.values()}
+    if not units:
+        return found
     rows = db.session.execute(
         select(Unit.code, User)
         .join(Membership, Membership.unit_id == Unit.id)
@@ -122,7 +124,31 @@ def unit_heads(codes) -> dict[str, list[User]]:
     )
     for code, user in rows:
         found[code].append(user)
+    acting = access.acting_heads_by_unit(units)
+    wanted = {user_id for items in acting.values() for user_id, _kind in items}
+    people = users_by_ids(wanted) if wanted else {}
+    for unit_id, items in acting.items():
+        for user_id, _kind in items:
+            person = people.get(user_id)
+            if person is not None and person not in found[units[unit_id]]:
+                found[units[unit_id]].append(person)
     return found
+
+
+def acting_heads(codes) -> dict[str, list[tuple[User, str]]]:
+    """unit code -> [(User, "plt" | "plh")] of whoever acts as its head today, oldest
+    appointment first; unknown codes are left out."""
+    codes = {code for code in codes if isinstance(code, str)}
+    if not codes:
+        return {}
+    units = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.code.in_(codes))).all())
+    acting = access.acting_heads_by_unit(units)
+    wanted = {user_id for items in acting.values() for user_id, _kind in items}
+    people = users_by_ids(wanted) if wanted else {}
+    return {
+        units[unit_id]: [(people[uid], kind) for uid, kind in items if uid in people]
+        for unit_id, items in acting.items()
+    }
 
 
 @contextmanager

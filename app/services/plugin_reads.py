@@ -198,8 +198,9 @@ def assign_card(actor: User, card_id, assignee, *, version) -> Card:
 
 
 def memberships_of(user_ids) -> dict[int, list[tuple[int, str]]]:
-    """user id -> [(unit id, role)] of each membership, in one query; every id asked for is a
-    key. With `unit_tree_ids` this tells which boards a person may see without a query each."""
+    """user id -> [(unit id, role)] of each membership, then (unit id, "head") for each unit the
+    person acts as head of today (Plt/Plh); every id asked for is a key. With `unit_tree_ids`
+    this tells which unit boards a person may see without a query each."""
     ids = {user_id for user_id in user_ids if isinstance(user_id, int)}
     result: dict[int, list[tuple[int, str]]] = {user_id: [] for user_id in ids}
     if not ids:
@@ -211,4 +212,8 @@ def memberships_of(user_ids) -> dict[int, list[tuple[int, str]]]:
     )
     for user_id, unit_id, role in rows:
         result[user_id].append((unit_id, role))
+    for user_id, acting in access.acting_units_of(ids).items():
+        for unit_id, _kind in acting:
+            if (unit_id, "head") not in result[user_id]:
+                result[user_id].append((unit_id, "head"))
     return result

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Event
+from app.services import access
 
 DEFAULT_BATCH = 2000
 
@@ -152,8 +153,8 @@ def board_columns(board_ids) -> dict[int, list[tuple[int, str, str]]]:
 
 
 def heads_of_units(unit_ids) -> dict[int, list]:
-    """unit id -> its active heads (Users, oldest membership first), in one query; every id
-    asked for is a key."""
+    """unit id -> its active heads (Users, oldest membership first), then whoever acts as its
+    head today (Plt/Plh); every id asked for is a key."""
     from app.models import Membership, User
 
     ids = {unit_id for unit_id in unit_ids if isinstance(unit_id, int)}
@@ -168,4 +169,12 @@ def heads_of_units(unit_ids) -> dict[int, list]:
     )
     for unit_id, user in rows:
         result[unit_id].append(user)
+    acting = access.acting_heads_by_unit(ids)
+    wanted = {user_id for items in acting.values() for user_id, _kind in items}
+    if wanted:
+        people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+        for unit_id, items in acting.items():
+            for user_id, _kind in items:
+                if user_id in people and people[user_id] not in result[unit_id]:
+                    result[unit_id].append(people[user_id])
     return result

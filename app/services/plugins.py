@@ -19,7 +19,7 @@ from app.services import validation as v
 from app.services.access import managed_board, visible_board
 from app.services.errors import Invalid, NotFound
 from app.services.plugin_store import board_plugin_rows, forget_board_plugins, plugin_settings
-from app.services.setting_types import Setting, SettingError
+from app.services.setting_types import Setting, SettingError, configuring
 from app.services.tx import lock_board, write_transaction
 
 
@@ -133,7 +133,10 @@ def set_board_plugin(
             _("Some fields are not valid."),
             fields={"enabled": _("Must be true or false.")},
         )
-    cleaned = clean_settings(plugin, settings, from_form=from_form) if settings is not None else {}
+    cleaned = {}
+    if settings is not None:
+        with configuring(board):
+            cleaned = clean_settings(plugin, settings, from_form=from_form)
     with write_transaction():
         board = managed_board(actor, board.id)
         lock_board(board.id)

@@ -5,6 +5,9 @@ service that saves a board's plugin settings (`app/services/plugins.py`) cleans 
 import json
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +25,25 @@ _DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)
 
 class SettingError(ValueError):
     """A setting value of the wrong type; the message is shown next to the field."""
+
+
+# The board whose settings are being cleaned, for a `validate` that depends on the board (e.g.
+# a paraf step "ketua tim" needs a team's board).
+_CONFIGURED_BOARD: ContextVar = ContextVar("cergas_configured_board", default=None)
+
+
+@contextmanager
+def configuring(board) -> Iterator[None]:
+    token = _CONFIGURED_BOARD.set(board)
+    try:
+        yield
+    finally:
+        _CONFIGURED_BOARD.reset(token)
+
+
+def configured_board():
+    """The board whose plugin settings are being validated now, or None outside that."""
+    return _CONFIGURED_BOARD.get()
 
 
 @dataclass(frozen=True)

@@ -196,7 +196,11 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
     user = current_user._get_current_object()
     step = paraf.current(state)
     day = clock.local_today(board.unit)
-    how = delegations.capacity(user, step["approver_id"], day) if step else None
+    how = (
+        delegations.capacity(user, step["approver_id"], day, spec=step.get("spec"))
+        if step
+        else None
+    )
     approver = people.get(step["approver_id"]) if step else None
     blocked = None
     if step and approver is not None and paraf.conflicted(card, state, approver.id):

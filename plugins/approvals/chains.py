@@ -4,7 +4,10 @@ Stored as the plugin's `chains` setting (a JSON list) per board:
 
     [{"type": "surat-keluar", "review_column": "Paraf", "return_column": "Dikerjakan",
       "steps": [{"head_of": "SEKSI-APL"}, {"head_of": "BID-TIK", "label": "Kabid TIK"},
-                {"user": "<NIP or username>"}]}]
+                {"user": "<NIP or username>"}, {"team_lead": true}]}]
+
+`{"team_lead": true}` is the leader (*ketua tim*) of the board's work team, resolved when the
+step is reached; only a team's board may have it.
 """
 
 import re
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from app.plugin_api import SettingError, find_unit, find_user
+from app.plugin_api import SettingError, configured_board, find_unit, find_user
 
 NAME = "approvals"
 MAX_CHAINS = 50
@@ -83,16 +86,33 @@ def validate_chains(value):
         clean_steps = []
         for number, step in enumerate(steps, start=1):
             at = _("%(where)s, step %(n)d", where=where, n=number)
-            if not isinstance(step, dict) or len(set(step) & {"head_of", "user"}) != 1:
+            if not isinstance(step, dict) or len(set(step) & {"head_of", "user", "team_lead"}) != 1:
                 raise SettingError(
-                    _('%(where)s: a step is {"head_of": unit code} or {"user": NIP}.', where=at)
+                    _(
+                        '%(where)s: a step is {"head_of": unit code}, {"user": NIP} or '
+                        '{"team_lead": true}.',
+                        where=at,
+                    )
                 )
-            if set(step) - {"head_of", "user", "label"}:
+            if set(step) - {"head_of", "user", "team_lead", "label"}:
                 raise SettingError(_("%(where)s: unknown keys.", where=at))
             clean = {}
             if "label" in step:
                 clean["label"] = _text(step["label"], f"{at}: label")
-            if "head_of" in step:
+            if "team_lead" in step:
+                if step["team_lead"] is not True:
+                    raise SettingError(_('%(where)s: write {"team_lead": true}.', where=at))
+                board = configured_board()
+                if board is not None and board.team_id is None:
+                    raise SettingError(
+                        _(
+                            "%(where)s: this board belongs to a unit, not to a work team, so "
+                            "it has no team leader (ketua tim). Use a head_of or user step.",
+                            where=at,
+                        )
+                    )
+                clean["team_lead"] = True
+            elif "head_of" in step:
                 code = _text(step["head_of"], f"{at}: head_of", 40)
                 if find_unit(code) is None:
                     raise SettingError(

@@ -41,16 +41,24 @@ def acting_for(user_id: int, day: date, all_delegations=None) -> dict[int, dict]
     return found
 
 
-def capacity(user, approver_id: int | None, day: date, all_delegations=None) -> dict | None:
+def capacity(
+    user, approver_id: int | None, day: date, all_delegations=None, spec: dict | None = None
+) -> dict | None:
     """How `user` may decide a step held by `approver_id` on `day`: {"as": None} in person,
-    {"as": approver id, "kind": "plh"|"plt", "delegation": id} as a stand-in, or None."""
-    if approver_id is None:
-        return None
-    if user.id == approver_id:
+    {"as": approver id, "kind": "plh"|"plt", "delegation": id} as a stand-in (a delegation of
+    this plugin, or, for a `head_of` step given as `spec`, an acting head of that unit appointed
+    in Cergas: "delegation" is then None), or None."""
+    if approver_id is not None and user.id == approver_id:
         return {"as": None, "kind": None, "delegation": None}
-    item = acting_for(user.id, day, all_delegations).get(approver_id)
-    if item is not None:
-        return {"as": approver_id, "kind": item["kind"], "delegation": item["id"]}
+    if approver_id is not None:
+        item = acting_for(user.id, day, all_delegations).get(approver_id)
+        if item is not None:
+            return {"as": approver_id, "kind": item["kind"], "delegation": item["id"]}
+    code = (spec or {}).get("head_of")
+    if code:
+        for person, kind in api.acting_heads([code]).get(code, []):
+            if person.id == user.id:
+                return {"as": approver_id, "kind": kind, "delegation": None}
     return None
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 
 from app.plugin_api import (
+    acting_heads,
     card_transaction,
     cards_by_ids,
     notify,
@@ -53,10 +54,11 @@ def waiting_on(user, now: datetime | None = None) -> list[InboxItem]:
             roles.setdefault(item["from_id"], [])
             if isinstance(roles[item["from_id"]], list):
                 roles[item["from_id"]].append(item)
+    acting = _acting_kinds(user, pending.values())
     mine = {
         int(key.split("/", 1)[1]): value
         for key, value in pending.items()
-        if value.get("approver_id") in roles
+        if value.get("approver_id") in roles or value.get("head_of") in acting
     }
     if not mine:
         return []
@@ -73,7 +75,11 @@ def waiting_on(user, now: datetime | None = None) -> list[InboxItem]:
         delegation = None
         if entry["approver_id"] != user.id:
             day = local_today(card.board.unit, now)
-            delegation = next((d for d in roles[entry["approver_id"]] if active_on(d, day)), None)
+            delegation = next(
+                (d for d in roles.get(entry["approver_id"]) or [] if active_on(d, day)), None
+            )
+            if delegation is None and entry.get("head_of") in acting:
+                delegation = {"kind": acting[entry["head_of"]]}
             if delegation is None:
                 continue
         since = parse_iso(entry["since"])
@@ -92,6 +98,18 @@ def waiting_on(user, now: datetime | None = None) -> list[InboxItem]:
     return items
 
 
+def _acting_kinds(user, entries) -> dict[str, str]:
+    """unit code -> "plt" | "plh" for the units of waiting `head_of` steps that `user` acts as
+    head of today (appointed in Cergas, app/services/acting.py)."""
+    codes = {entry.get("head_of") for entry in entries if entry.get("head_of")}
+    found = {}
+    for code, people in acting_heads(codes).items():
+        for person, kind in people:
+            if person.id == user.id:
+                found[code] = kind
+    return found
+
+
 def inbox_count(user) -> int:
     """For the nav counter: two queries, no calendar work."""
     pending = store().items("pending/")
@@ -99,9 +117,10 @@ def inbox_count(user) -> int:
         return 0
     now = utcnow()
     mine = [d for d in delegations() if d["to_id"] == user.id and not d.get("revoked_at")]
+    acting = _acting_kinds(user, pending.values())
     count = 0
     for value in pending.values():
-        if value.get("approver_id") == user.id:
+        if value.get("approver_id") == user.id or value.get("head_of") in acting:
             count += 1
             continue
         day = now.astimezone(ZoneInfo(value.get("tz") or "Asia/Jakarta")).date()

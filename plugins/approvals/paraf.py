@@ -92,6 +92,8 @@ def _save(card_id: int, state: dict) -> None:
                 "since": state["since"],
                 "board_id": state["board_id"],
                 "tz": state.get("tz") or "Asia/Jakarta",
+                # For the inbox of whoever acts as head of that unit (Plt/Plh).
+                "head_of": (step.get("spec") or {}).get("head_of"),
             },
         )
     else:
@@ -104,9 +106,14 @@ def current(state: dict | None) -> dict | None:
     return state["steps"][state["current_step"] - 1]
 
 
-def step_label(spec: dict, units: dict) -> str:
+def step_label(spec: dict, units: dict, board=None) -> str:
     if spec.get("label"):
         return spec["label"]
+    if spec.get("team_lead"):
+        team = getattr(board, "team", None) if board is not None else None
+        if team is not None:
+            return _("Team leader of %(team)s", team=team.name)
+        return _("Team leader")
     if "head_of" in spec:
         # The post is named by its unit ("Bidang TIK"): data, the same in every language.
         unit = units.get(spec["head_of"])
@@ -115,8 +122,18 @@ def step_label(spec: dict, units: dict) -> str:
     return user.name if user else spec.get("user", "?")
 
 
-def resolve(spec: dict) -> tuple[int | None, str]:
-    """(approver id or None, label) of a step, resolved now."""
+def team_leader_id(board) -> int | None:
+    """The leader of the board's team when the team and its leader are active, else None."""
+    team = getattr(board, "team", None) if board is not None else None
+    if team is None or not team.active or team.leader is None or not team.leader.active:
+        return None
+    return team.leader_id
+
+
+def resolve(spec: dict, board=None) -> tuple[int | None, str]:
+    """(approver id or None, label) of a step of a card on `board`, resolved now."""
+    if spec.get("team_lead"):
+        return team_leader_id(board), step_label(spec, {}, board)
     if "head_of" in spec:
         heads = unit_heads([spec["head_of"]]).get(spec["head_of"]) or []
         unit = api.find_unit(spec["head_of"])
@@ -129,7 +146,7 @@ def resolve(spec: dict) -> tuple[int | None, str]:
 def _request_step(card, state: dict, actor, now: datetime) -> None:
     """Make step `state["current_step"]` current: resolve its approver, tell them, log it."""
     step = state["steps"][state["current_step"] - 1]
-    approver_id, label = resolve(step["spec"])
+    approver_id, label = resolve(step["spec"], card.board)
     step.update(status="current", approver_id=approver_id, label=label)
     state["since"] = iso(now)
     state["reminded_on"] = None
@@ -198,7 +215,7 @@ def start_chain(card, chain: Chain, actor) -> dict:
         "steps": [
             {
                 "spec": dict(spec),
-                "label": resolve(spec)[1],
+                "label": resolve(spec, card.board)[1],
                 "approver_id": None,
                 "status": "waiting",
                 "by_id": None,
@@ -324,7 +341,10 @@ def involved(user, state: dict | None, day: date) -> bool:
         if user.id in (step.get("approver_id"), step.get("by_id")):
             return True
     step = current(state)
-    return step is not None and capacity(user, step["approver_id"], day) is not None
+    return (
+        step is not None
+        and capacity(user, step["approver_id"], day, spec=step.get("spec")) is not None
+    )
 
 
 def may_see(user, card, state: dict | None = None) -> bool:
@@ -418,12 +438,12 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
         held = state["steps"][number - 1]
         day = local_today(card.board.unit)
         all_delegations = delegations()
-        how = capacity(actor, held["approver_id"], day, all_delegations)
+        how = capacity(actor, held["approver_id"], day, all_delegations, spec=held.get("spec"))
         if how is None:
             earlier = [
                 s
                 for s in state["steps"][: number - 1]
-                if capacity(actor, s["approver_id"], day, all_delegations)
+                if capacity(actor, s["approver_id"], day, all_delegations, spec=s.get("spec"))
             ]
             if earlier:
                 raise Conflict(
@@ -563,7 +583,7 @@ def reassign(actor, card_id, to, step=None) -> Outcome:
                 "step_not_current", _("Step %(n)d is no longer waiting: reload the card.", n=step)
             )
         held = state["steps"][state["current_step"] - 1]
-        if not above_step(actor, held["spec"]):
+        if not above_step(actor, held["spec"], card.board):
             raise Forbidden(
                 "forbidden",
                 _(

@@ -4,20 +4,32 @@
 A step's post is the one its definition names: `{"head_of": U}` is the head of unit U;
 `{"user": X}` is X's own place (their units, as member or head). Someone is *above* a post when
 they head a unit strictly above it (for a member of a unit: that unit or one above it). Heads
-are the unit's memberships with the role `head`, as everywhere in Cergas.
+are the unit's memberships with the role `head` and whoever acts as its head today (Plt/Plh
+appointed in Cergas), as everywhere in Cergas.
 """
 
-from app.plugin_api import find_unit, find_user, memberships_of, unit_tree_ids, visible_units
+from app.plugin_api import (
+    can_manage_unit,
+    find_unit,
+    find_user,
+    memberships_of,
+    unit_tree_ids,
+    visible_units,
+)
 
 
 def _headed(user) -> list[int]:
     return [unit_id for unit_id, role in memberships_of([user.id])[user.id] if role == "head"]
 
 
-def above_step(actor, spec: dict) -> bool:
-    """True when `actor` is an admin or stands above the post of a step defined by `spec`."""
+def above_step(actor, spec: dict, board=None) -> bool:
+    """True when `actor` is an admin or stands above the post of a step defined by `spec`. Above
+    a team leader's step (`team_lead`) stand the heads of the team's unit or above."""
     if actor.is_admin:
         return True
+    if spec.get("team_lead"):
+        team = getattr(board, "team", None) if board is not None else None
+        return team is not None and actor.id != team.leader_id and can_manage_unit(actor, team.unit)
     headed = _headed(actor)
     if not headed:
         return False

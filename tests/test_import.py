@@ -155,7 +155,7 @@ def test_every_refusal_names_its_reason(app, org):
         reasons = {row.line: row.reasons for row in report.rows}
         assert all(row.action == "refused" for row in report.rows)
         assert reasons[2] == [
-            "NIP tidak valid: 8 angka pertama NIP adalah tanggal lahir (TTTTBBHH)."
+            "NIP tidak valid: 8 digit pertama NIP adalah tanggal lahir (TTTTBBHH)."
         ]
         assert reasons[3] == ["Kode unit XYZ tidak dikenal."]
         assert "baris 4, 5" in reasons[4][0] and reasons[4] == reasons[5]

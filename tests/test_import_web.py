@@ -49,7 +49,7 @@ def test_the_page_shows_the_dry_run_then_applies_it(app, org, auth, client):
     # Totals, then the refused row first with its reason, in Indonesian.
     assert "2. Periksa apa yang akan terjadi: pegawai.csv" in page
     assert page.index("Siti Aminah") < page.index("Rudi Hartono")
-    assert "NIP tidak valid: 8 angka pertama NIP adalah tanggal lahir (TTTTBBHH)." in page
+    assert "NIP tidak valid: 8 digit pertama NIP adalah tanggal lahir (TTTTBBHH)." in page
     assert "Terapkan: 2 baru, 0 diubah" in page
     with app.app_context():
         assert count_people() == 7

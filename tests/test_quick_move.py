@@ -142,12 +142,13 @@ def test_an_api_move_takes_few_statements(app, org, api, premises_held):
     assert response.status_code == 200, response.json
     assert (response.json["column_id"], response.json["version"]) == (org.doing, 2)
     assert premises_held == [True]
-    # The caller with their memberships; the card with its board, columns and assignee; the
-    # answer is not read again. PostgreSQL: the move is the pipeline (psycopg's, not seen by
-    # SQLAlchemy). SQLite: the premises, the shift, the card and the event.
+    # The caller; their standing (memberships, acting appointments and teams, one query); the
+    # card with its board, columns and assignee; the answer is not read again. PostgreSQL: the
+    # move is the pipeline (psycopg's, not seen by SQLAlchemy). SQLite: the premises, the shift,
+    # the card and the event.
     with app.app_context():
         queries = [sql for sql in statements if not sql.startswith("BEGIN")]
-        assert len(queries) == (2 if postgresql() else 6), queries
+        assert len(queries) == (3 if postgresql() else 7), queries
 
 
 def test_reordering_within_a_column_shifts_only_the_cards_between(app, org, premises_held):

@@ -214,7 +214,7 @@ def _add_people(app, org, count: int, offset: int) -> None:
     with app.app_context():
         admin = get_user("admin", org)
         for index in range(offset, offset + count):
-            nip = f"1990{index:02d}012015011{index:03d}"
+            nip = f"199001{index + 1:02d}2015011{index + 1:03d}"
             accounts.create_user(
                 f"Pegawai {index}", PASSWORD, nip=nip, unit_code="SEKSI-APL", role="member"
             )

@@ -129,7 +129,11 @@ def test_update_by_nip_keeps_before_and_after_in_the_one_log_row(app, org):
             }
         ]
         assert after["created"][0]["key"] == NEW
-        assert db.session.scalar(select(func.count(AdminEvent.id))) == 1
+        imported = select(func.count(AdminEvent.id)).where(AdminEvent.kind == "import.applied")
+        assert db.session.scalar(imported) == 1
+        # and nothing per row
+        per_person = select(func.count(AdminEvent.id)).where(AdminEvent.kind.startswith("user."))
+        assert db.session.scalar(per_person) == 0
 
 
 def test_every_refusal_names_its_reason(app, org):

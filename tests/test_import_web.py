@@ -59,7 +59,11 @@ def test_the_page_shows_the_dry_run_then_applies_it(app, org, auth, client):
     assert "Impor sudah diterapkan: 2 ditambahkan, 0 diubah" in applied.get_data(as_text=True)
     with app.app_context():
         assert count_people() == 9
-        assert db.session.scalar(select(func.count(AdminEvent.id))) == 1
+        imported = select(func.count(AdminEvent.id)).where(AdminEvent.kind == "import.applied")
+        assert db.session.scalar(imported) == 1
+        # and nothing per row
+        per_person = select(func.count(AdminEvent.id)).where(AdminEvent.kind.startswith("user."))
+        assert db.session.scalar(per_person) == 0
     # A second click finds the upload gone and leads back to the form; nothing happens twice.
     again = client.post("/admin/import/apply", data={"token": token}, follow_redirects=True)
     assert "sudah tidak tersedia" in again.get_data(as_text=True)
@@ -318,7 +322,9 @@ def test_cli_dry_run_then_import(app, org, runner, tmp_path):
     assert clean.exit_code == 0 and "1 tetap" in clean.output
     with app.app_context():
         assert count_people() == 9
-        event = db.session.scalars(select(AdminEvent)).first()
+        event = db.session.scalars(
+            select(AdminEvent).where(AdminEvent.kind == "import.applied")
+        ).first()
         assert event.actor_id is None and event.target_label == "pegawai.csv"
 
 
@@ -341,7 +347,9 @@ def test_the_log_row_is_readable_json(app, org, auth, client):
         data={"token": token_of(upload(client, MIXED).get_data(as_text=True))},
     )
     with app.app_context():
-        (event,) = db.session.scalars(select(AdminEvent)).all()
+        (event,) = db.session.scalars(
+            select(AdminEvent).where(AdminEvent.kind == "import.applied")
+        ).all()
         assert event.kind == "import.applied" and event.target_kind == "import"
         assert json.dumps(event.after)  # stored as JSON
         assert event.after["totals"]["refused"] == 1

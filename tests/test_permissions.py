@@ -246,6 +246,7 @@ MATRIX = [
     # (`person`); transfer and deactivation for the heads above and admins, not staff
     # themself (`person-verify`). Reactivating an active person is refused (back to the page).
     ("people.index", "GET", "/people", None, "create"),
+    ("admin.index", "GET", "/admin/", None, "create"),
     ("people.new", "GET", "/people/new", None, "create"),
     (
         "people.new",

@@ -39,7 +39,8 @@ def lead_to_setup():
         return None
     if request.blueprint not in LED_BLUEPRINTS or request.endpoint in OPEN_ENDPOINTS:
         return None
-    if service.users_exist():
+    if session.get("sid") or service.users_exist():
+        # A browser with a login session was signed in by someone: there are people.
         current_app.extensions[HAS_USERS] = True
         return None
     return redirect(url_for("setup.start"))

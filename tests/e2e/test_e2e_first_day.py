@@ -15,6 +15,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, cergas_command, free_port, run, wait_until_up
 
+pytestmark = pytest.mark.slow
+
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b")

@@ -325,7 +325,8 @@ def test_sla_badges_and_report_follow_the_units_working_calendar(new_page, login
     with kasi.expect_response(lambda answer: answer.url.endswith(f"{desk.url}/stream")):
         kasi.goto(desk.url)
     admin = login(new_page(bypass_csp=True), "admin")
-    admin.get_by_role("link", name=t("Calendars")).click()
+    admin.locator(".site-nav").get_by_role("link", name=t("Administration")).click()
+    admin.get_by_role("link", name=t("Working calendars")).click()
     admin.get_by_role("link", name="SEKSI-PEL").click()
     expect(admin.locator("h1")).to_have_text(
         t("Working calendar: %(name)s", name="Seksi Pelayanan")

@@ -51,6 +51,13 @@ def _require_schema() -> None:
         )
 
 
+def console_actor() -> User:
+    """Whoever runs the server's commands: an administrator (they can read the database anyway)
+    who is nobody in the database (never saved); the administrative log records their changes
+    with no person as author."""
+    return User(name=_("Server console"), username="console", is_admin=True, active=True)
+
+
 def _user_from_options(nip: str | None, username: str | None) -> User:
     login = nip or username
     if not login or (nip and username):

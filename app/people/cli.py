@@ -6,15 +6,10 @@ log records these changes without a person as actor."""
 import click
 from flask_babel import gettext as _
 
-from app.cli import _require_schema, _service_errors, users_cli
+from app.cli import _require_schema, _service_errors, console_actor, users_cli
 from app.models import ROLES, User
 from app.services import people
 from app.services.errors import Conflict
-
-
-def console_actor() -> User:
-    """The shell's operator: an administrator who is nobody in the database (never saved)."""
-    return User(name=_("Server console"), username="console", is_admin=True, active=True)
 
 
 def _show(person: User) -> None:

@@ -463,10 +463,16 @@ def apply_people(
     all_or_nothing: bool = False,
 ) -> Report:
     """Apply the plan of `table` in one transaction (see the module's docstring)."""
+    return _apply(plan_people, _write_people, actor, table, filename, signature, all_or_nothing)
+
+
+def _apply(plan, write, actor, table, filename, signature, all_or_nothing) -> Report:
+    """Plan again under the write lock, check it is the plan the caller saw, write it and log
+    it, all in one transaction."""
     with write_transaction():
-        report = plan_people(actor, table, filename)
+        report = plan(actor, table, filename)
         _check_plan(report, signature, all_or_nothing)
-        _write_people(report)
+        write(report)
         _record(actor, report)
     access.forget_unit_tree()
     report.applied = True
@@ -716,14 +722,8 @@ def apply_units(
     signature: str | None = None,
     all_or_nothing: bool = False,
 ) -> Report:
-    with write_transaction():
-        report = plan_units(actor, table, filename)
-        _check_plan(report, signature, all_or_nothing)
-        _write_units(report)
-        _record(actor, report)
-    access.forget_unit_tree()
-    report.applied = True
-    return report
+    """Apply the plan of a units file in one transaction, like `apply_people`."""
+    return _apply(plan_units, _write_units, actor, table, filename, signature, all_or_nothing)
 
 
 def _write_units(report: Report) -> None:

@@ -6,22 +6,11 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.models import User
+from app.cli import _service_errors, console_actor
 from app.services import acting, teams
 
 teams_cli = AppGroup("teams", help="Work teams (tim kerja): members and the team leader.")
 acting_cli = AppGroup("acting", help="Acting heads (Plt/Plh) of units.")
-
-
-def console_actor() -> User:
-    """The shell's operator: an administrator who is nobody in the database (never saved)."""
-    return User(name=_("Server console"), username="console", is_admin=True, active=True)
-
-
-def _service_errors(command):
-    from app.cli import _service_errors as wrap
-
-    return wrap(command)
 
 
 @teams_cli.command("create")

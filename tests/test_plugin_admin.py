@@ -105,12 +105,13 @@ def test_admin_page_lists_every_plugin_with_status_and_errors(app, client, auth,
     assert "cergas_card_moved" in crashing
 
 
-def test_the_header_links_the_plugin_page_for_admins_only(client, auth, org):
+def test_the_administration_page_links_the_plugin_page_for_admins_only(client, auth, org):
     auth.login("admin")
-    assert 'href="/admin/plugins"' in page(client.get("/boards"))
+    assert 'href="/admin/"' in page(client.get("/boards"))  # the header's Administration
+    assert 'href="/admin/plugins"' in page(client.get("/admin/"))
     auth.logout()
     auth.login(org.nips["kadis"])
-    assert 'href="/admin/plugins"' not in page(client.get("/boards"))
+    assert 'href="/admin/plugins"' not in page(client.get("/admin/"))
 
 
 @pytest.mark.parametrize("who", ["kadis", "staff", "outsider"])

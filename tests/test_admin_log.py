@@ -221,3 +221,23 @@ def test_api_log_is_for_admins(app, history, tokens, client):
         "/api/v1/admin/log", headers={"Authorization": f"Bearer {tokens['kadis']}"}
     )
     assert response.status_code == 403
+
+
+def test_people_in_an_entry_are_named_not_only_numbered(app, org, client):
+    from app.services import teams
+
+    with app.app_context():
+        admin = get_user("admin", org)
+        teams.create_team(
+            admin, "TIM-DATA", "Tim Data", "SEKSI-APL", NIPS["staff2"], members=[NIPS["staff"]]
+        )
+        leader = get_user("staff2", org)
+        member = get_user("staff", org)
+        events = admin_log.entries(kind_prefix="team.")
+        (row,) = admin_log_view.rows(events)
+        shown = {change.label: change.after for change in row.changes}
+        leader_field = admin_log_view.field_label("leader")
+        assert shown[leader_field] == f"{leader.name} ({leader.nip})"
+        members = shown[admin_log_view.field_label("members")]
+        assert f"{member.name} ({member.nip})" in members
+        assert f"{leader.name} ({leader.nip})" in members

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import TIMEZONES, AdminEvent, Unit, User
@@ -97,6 +97,8 @@ FIELD_LABELS = {
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")
+# Fields that hold people by their login (NIP or username): shown by name.
+PERSON_KEYS = ("leader", "user", "member", "members")
 VALUE_WORDS = {
     "role": {"member": _l("member"), "head": _l("head")},
     "kind": {"plt": "Plt", "plh": "Plh"},
@@ -139,6 +141,8 @@ def _text(key: str, value, unit_names: dict[str, str]) -> str:
         return _("yes") if value else _("no")
     if key in UNIT_KEYS and isinstance(value, str):
         return unit_names.get(value, value)
+    if key in PERSON_KEYS and isinstance(value, str):
+        return unit_names.get(("person", value), value)
     if key == "timezone" and isinstance(value, str):
         return TIMEZONES.get(value, value)
     words = VALUE_WORDS.get(key)
@@ -178,6 +182,20 @@ def _unit_codes(events: list[AdminEvent]) -> set[str]:
     return codes
 
 
+def _logins(events: list[AdminEvent]) -> set[str]:
+    logins = set()
+    for event in events:
+        for side in (event.before or {}, event.after or {}):
+            if not isinstance(side, dict):
+                continue
+            for key in PERSON_KEYS:
+                value = side.get(key)
+                for item in value if isinstance(value, list) else [value]:
+                    if isinstance(item, str) and item:
+                        logins.add(item)
+    return logins
+
+
 def changes_of(event: AdminEvent, unit_names: dict[str, str]) -> list[Change]:
     before = event.before if isinstance(event.before, dict) else None
     after = event.after if isinstance(event.after, dict) else None
@@ -193,13 +211,25 @@ def changes_of(event: AdminEvent, unit_names: dict[str, str]) -> list[Change]:
 
 
 def rows(events: list[AdminEvent]) -> list[Row]:
-    """The events in words; one query for the unit names they mention, whatever their number."""
+    """The events in words; one query for the unit names and one for the people they mention,
+    whatever their number. People are named "name (NIP)", as logins alone mean nothing to a
+    reader; `unit_names` maps unit codes, and ("person", login), to what is shown."""
     codes = _unit_codes(events)
-    unit_names = {}
+    unit_names: dict = {}
     if codes:
         unit_names = dict(
             db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all()
         )
+    logins = _logins(events)
+    if logins:
+        people = db.session.execute(
+            select(User.nip, User.username, User.name).where(
+                or_(User.nip.in_(logins), User.username.in_(logins))
+            )
+        )
+        for nip, username, name in people:
+            login = nip or username
+            unit_names[("person", login)] = f"{name} ({login})"
     return [Row(event, sentence(event), changes_of(event, unit_names)) for event in events]
 
 

@@ -103,6 +103,9 @@ def test_concurrent_ticks_do_the_work_once(url, tmp_path):
     assert len(skipped) == 3
 
 
+# Four rounds of processes that each wait for a common start (about 25 s on both databases, a
+# worker idle for most of it): in the full run only; the race itself stays in the fast run.
+@pytest.mark.slow
 def test_a_late_host_of_the_same_round_does_nothing_and_the_next_round_runs(url, tmp_path):
     log = tmp_path / "ran.log"
     tick_round(url, log, ["2026-11-30T01:00:00Z"])

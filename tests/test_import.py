@@ -443,3 +443,22 @@ def test_a_cell_too_long_for_csv_is_a_file_error(app):
     with app.app_context(), pytest.raises(Invalid) as caught:
         import_files.read(data, "people")
     assert caught.value.message.startswith("Baris 2 berkas tidak dapat dibaca")
+
+
+def test_a_head_imports_no_head_into_their_own_unit(app, org):
+    with app.app_context():
+        kasi = user(NIPS["kasi"])
+        report = imports.plan_people(kasi, people(f"{NEW},Rina Marlina,,SEKSI-APL,,,kepala\n"))
+        (row,) = report.rows
+        assert row.action == "refused"
+        assert any("kepala" in reason.lower() or "head" in reason.lower() for reason in row.reasons)
+        # The same row as a member is fine; a head above may import the head.
+        member = imports.plan_people(kasi, people(f"{NEW},Rina Marlina,,SEKSI-APL,,,anggota\n"))
+        assert member.rows[0].action == "create"
+        above = imports.plan_people(
+            user(NIPS["kabid"]), people(f"{NEW},Rina Marlina,,SEKSI-APL,,,kepala\n")
+        )
+        assert above.rows[0].action == "create"
+        # Nor does the head change their own record or a fellow head's by import.
+        own = imports.plan_people(kasi, people(f"{NIPS['kasi']},Nama Lain,,SEKSI-APL,,,kepala\n"))
+        assert own.rows[0].action == "refused"

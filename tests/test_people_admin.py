@@ -187,3 +187,48 @@ def test_create_user_checks_nip_plausibility(app):
         with pytest.raises(Conflict):
             accounts.create_user("A", PASSWORD, username="sama")
             accounts.create_user("B", PASSWORD, username="sama")
+
+
+def test_a_head_makes_no_second_head_of_their_own_unit(app, org, api):
+    """A second head of one's own unit would hold the head's rights, e.g. to decide the head's
+    own paraf steps: only someone above the unit (or an admin) names a head."""
+    kasi = api("kasi")
+    response = kasi.patch(f"/api/v1/users/{NIPS['staff']}", json={"role": "head"})
+    assert response.status_code == 403 and "role" in response.get_json()["error"]["fields"]
+    created = kasi.post(
+        "/api/v1/users",
+        json={"nip": NEW_NIP, "name": "Rina Marlina", "unit": "SEKSI-APL", "role": "head"},
+    )
+    assert created.status_code == 403
+    with app.app_context():
+        assert get_user("staff", org).memberships[0].role == "member"
+        assert db.session.scalar(select(User).where(User.nip == NEW_NIP)) is None
+        # Nor through a transfer into the unit as its head.
+        with pytest.raises(Forbidden):
+            people.plan_transfer(get_user("kasi", org), NIPS["staff2"], "SEKSI-APL", role="head")
+    # The head above may.
+    assert (
+        api("kabid").patch(f"/api/v1/users/{NIPS['staff']}", json={"role": "head"}).status_code
+        == 200
+    )
+
+
+def test_a_head_does_not_manage_a_fellow_head_of_the_same_unit(app, org, api):
+    assert (
+        api("kabid").patch(f"/api/v1/users/{NIPS['staff']}", json={"role": "head"}).status_code
+        == 200
+    )
+    kasi = api("kasi")
+    # The new co-head can be neither demoted, deactivated nor edited by the other head.
+    assert kasi.patch(f"/api/v1/users/{NIPS['staff']}", json={"role": "member"}).status_code == 403
+    assert (
+        kasi.post(
+            f"/api/v1/users/{NIPS['staff']}/deactivate", json={"reason": "retired"}
+        ).status_code
+        == 403
+    )
+    assert (
+        kasi.patch(f"/api/v1/users/{NIPS['staff']}", json={"email": "x@y.go.id"}).status_code == 403
+    )
+    with app.app_context():
+        assert get_user("staff", org).active

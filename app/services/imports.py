@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import Membership, Unit, User, utcnow
-from app.services import access, admin_log, person_fields
+from app.services import access, admin_log, people, person_fields
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.import_files import NUMBER_NIP, Table, cell_text, column_labels
@@ -383,6 +383,29 @@ def _plan_person(row: Row, actor: User | None, known: _Known) -> None:
     else:
         held = known.memberships.get(person.id, [])
         _plan_known_person(row, person, unit, known.codes_by_id, held)
+    _check_heads(row, actor, unit, person, known)
+
+
+def _check_heads(row: Row, actor: User | None, unit, person, known: _Known) -> None:
+    """A head's post is given, taken or changed only by those who may appoint a head of the
+    unit (app/services/people.py `may_appoint_head`): a head importing into their own unit
+    neither makes a second head of it nor changes a fellow head's record."""
+    if row.action not in ("create", "update") or _is_admin(actor):
+        return
+    heads_here = person is not None and any(
+        unit_id == unit.id and role == "head"
+        for _id, unit_id, role in known.memberships.get(person.id, [])
+    )
+    becomes_head = "role" in row.changes and row.changes["role"][1] == "head"
+    if (heads_here or becomes_head) and not people.may_appoint_head(actor, unit):
+        row.refuse(
+            _(
+                "Only an administrator or a head of a unit above %(code)s may make someone its "
+                "head or change a head's record.",
+                code=unit.code,
+            )
+        )
+        row.action = "refused"
 
 
 def _plan_new_person(row: Row, unit) -> None:

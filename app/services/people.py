@@ -30,7 +30,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.services import access, accounts, admin_log, cards, live, person_fields
+from app.services import access, accounts, acting, admin_log, cards, live, person_fields
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from app.services.tx import write_transaction
@@ -67,13 +67,34 @@ def visible_person(actor: User, login) -> User:
 
 
 def may_manage(actor: User, person: User) -> bool:
-    """Admins manage everyone; a head manages the people of their unit tree, but not admins
-    and not themselves."""
+    """Admins manage everyone; a head manages the people of their unit tree, but not admins,
+    not themselves, and a fellow head only from strictly above (`may_appoint_head`): a head
+    cannot remove, move or take over a co-head of their own unit."""
     if actor.is_admin:
         return True
     if actor.id == person.id or person.is_admin:
         return False
-    return access.is_head_of(actor, person)
+    if not access.is_head_of(actor, person):
+        return False
+    headed = [m.unit for m in person.memberships if m.role == "head"]
+    return all(may_appoint_head(actor, unit) for unit in headed)
+
+
+def may_appoint_head(actor: User | None, unit: Unit) -> bool:
+    """Who may make someone head of `unit`, or stop them being one: administrators (and the
+    server's command line), and structural heads of a unit strictly above it, as for a Plt/Plh
+    (app/services/acting.py). A head cannot make a second head of their own unit: that account
+    would hold the head's rights and could, for one, decide the head's own paraf steps."""
+    return actor is None or actor.is_admin or acting.can_appoint(actor, unit)
+
+
+def _require_head_appointer(actor: User, unit: Unit) -> None:
+    if not may_appoint_head(actor, unit):
+        message = _(
+            "Only an administrator or a head of a unit above %(unit)s may make someone its head.",
+            unit=unit.name,
+        )
+        raise Forbidden("forbidden", message, {"role": message})
 
 
 def may_administer(actor: User) -> bool:
@@ -281,6 +302,8 @@ def create_person(actor: User, data: dict, *, password=None) -> User:
         unit = None
         if cleaned.get("unit") or not (actor.is_admin and cleaned["admin"]):
             unit = _target_unit(actor, cleaned.get("unit"))
+            if cleaned["role"] == "head":
+                _require_head_appointer(actor, unit)
         person = accounts.create_user(
             cleaned["name"],
             password if password not in ("", None) else None,
@@ -344,6 +367,8 @@ def update_person(actor: User, login, data: dict, *, cards_decisions=None) -> Us
         if "role" in changes:
             if member is None:
                 raise v.invalid({"role": _("This person belongs to no unit; transfer them first.")})
+            if "head" in (member.role, changes["role"]) and not moving:
+                _require_head_appointer(actor, member.unit)
             member.role = changes["role"]
         for name, value in changes.items():
             if name == "admin":
@@ -456,6 +481,8 @@ def _transfer_target(actor: User, person: User, unit_code, role) -> tuple[Unit, 
         raise v.invalid({"role": str(exc)}) from None
     if member is not None and member.unit_id == unit.id and member.role == role:
         raise v.invalid({"unit": _("%(name)s is in this unit already.", name=person.name)})
+    if role == "head":
+        _require_head_appointer(actor, unit)
     return unit, role
 
 

@@ -232,3 +232,14 @@ def test_a_head_does_not_manage_a_fellow_head_of_the_same_unit(app, org, api):
     )
     with app.app_context():
         assert get_user("staff", org).active
+
+
+def test_a_head_cannot_take_over_a_fellow_heads_account_with_a_reset_link(app, org, api):
+    assert (
+        api("kabid").patch(f"/api/v1/users/{NIPS['staff']}", json={"role": "head"}).status_code
+        == 200
+    )
+    response = api("kasi").post(f"/api/v1/users/{NIPS['staff']}/reset-link")
+    assert response.status_code == 403
+    # The head above still may (the co-head forgot their password).
+    assert api("kabid").post(f"/api/v1/users/{NIPS['staff']}/reset-link").status_code == 201

@@ -26,7 +26,7 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import ApiToken, LoginSession, PasswordReset, User, utcnow
-from app.services import access, accounts, admin_log, mail, password_rules, ratelimit
+from app.services import access, accounts, admin_log, mail, password_rules, people, ratelimit
 from app.services import validation as v
 from app.services.cards import find_user
 from app.services.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
@@ -193,13 +193,13 @@ def _new_link(user: User, lifetime: timedelta, created_by: User | None, now: dat
 
 
 def may_issue_link(actor: User, person: User) -> bool:
-    """Admins for anyone but themselves; heads for the people they head, never for an admin
-    nor for themselves."""
+    """Admins for anyone but themselves; heads for the people they manage (app/services/people.py
+    `may_manage`: never an admin, never themselves, a fellow head only from above)."""
     if actor.id == person.id or not person.active:
         return False
     if person.is_admin and not actor.is_admin:
         return False
-    return access.is_head_of(actor, person)
+    return people.may_manage(actor, person)
 
 
 def _issuable(actor: User | None, login) -> User:
@@ -216,7 +216,7 @@ def _issuable(actor: User | None, login) -> User:
             raise Forbidden(
                 "forbidden", _("Only an administrator may issue a link for an administrator.")
             )
-        if not access.is_head_of(actor, person):
+        if not people.may_manage(actor, person):
             raise Forbidden(
                 "forbidden", _("Only their head or an administrator may issue this link.")
             )

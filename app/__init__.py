@@ -15,10 +15,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PACKAGE_DIR / "static"),
         instance_relative_config=True,
     )
-    from app.web import IdConverter
+    from app.web import IdConverter, LazyBuildRule
 
     # Before any blueprint adds a rule: rules look their converters up when they are added.
     app.url_map.converters["id"] = IdConverter
+    app.url_rule_class = LazyBuildRule
 
     from app.config import defaults, from_environment
 

@@ -178,9 +178,34 @@ def make_app(database_url: str, **extra):
     with app.app_context():
         if database_url.startswith("postgresql"):
             reset_postgresql()
+        elif database_url == "sqlite://":
+            create_in_memory_schema()
         else:
             db.create_all()
     return app
+
+
+# The empty schema of an in-memory SQLite database, made once per process by `create_all` and
+# copied into each new one with SQLite's backup API (tables, indexes and triggers alike): a
+# fraction of a millisecond instead of the 50 ms of creating 40 tables again for every test.
+_schema_template: sqlite3.Connection | None = None
+
+
+def create_in_memory_schema() -> None:
+    global _schema_template
+    # The in-memory engine has one connection (StaticPool): the app's database is that one.
+    fairy = db.engine.raw_connection()
+    try:
+        connection = fairy.driver_connection
+        if _schema_template is None:
+            db.create_all()
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            connection.backup(template)
+            _schema_template = template
+        else:
+            _schema_template.backup(connection)
+    finally:
+        fairy.close()
 
 
 @pytest.fixture

@@ -263,7 +263,7 @@ MATRIX = [
         "POST",
         "/people/{staff}/transfer",
         {"unit": "SEKSI-APL", "role": "head"},
-        "person-verify",
+        "person-above",
     ),
     ("people.deactivate", "GET", "/people/{staff}/deactivate", None, "person-verify"),
     (
@@ -746,6 +746,13 @@ def expected(level: str, role: str) -> set[int]:
         return {403} if role == "kasi" else {404}
     if level == "person-verify":
         return ok_html if role in MANAGERS else ({403} if role == "staff" else {404})
+    if level == "person-above":
+        # Making someone head of a unit: from a unit above it (or an admin), not its own head.
+        return (
+            ok_html
+            if role in MANAGERS - {"kasi"}
+            else ({403} if role in {"staff", "kasi"} else {404})
+        )
     raise AssertionError(level)
 
 

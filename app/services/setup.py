@@ -65,8 +65,9 @@ def formatted(code: str) -> str:
 
 
 def issue_code() -> str:
-    """A fresh setup code (as people read it, XXXX-XXXX-XXXX); Conflict once an admin exists.
-    Earlier codes keep working until they expire: each server worker may print its own."""
+    """A fresh setup code as people read it (three groups of four, e.g. KM4A-9P7H-GDNY);
+    Conflict once an admin exists. Earlier codes keep working until they expire: each server
+    worker may print its own."""
     code = "".join(secrets.choice(ALPHABET) for _i in range(CODE_LENGTH))
     now = utcnow()
     with write_transaction():

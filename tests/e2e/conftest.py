@@ -77,8 +77,9 @@ def run(command: list[str], env: dict, cwd: Path) -> str:
     return done.stdout
 
 
-def start_server(workdir: Path, extra_env: dict | None = None):
-    """Migrate and seed a fresh SQLite database, then serve it. Returns (process, url, seed)."""
+def start_server(workdir: Path, extra_env: dict | None = None, *, seeded: bool = True):
+    """Migrate and seed a fresh SQLite database, then serve it. Returns (process, url, seed).
+    Without `seeded` the database stays empty (seed None), as a new office's would be."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
@@ -89,7 +90,10 @@ def start_server(workdir: Path, extra_env: dict | None = None):
     env.pop("REDIS_URL", None)
     cergas = cergas_command()
     run([cergas, "db", "upgrade"], env, workdir)
-    seed = json.loads(run([sys.executable, str(HERE / "seed.py")], env, workdir).splitlines()[-1])
+    seed = None
+    if seeded:
+        seeded_ids = run([sys.executable, str(HERE / "seed.py")], env, workdir)
+        seed = json.loads(seeded_ids.splitlines()[-1])
     port = free_port()
     log = workdir / "server.log"
     process = subprocess.Popen(

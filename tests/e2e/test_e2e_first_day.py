@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, cergas_command, free_port, run, wait_until_up
+from tests.e2e.conftest import DESKTOP, start_server
 
 pytestmark = pytest.mark.slow
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-ROOT = Path(__file__).resolve().parents[2]
 CODE = re.compile(r"\b([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})\b")
 
 ADMIN_PASSWORD = "Kominfo-Sleman-2026"
@@ -33,31 +32,10 @@ REFUSED_NIP = "200013062024052734"  # line 59 of the people file: not a birth da
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory):
     """`cergas run` on a migrated database with no one in it (no seed, no demo)."""
-    import os
-
     workdir = tmp_path_factory.mktemp("first-day")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'office.db'}",
-        "SECRET_KEY": "first-day-secret",
-        "FLASK_DEBUG": "0",
-    }
-    env.pop("REDIS_URL", None)
-    cergas = cergas_command()
-    run([cergas, "db", "upgrade"], env, workdir)
-    port = free_port()
-    log = workdir / "server.log"
-    process = subprocess.Popen(
-        [cergas, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"],
-        env=env,
-        cwd=workdir,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, url, _seed = start_server(workdir, seeded=False)
     try:
-        wait_until_up(f"{url}/setup", process, log)
-        yield url, log
+        yield url, workdir / "server.log"
     finally:
         process.terminate()
         try:

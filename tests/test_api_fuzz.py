@@ -16,11 +16,13 @@ import sys
 import time
 import zlib
 from pathlib import Path
+from urllib.parse import quote_plus
 from urllib.request import urlopen
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, reject, settings
+from requests.models import RequestEncodingMixin
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 pytestmark = pytest.mark.slow
@@ -113,6 +115,22 @@ def caller_for(case) -> str:
     return "admin" if pick % 2 == 0 else ROLES[(pick // 2) % len(ROLES)]
 
 
+def undeclared_query_lost(case) -> bool:
+    """True for a case whose undeclared query parameters all vanish on the way: their values are
+    empty lists or objects, which a query string cannot carry (`{"x": []}` sends nothing). The
+    request that arrives is then the declared part alone, so a negative case built on the extra
+    parameter (schemathesis still expects a refusal) is no longer one. Its Authorization header,
+    the other part such cases make wrong, is always set by this test."""
+    query = case.query or {}
+    declared = {param.name for param in case.operation.query}
+    undeclared = [name for name in query if name not in declared]
+    if not undeclared:
+        return False
+    sent = RequestEncodingMixin._encode_params(query)
+    sent_names = {pair.split("=", 1)[0] for pair in sent.split("&") if pair} if sent else set()
+    return not sent_names - {quote_plus(name) for name in declared}
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -124,6 +142,8 @@ def caller_for(case) -> str:
 )
 def test_every_operation_keeps_its_contract(case, fuzz_server):
     aim_at_seeded_objects(case, fuzz_server["ids"])
+    if undeclared_query_lost(case):
+        reject()
     revoking = f"{case.method.upper()} {case.path}" in REVOKING
     token = fuzz_server["tokens"]["spare" if revoking else caller_for(case)]
     case.call_and_validate(

@@ -69,6 +69,16 @@ class QueryParam:
     description: Any = ""
 
 
+def or_empty(schema: dict) -> dict:
+    """The schema of a query parameter that may also be sent empty (`?to=`), which means "not
+    given": HTML filter forms send their empty fields, and the views read them so."""
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
+# A day in a query string, or empty for none.
+OPTIONAL_DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
+
+
 @dataclass(frozen=True)
 class Upload:
     """A request body that is a file rather than JSON: sent as multipart/form-data (the file in

@@ -18,11 +18,12 @@ from app.api.contract import (
     QueryParam,
     Text,
     operation,
+    or_empty,
     request_body,
 )
 from app.api.serializers import timestamp
 from app.models import User
-from app.services import people
+from app.services import people, person_fields
 
 TAGS = ("people",)
 
@@ -122,14 +123,18 @@ TEXT = {"type": "string"}
 LIST_QUERY = (
     QueryParam("q", TEXT, _l("Part of a name, NIP or username.")),
     QueryParam("unit", TEXT, _l("A unit code.")),
-    QueryParam("sub_units", {"type": "boolean"}, _l("With the unit's sub-units (default true).")),
-    QueryParam("role", {"type": "string", "enum": ["member", "head"]}),
+    QueryParam(
+        "sub_units",
+        {"type": "string", "enum": sorted(person_fields.FLAG_WORDS)},
+        _l("With the unit's sub-units: 1 (default) or 0."),
+    ),
+    QueryParam("role", {"type": "string", "enum": ["", "member", "head"]}),
     QueryParam(
         "status",
-        {"type": "string", "enum": ["active", "inactive", "all"]},
+        {"type": "string", "enum": ["", "active", "inactive", "all"]},
         _l("Default: active."),
     ),
-    QueryParam("page", {"type": "integer", "minimum": 1}),
+    QueryParam("page", or_empty({"type": "integer", "minimum": 1})),
 )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from app.api import bp
 from app.api.auth import caller
 from app.api.contract import (
+    OPTIONAL_DATE,
     ApiModel,
     ApiResponse,
     Date,
@@ -182,7 +183,6 @@ class BoardMetrics(ApiResponse):
 
 
 # An empty value takes the default, as in the report page's form (the service reads both).
-OPTIONAL_DATE = {"type": "string", "anyOf": [{"format": "date"}, {"maxLength": 0}]}
 RANGE = (
     QueryParam("from", OPTIONAL_DATE, _l("Default: 29 days before `to`.")),
     QueryParam("to", OPTIONAL_DATE, _l("Default: today.")),

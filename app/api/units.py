@@ -9,6 +9,7 @@ from pydantic import Field
 from app.api import bp
 from app.api.auth import caller
 from app.api.contract import (
+    OPTIONAL_DATE,
     ApiModel,
     ApiResponse,
     Flag,
@@ -16,6 +17,7 @@ from app.api.contract import (
     QueryParam,
     Text,
     operation,
+    or_empty,
     request_body,
 )
 from app.api.models import examples
@@ -155,16 +157,20 @@ def _admin():
 LOG_QUERY = (
     QueryParam(
         "what",
-        {"type": "string", "enum": list(admin_log.TARGET_KINDS)},
+        {"type": "string", "enum": ["", *admin_log.TARGET_KINDS]},
         _l("Only entries about this kind of thing."),
     ),
     QueryParam("who", {"type": "string"}, _l("Only what this person did (NIP or username).")),
-    QueryParam("from", {"type": "string", "format": "date"}, _l("From this day (WIB).")),
-    QueryParam("to", {"type": "string", "format": "date"}, _l("Until this day (WIB).")),
+    QueryParam("from", OPTIONAL_DATE, _l("From this day (WIB).")),
+    QueryParam("to", OPTIONAL_DATE, _l("Until this day (WIB).")),
     QueryParam("q", {"type": "string"}, _l("Text in the target's name or the note.")),
-    QueryParam("before_id", {"type": "integer", "minimum": 1}, _l("Entries older than this id.")),
     QueryParam(
-        "limit", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, _l("At most.")
+        "before_id", or_empty({"type": "integer", "minimum": 1}), _l("Entries older than this id.")
+    ),
+    QueryParam(
+        "limit",
+        or_empty({"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+        _l("At most."),
     ),
 )
 

@@ -100,6 +100,12 @@ def locale(value) -> str | None:
     return v.choice(value, ("id", "en"))
 
 
+# The words a yes/no may be written with (case and surrounding spaces aside).
+NO_WORDS = frozenset({"", "0", "false", "no", "tidak", "off", "n", "t"})
+YES_WORDS = frozenset({"1", "true", "yes", "ya", "on", "y"})
+FLAG_WORDS = NO_WORDS | YES_WORDS
+
+
 def flag(value) -> bool:
     """A yes/no from a form (checkbox "1"/"on"), JSON (true/false) or a file ("ya"/"tidak")."""
     if isinstance(value, bool):
@@ -108,9 +114,9 @@ def flag(value) -> bool:
         return False
     if isinstance(value, str):
         word = value.strip().lower()
-        if word in ("", "0", "false", "no", "tidak", "off", "n", "t"):
+        if word in NO_WORDS:
             return False
-        if word in ("1", "true", "yes", "ya", "on", "y"):
+        if word in YES_WORDS:
             return True
     raise v.FieldError(_("Must be yes or no."))
 

@@ -173,35 +173,56 @@ def led_team_ids(user: User) -> frozenset[int]:
     return _standing(user).led
 
 
+def _visible_from(units: list[tuple[int, str]]) -> set[int]:
+    visible: set[int] = set()
+    for unit_id, role in units:
+        visible |= subtree(unit_id) if role == "head" else {unit_id}
+    return visible
+
+
+def _managed_from(units: list[tuple[int, str]]) -> set[int]:
+    managed: set[int] = set()
+    for unit_id, role in units:
+        if role == "head":
+            managed |= subtree(unit_id)
+    return managed
+
+
 def visible_unit_ids(user: User) -> set[int]:
     """Units whose boards the user may see."""
     if user.is_admin:
         return all_unit_ids()
-    visible: set[int] = set()
-    for unit_id, role in _roles(user):
-        visible |= subtree(unit_id) if role == "head" else {unit_id}
-    return visible
+    return _visible_from(_roles(user))
 
 
 def managed_unit_ids(user: User) -> set[int]:
     """Units whose boards the user may manage (create, configure, override WIP limits)."""
     if user.is_admin:
         return all_unit_ids()
-    managed: set[int] = set()
-    for unit_id, role in _roles(user):
-        if role == "head":
-            managed |= subtree(unit_id)
-    return managed
+    return _managed_from(_roles(user))
+
+
+def sees_board(standing: Standing, board: Board) -> bool:
+    """The `can_view_board` rule for a non-admin standing as given (a person's own, or the one
+    they would have after a transfer: `standing_with_unit`)."""
+    if board.team_id is not None:
+        return board.team_id in standing.teams or board.unit_id in _managed_from(standing.units)
+    return board.unit_id in _visible_from(standing.units)
+
+
+def standing_with_unit(user: User, unit_id: int, role: str) -> Standing:
+    """The person's standing were their memberships replaced by one in `unit_id` with `role`
+    (a transfer): their acting appointments and teams stay."""
+    standing = _standing(user)
+    units = list(standing.units)
+    for member in user.memberships:
+        if (member.unit_id, member.role) in units:
+            units.remove((member.unit_id, member.role))
+    return Standing([*units, (unit_id, role)], standing.teams, standing.led)
 
 
 def can_view_board(user: User, board: Board) -> bool:
-    if board.team_id is not None:
-        return (
-            user.is_admin
-            or board.team_id in team_ids(user)
-            or board.unit_id in managed_unit_ids(user)
-        )
-    return board.unit_id in visible_unit_ids(user)
+    return user.is_admin or sees_board(_standing(user), board)
 
 
 def can_manage_board(user: User, board: Board) -> bool:

@@ -22,7 +22,6 @@ from app.extensions import db
 from app.models import (
     ROLES,
     ActingHead,
-    Board,
     BoardColumn,
     Card,
     Membership,
@@ -424,26 +423,6 @@ class TransferPlan:
     candidates: dict[int, list[User]] = field(default_factory=dict)
 
 
-def _visible_after(person: User, unit: Unit, role: str) -> tuple[set[int], set[int]]:
-    """(visible unit ids, managed unit ids) of the person once in `unit` with `role`: their
-    acting appointments stay; their memberships are replaced."""
-    standing = list(access._roles(person)) if person.active else []
-    for member in person.memberships:
-        if (member.unit_id, member.role) in standing:
-            standing.remove((member.unit_id, member.role))
-    standing.append((unit.id, role))
-    visible: set[int] = set()
-    managed: set[int] = set()
-    for unit_id, held in standing:
-        if held == "head":
-            tree = access.subtree(unit_id)
-            visible |= tree
-            managed |= tree
-        else:
-            visible.add(unit_id)
-    return visible, managed
-
-
 def _lost_cards(person: User, unit: Unit, role: str) -> list[Card]:
     """The person's open cards (not in a done column) on boards they would not see after the
     move, by board and title."""
@@ -456,18 +435,8 @@ def _lost_cards(person: User, unit: Unit, role: str) -> list[Card]:
         .options(joinedload(Card.board), joinedload(Card.column))
         .order_by(Card.board_id, Card.id)
     ).all()
-    visible, managed = _visible_after(person, unit, role)
-    teams = access.team_ids(person) if person.active else frozenset()
-    lost = []
-    for card in open_cards:
-        board: Board = card.board
-        if board.team_id is not None:
-            keeps = board.team_id in teams or board.unit_id in managed
-        else:
-            keeps = board.unit_id in visible
-        if not keeps:
-            lost.append(card)
-    return lost
+    after = access.standing_with_unit(person, unit.id, role)
+    return [card for card in open_cards if not access.sees_board(after, card.board)]
 
 
 def _transfer_target(actor: User, person: User, unit_code, role) -> tuple[Unit, str]:

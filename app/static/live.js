@@ -57,8 +57,23 @@
     }
     needsReload = false;
     pending = {};
-    htmx.ajax("GET", window.location.href, { target: "#board-columns", swap: "outerHTML" });
+    htmx.ajax("GET", window.location.href, {
+      target: "#board-columns",
+      swap: "outerHTML",
+      headers: { "X-Cergas-Live": "reload" },
+    });
   }
+
+  // A reload asked for before a drag began may answer during it: keep the columns under the
+  // user's hand and reload again once the card is dropped (and saved).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var config = event.detail.requestConfig;
+    var live = config && config.headers && config.headers["X-Cergas-Live"] === "reload";
+    if (live && dragging()) {
+      event.detail.shouldSwap = false;
+      needsReload = true;
+    }
+  });
 
   /* Swap one element in, keeping keyboard focus on the same card link when it had it. */
   function swapIn(current, replacement) {

@@ -23,7 +23,16 @@ def card_in(page, column_id: int, card_id: int):
 
 def drag_card(page, card_id: int, column_id: int) -> None:
     """Drag a card with the mouse onto the bottom of a column, in small steps as a hand would:
-    SortableJS reacts to the moves, not to a single jump (page.drag_and_drop does not work)."""
+    SortableJS reacts to the moves, not to a single jump (page.drag_and_drop does not work).
+    A drag that never reaches the column (on a loaded machine the page may still be settling
+    when the hand starts) is taken back to where it began and tried again, as a person would."""
+    for _try in range(3):
+        if _drag_once(page, card_id, column_id):
+            return
+    raise AssertionError(f"the dragged card {card_id} never got over column {column_id}")
+
+
+def _drag_once(page, card_id: int, column_id: int) -> bool:
     card = page.locator(f'.card[data-card-id="{card_id}"] .card-meta')
     target = page.locator(f'.card-list[data-column-id="{column_id}"]')
     # A column may be swapped in under us (the answer to an earlier move, then the same change
@@ -40,10 +49,10 @@ def drag_card(page, card_id: int, column_id: int) -> None:
         page.wait_for_timeout(200)
     else:
         raise AssertionError(f"card {card_id} or column {column_id} never settled on the page")
-    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    page.mouse.move(x, y)
+    x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x0, y0)
     page.mouse.down()
-    page.mouse.move(x + 10, y + 10, steps=5)
+    page.mouse.move(x0 + 10, y0 + 10, steps=5)
     x, y = end["x"] + end["width"] / 2, end["y"] + end["height"] - 8
     page.mouse.move(x, y, steps=20)
     # While SortableJS animates the card into a column it passes over, it ignores the pointer:
@@ -56,9 +65,15 @@ def drag_card(page, card_id: int, column_id: int) -> None:
         except PlaywrightError:
             page.mouse.move(x + (2 if nudge % 2 else -2), y - 2, steps=2)
     else:
+        # Back to where the card was, so that letting go moves nothing, then settle.
+        page.mouse.move(x0, y0, steps=20)
+        page.wait_for_timeout(300)
         page.mouse.up()
-        raise AssertionError(f"the dragged card {card_id} never got over column {column_id}")
+        wait_until_saved(page)
+        page.wait_for_timeout(500)
+        return False
     page.mouse.up()
+    return True
 
 
 def wait_until_saved(page) -> None:

@@ -40,7 +40,7 @@ class BuildWithCatalogs(build_py):
 
 # Namespace packages count too: not every folder of modules has an __init__.py.
 PACKAGES = find_namespace_packages(
-    include=["app", "app.*", "plugins", "plugins.*"],
+    include=["app", "app.*", "cergas", "cergas.*", "plugins", "plugins.*"],
     exclude=[
         "app.static",
         "app.static.*",

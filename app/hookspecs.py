@@ -1,4 +1,4 @@
-"""The hooks Cergas calls. Plugins implement them with `app.plugin_api.hookimpl`.
+"""The hooks Cergas calls. Plugins implement them with `cergas.plugin.hookimpl`.
 
 Every hook is called with keyword arguments; an implementation may accept fewer arguments than
 its spec. Hooks that decorate cards receive every card of a render at once. Hooks return data

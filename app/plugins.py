@@ -70,7 +70,9 @@ class PluginHost:
             return
         self._loaded = True
         allowed, denied = _names(allow), _names(deny) or set()
-        for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name):
+        # pluggy calls the last registered implementation first: registering in reverse order
+        # of name makes plugins without tryfirst/trylast answer in order of name.
+        for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name, reverse=True):
             version = ep.dist.version if ep.dist else None
             if (allowed is not None and ep.name not in allowed) or ep.name in denied:
                 self.records[ep.name] = PluginRecord(ep.name, version, status="disabled")
@@ -83,7 +85,8 @@ class PluginHost:
                 self._note_error(record, f"import failed: {exc!r}", exc)
                 continue
             self.register(plugin, ep.name, version=version, source=ep.value)
-        for name, plugin in (extra or {}).items():
+        # Given plugins are called in the order given (pluggy: last registered first).
+        for name, plugin in reversed(list((extra or {}).items())):
             if name not in denied:
                 self.register(plugin, name)
 
@@ -107,6 +110,23 @@ class PluginHost:
         except Exception as exc:  # noqa: BLE001 - e.g. a hook with arguments its spec lacks
             record.status = "failed"
             self._note_error(record, f"registration failed: {exc}", exc)
+            return
+        wrappers = sorted(
+            caller.name
+            for caller in self.pm.get_hookcallers(plugin) or []
+            for impl in caller.get_hookimpls()
+            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper)
+        )
+        if wrappers:
+            # Each plugin is called on its own so that one failure never hides another's
+            # answer; a wrapper would run around nothing, so it is refused rather than ignored.
+            self.pm.unregister(plugin)
+            record.status = "failed"
+            self._note_error(
+                record,
+                "hook wrappers are not supported (each plugin is called on its own, isolated "
+                f"from the others): {', '.join(wrappers)}; use tryfirst or trylast instead",
+            )
             return
         record.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
         self._settings = None
@@ -141,9 +161,10 @@ class PluginHost:
             return None
 
     def _impls(self, hook_name: str, board=None):
-        """The implementations of a hook, first registered first; on a board, only the plugins
-        enabled there."""
-        impls = list(getattr(self.pm.hook, hook_name).get_hookimpls())
+        """The implementations of a hook in pluggy's call order (tryfirst ones first, trylast
+        ones last, otherwise the last registered first); on a board, only the plugins enabled
+        there."""
+        impls = list(reversed(getattr(self.pm.hook, hook_name).get_hookimpls()))
         if board is None or not impls:
             return impls
         from app.services.plugin_store import board_plugin_rows
@@ -173,7 +194,7 @@ class PluginHost:
         """Whether a plugin enabled on `board` may refuse this move between columns: its
         `cergas_move_scope` covers it, or it declares no scope (then any move may be refused;
         so may a scope hook that fails or answers something else than a `MoveScope`)."""
-        from app.plugin_api import MoveScope
+        from cergas.plugin import MoveScope
 
         vetoing = self._impls("cergas_card_before_move", board)
         if not vetoing:
@@ -200,7 +221,7 @@ class PluginHost:
     def vetoes(self, hook_name: str = "cergas_card_before_move", **kwargs) -> list[dict]:
         """Every refusal of a move (or, with `cergas_card_before_update`, of an edit). A veto
         hook that raises refuses too (fail closed)."""
-        from app.plugin_api import Veto
+        from cergas.plugin import Veto
 
         refusals = []
         for impl in self._impls(hook_name, kwargs.get("board")):
@@ -249,7 +270,7 @@ class PluginHost:
 
     def card_badges(self, cards, board) -> dict[int, list[tuple[str, object]]]:
         """card id -> [(plugin, Badge)]."""
-        from app.plugin_api import Badge
+        from cergas.plugin import Badge
 
         badges: dict[int, list] = {}
         for plugin, card_id, items in self._per_card("cergas_card_badges", cards, board):
@@ -262,12 +283,12 @@ class PluginHost:
         return badges
 
     def board_warnings(self, board, cards) -> list[tuple[str, object]]:
-        from app.plugin_api import BoardWarning
+        from cergas.plugin import BoardWarning
 
         return self._typed("cergas_board_warnings", BoardWarning, board=board, cards=cards)
 
     def card_panels(self, card, board) -> list[tuple[str, object]]:
-        from app.plugin_api import Panel
+        from cergas.plugin import Panel
 
         return self._typed("cergas_card_panels", Panel, card=card, board=board)
 
@@ -280,7 +301,7 @@ class PluginHost:
 
     def nav_items(self, user) -> list[tuple[str, object]]:
         """(plugin, NavItem) for the signed-in user's main navigation."""
-        from app.plugin_api import NavItem
+        from cergas.plugin import NavItem
 
         return self._typed("cergas_nav_items", NavItem, user=user)
 
@@ -297,7 +318,7 @@ class PluginHost:
 
     def settings_of(self, plugin_name: str) -> list:
         """The `Setting`s a plugin declares (collected once)."""
-        from app.plugin_api import Setting
+        from cergas.plugin import Setting
 
         if self._settings is None:
             collected: dict[str, list] = {}
@@ -326,7 +347,7 @@ def init_app(app) -> PluginHost:
     for plugin, blueprints in host.call("cergas_register_blueprints"):
         for blueprint in blueprints or []:
             prefix = blueprint.url_prefix or f"/plugins/{plugin}"
-            if getattr(blueprint, "cergas_api", False):  # plugin_api.api_blueprint: token auth
+            if getattr(blueprint, "cergas_api", False):  # cergas.plugin.api_blueprint: token auth
                 from app.extensions import csrf
 
                 csrf.exempt(blueprint)
@@ -346,5 +367,5 @@ def startup(app) -> None:
     """The last step of the factory. Not isolated: a plugin refusing the configuration stops it."""
     host = app.extensions["cergas_plugins"]
     with app.app_context():
-        for impl in host.pm.hook.cergas_startup.get_hookimpls():
+        for impl in reversed(host.pm.hook.cergas_startup.get_hookimpls()):
             impl.function(**{name: app for name in impl.argnames})

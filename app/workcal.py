@@ -12,7 +12,7 @@ Counting rules (docs/sla.md):
 - Working hours and minutes count only the time inside working hours of working days.
 - Calendar days count every day: the same wall-clock time N days later.
 
-    from app.plugin_api import work_calendar
+    from cergas.plugin import work_calendar
     cal = work_calendar(unit)            # a Unit or a unit id
     cal.add_working_days(received_at, 3)
 """

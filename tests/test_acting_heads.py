@@ -406,7 +406,7 @@ def test_acting_heads_count_as_heads_above_a_step(chain):  # noqa: F811
 
 
 def test_plugins_asking_for_a_unit_heads_get_the_acting_head_too(app, org):
-    from app.plugin_api import acting_heads, heads_of_units, memberships_of, unit_heads
+    from cergas.plugin import acting_heads, heads_of_units, memberships_of, unit_heads
 
     with app.app_context():
         appoint(org)

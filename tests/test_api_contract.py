@@ -12,7 +12,7 @@ from app.api import models as m
 from app.api.contract import ApiModel, ErrorEnvelope, operation_of
 from app.api.openapi import api_rules, build, openapi_path
 from app.extensions import db
-from app.plugin_api import api_operation
+from cergas.plugin import api_operation
 from tests.conftest import NIPS, PASSWORD, make_app
 from tests.i18n_helpers import t
 
@@ -243,7 +243,7 @@ def test_an_empty_date_bound_of_the_metrics_takes_its_default_as_documented(api,
             assert {"maxLength": 0} in param["schema"]["anyOf"], param["name"]
 
 
-# The built-in plugins' operations, with their own models (app.plugin_api.api_operation).
+# The built-in plugins' operations, with their own models (cergas.plugin.api_operation).
 
 
 def answer_model(flask_app, method: str, url: str, status: int) -> type[BaseModel]:

@@ -8,7 +8,7 @@ from flask import jsonify
 
 from app.extensions import db
 from app.models import Event
-from app.plugin_api import (
+from cergas.plugin import (
     Conflict,
     NavItem,
     Setting,

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from app.boards import cache as cache_module
 from app.extensions import db
 from app.models import User
-from app.plugin_api import Badge, hookimpl
 from app.services import cards, live
+from cergas.plugin import Badge, hookimpl
 from tests.conftest import PASSWORD, get_user, make_app
 from tests.i18n_helpers import t
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import demo
 from app.extensions import db
 from app.models import Board, Card, Event, User
-from app.plugin_api import Setting, hookimpl, plugin_settings
+from cergas.plugin import Setting, hookimpl, plugin_settings
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ SERVICES = APP_DIR / "services"
 NOT_WEB = {"models", "services", "static", "translations", "templates", "migrations"}
 WEB_MODULES = {"app.web", "app.views_common", "app.cli", "app.security"}
 # Built on the services for plugins; importing either from a service pulls in the web layer.
-PLUGIN_FACADES = {"app.plugin_api", "app.plugins"}
+PLUGIN_FACADES = {"cergas.plugin", "app.plugins"}
 
 
 def web_layer() -> set[str]:
@@ -107,7 +107,7 @@ def test_no_blueprint_imports_another_blueprints_views():
 
 
 def test_importing_every_service_loads_no_web_module():
-    """Direct imports are not the whole story: a service importing `app.plugin_api` would pull
+    """Direct imports are not the whole story: a service importing `cergas.plugin` would pull
     in the API package through it. A fresh interpreter shows what really gets loaded."""
     script = (
         "import importlib, pkgutil, sys\n"

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BoardPlugin, Card, User
-from app.plugin_api import MoveScope, Veto, hookimpl
 from app.services import cards
 from app.services import plugins as board_plugins
 from app.services.errors import Vetoed
 from app.services.plugin_store import board_plugins_version
+from cergas.plugin import MoveScope, Veto, hookimpl
 from plugins.approvals import paraf as approvals
 from tests.approvals_fixtures import CHAIN, NIPS, build
 from tests.conftest import database_for, head_with_board, make_app

@@ -9,9 +9,9 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import Card, Notification
-from app.plugin_api import hookimpl
 from app.services import cards, notifications, tx
 from app.services.errors import Invalid, NotFound
+from cergas.plugin import hookimpl
 from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
 

@@ -16,9 +16,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.plugin_api import Setting, hookimpl
 from app.services import accounts, cards, passwords, skills
 from app.services.notifications import notify
+from cergas.plugin import Setting, hookimpl
 from tests.conftest import (
     NIPS,
     PASSWORD,

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.extensions import db
-from app.plugin_api import hookimpl
 from app.services import cards
+from cergas.plugin import hookimpl
 from tests.conftest import get_user, make_app
 
 pytestmark = pytest.mark.pg

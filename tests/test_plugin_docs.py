@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app import hookspecs, plugin_api
+from app import hookspecs
+from cergas import plugin as plugin_api
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
@@ -95,9 +96,9 @@ def test_tutorial_steps_are_pieces_of_the_example_module():
 
 
 def test_docs_list_the_pytest11_entry_point_fixtures():
-    import app.testing
+    import cergas.testing
 
-    fixtures = [name for name in app.testing.__all__ if name.startswith("cergas_")]
+    fixtures = [name for name in cergas.testing.__all__ if name.startswith("cergas_")]
     assert fixtures
     for name in fixtures:
         assert f"`{name}`" in DOCS, name

@@ -1,4 +1,4 @@
-"""Hooks called by the app factory and after commits, and the helpers of app.plugin_api, each
+"""Hooks called by the app factory and after commits, and the helpers of cergas.plugin, each
 with a throw-away plugin: what they receive, when they run, and what they may do."""
 
 from datetime import date, timedelta
@@ -10,10 +10,10 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Card
-from app.plugin_api import PluginStore, Setting, Veto, hookimpl, plugin_settings, plugin_store
 from app.services import cards, tx
 from app.services import plugins as board_plugins
 from app.services.errors import Conflict, Vetoed
+from cergas.plugin import PluginStore, Setting, Veto, hookimpl, plugin_settings, plugin_store
 from tests.conftest import get_board, get_user, head_with_board, make_app
 
 pytestmark = pytest.mark.pg

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import BoardPlugin, Event
-from app.plugin_api import BoardWarning, Setting, hookimpl, plugin_settings
 from app.services import plugins as board_plugins
 from app.services.errors import Forbidden, Invalid, NotFound
+from cergas.plugin import BoardWarning, Setting, hookimpl, plugin_settings
 from tests.conftest import get_board, get_user, make_app
 
 DEFAULTS = {

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import BoardPlugin, Card, Event
-from app.plugin_api import Badge, BoardWarning, Panel, Veto, hookimpl
 from app.services import cards
 from app.web import local_today
+from cergas.plugin import Badge, BoardWarning, Panel, Veto, hookimpl
 from tests.conftest import get_user, make_app
 
 HTMX_DROP = {"HX-Request": "true", "HX-Target": "alerts"}

@@ -4,8 +4,8 @@ that decorates every card (badges, warnings, API data)."""
 import pytest
 
 from app.extensions import db
-from app.plugin_api import Badge, BoardWarning, hookimpl
 from app.services import boards, cards
+from cergas.plugin import Badge, BoardWarning, hookimpl
 from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
 

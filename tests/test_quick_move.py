@@ -10,9 +10,9 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Card, Event
-from app.plugin_api import Veto, hookimpl
 from app.services import cards, moves
 from app.services.errors import Conflict, Invalid, Vetoed
+from cergas.plugin import Veto, hookimpl
 from tests.conftest import database_for, get_user, head_with_board, make_app
 from tests.query_counter import count_queries
 

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BoardPlugin
-from app.plugin_api import Setting, SettingError
 from app.services import plugins as board_plugins
+from cergas.plugin import Setting, SettingError
 from tests.conftest import PASSWORD, build_tokens, get_user, make_app
 
 HUGE = "999999999999999"

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SkillEvent, UserSkill
-from app.plugin_api import required_skills, skill_catalog, skills_of_users
 from app.services import skills
 from app.services.errors import Forbidden, Invalid, NotFound
+from cergas.plugin import required_skills, skill_catalog, skills_of_users
 from tests.conftest import NIPS, get_user
 from tests.i18n_helpers import t as catalog_text
 from tests.query_counter import count_queries

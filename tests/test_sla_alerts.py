@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification
-from app.plugin_api import plugin_store
+from cergas.plugin import plugin_store
 from plugins.sla.alerts import run_tick
 from tests.sla_fixtures import NIPS, Desk, api_get, build, desk, wib  # noqa: F401
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Board, Card, Notification
-from app.plugin_api import default_calendar, plugin_store
 from app.services import accounts
 from app.services import plugins as board_plugins
+from cergas.plugin import default_calendar, plugin_store
 from plugins.sla.alerts import run_tick
 from plugins.sla.report import board_report
 from tests.conftest import PASSWORD
@@ -370,7 +370,7 @@ def test_on_the_demo_a_member_cannot_hide_an_information_request_clock(database_
     from app import demo
     from app.demo.office import PEOPLE
     from app.models import BoardColumn
-    from app.plugin_api import find_user
+    from cergas.plugin import find_user
     from tests.conftest import make_app
 
     app = make_app(database_url, CERGAS_PLUGINS="sla")

@@ -61,7 +61,7 @@ def test_members_cannot_change_policies(desk):
 
 
 def test_card_moves_touching_reads_only_cards_that_used_those_columns(desk):
-    from app.plugin_api import card_moves
+    from cergas.plugin import card_moves
 
     plain = desk.create("2026-12-23T10:00", "Tanpa jeda", column="Diproses")
     desk.move("2026-12-23T11:00", plain, "Selesai")

@@ -3,7 +3,7 @@
 import pytest
 
 from app.api.sprints import BoardMetrics, SprintDetail
-from app.plugin_api import hookimpl
+from cergas.plugin import hookimpl
 from tests.conftest import head_with_board, make_app
 
 pytestmark = pytest.mark.pg

@@ -1,15 +1,15 @@
-"""The test kit (app.testing) that plugin authors get through the `pytest11` entry point."""
+"""The test kit (cergas.testing) that plugin authors get through the `pytest11` entry point."""
 
 from importlib.metadata import entry_points
 
 import pytest
 
-from app.plugin_api import Badge, Veto, hookimpl
+from cergas.plugin import Badge, Veto, hookimpl
 
 # `pip install -e .` registers the kit through its pytest11 entry point. In a checkout that was
 # never installed, this module asks for it itself; asking twice would register it twice.
-KIT_INSTALLED = any(ep.value == "app.testing" for ep in entry_points(group="pytest11"))
-pytest_plugins = ["pytester"] if KIT_INSTALLED else ["pytester", "app.testing"]
+KIT_INSTALLED = any(ep.value == "cergas.testing" for ep in entry_points(group="pytest11"))
+pytest_plugins = ["pytester"] if KIT_INSTALLED else ["pytester", "cergas.testing"]
 
 
 class Stamp:
@@ -37,7 +37,7 @@ def test_pytest11_entry_point_names_the_kit():
 
     config = configparser.ConfigParser()
     config.read(Path(__file__).resolve().parents[1] / "setup.cfg")
-    assert config["options.entry_points"]["pytest11"].split() == ["cergas", "=", "app.testing"]
+    assert config["options.entry_points"]["pytest11"].split() == ["cergas", "=", "cergas.testing"]
 
 
 def test_app_has_an_empty_database_and_only_the_chosen_plugins(cergas_app):
@@ -156,7 +156,7 @@ def test_plugin_settings_factory_switches_a_plugin_off(cergas_make, cergas_api):
 
 PLUGIN_AUTHOR_TEST = """
 import pytest
-from app.plugin_api import Veto, hookimpl
+from cergas.plugin import Veto, hookimpl
 
 
 class Rule:
@@ -198,8 +198,8 @@ def test_installed_kit_needs_no_conftest(author_project):
 CONDITIONAL = """
 from importlib.metadata import entry_points
 
-if not any(ep.value == "app.testing" for ep in entry_points(group="pytest11")):
-    pytest_plugins = ["app.testing"]
+if not any(ep.value == "cergas.testing" for ep in entry_points(group="pytest11")):
+    pytest_plugins = ["cergas.testing"]
 """
 
 
@@ -209,7 +209,7 @@ def test_conditional_pytest_plugins_registers_the_kit_exactly_once(author_projec
     module a second time under another name would be an error); without it, it registers."""
     if autoload and not KIT_INSTALLED:
         pytest.skip("needs `pip install -e .` (the pytest11 entry point)")
-    author_project.makeconftest(CONDITIONAL if autoload else 'pytest_plugins = ["app.testing"]')
+    author_project.makeconftest(CONDITIONAL if autoload else 'pytest_plugins = ["cergas.testing"]')
     options = ["-p", "no:cacheprovider"] + ([] if autoload else ["-p", "no:cergas"])
     result = author_project.runpytest_subprocess(*options)
     result.assert_outcomes(passed=1)
@@ -218,7 +218,7 @@ def test_conditional_pytest_plugins_registers_the_kit_exactly_once(author_projec
 @pytest.mark.skipif(not KIT_INSTALLED, reason="needs `pip install -e .` (the pytest11 entry point)")
 def test_naming_the_installed_kit_again_is_an_error(author_project):
     """Why this module guards its pytest_plugins (and why the docs warn about it)."""
-    author_project.makeconftest('pytest_plugins = ["app.testing"]')
+    author_project.makeconftest('pytest_plugins = ["cergas.testing"]')
     result = author_project.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*Plugin already registered under a different name*"])

@@ -29,7 +29,7 @@ TICKER = """
 import os, sys, time
 sys.path.insert(0, {root!r})
 from app import create_app
-from app.plugin_api import hookimpl
+from cergas.plugin import hookimpl
 
 class SlowWork:
     @hookimpl

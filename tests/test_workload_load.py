@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.plugin_api import CardRow
+from cergas.plugin import CardRow
 from plugins.workload.load import Settings, compute, gini, median
 
 TODAY = date(2026, 11, 25)

@@ -266,7 +266,7 @@ def test_effectiveness_horizon_counts_working_days_of_the_unit_calendar(app, org
         end = horizon_end(unit, date(2026, 12, 18), 5)
         assert end > date(2026, 12, 24)
         assert date(2026, 12, 25) != end
-        from app.plugin_api import work_calendar
+        from cergas.plugin import work_calendar
 
         calendar = work_calendar(unit)
         assert calendar.is_working_day(end)

@@ -1,4 +1,4 @@
-"""The web side of the plugin API (re-exported by `app.plugin_api`): blueprints for a plugin's
+"""The web side of the plugin API (re-exported by `cergas.plugin`): blueprints for a plugin's
 JSON API under /api/v1, the caller and the body of such a request, and the declarations that
 put a plugin's operations into the API contract. It lives with the API, not in
 `app/services/`, because it knows HTTP: token authentication, query checks, the body parser."""

@@ -2,7 +2,7 @@
 certificates with their score and expiry, and the append-only trail of changes to profiles.
 
 Cards ask for a skill with a label `skill:<slug>`; the workload and competency plugins read the
-holders through `app.plugin_api.skills_of_users`.
+holders through `cergas.plugin.skills_of_users`.
 """
 
 from datetime import date, datetime

@@ -1,5 +1,5 @@
 """Who may see and manage what: the one place that decides, for the core and for plugins
-(`app.plugin_api` re-exports the questions plugins ask).
+(`cergas.plugin` re-exports the questions plugins ask).
 
 A board is visible to members of its unit, to heads of that unit or of any ancestor unit, and
 to admins. Managing a board (columns, limits, WIP overrides) is for those heads and admins.

@@ -624,7 +624,7 @@ def move_card_locked(
     actor: User, card: Card, column_id, position=None, override_reason=None
 ) -> MoveResult:
     """The body of `move_card` for a caller that already holds the write transaction and the
-    board lock and has read the card fresh (e.g. a plugin's use case through plugin_api)."""
+    board lock and has read the card fresh (e.g. a plugin's use case through cergas.plugin)."""
     board = card.board
     counts = load_columns_with_counts(board)
     target = column_of(board, column_id)

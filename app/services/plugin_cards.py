@@ -1,5 +1,5 @@
 """What plugins get from the platform to run their own use cases on cards, re-exported by
-`app.plugin_api`: a locked card transaction, audit events, a move through the core rules, a
+`cergas.plugin`: a locked card transaction, audit events, a move through the core rules, a
 few read helpers that answer in one query. The web side (API blueprints) is in
 `app/api/plugin_support.py`.
 

@@ -1,5 +1,5 @@
 """Read helpers for plugins that look across a board or a unit (workload, reports), re-exported
-by `app.plugin_api`. Each answers in a fixed number of queries, whatever the number of people
+by `cergas.plugin`. Each answers in a fixed number of queries, whatever the number of people
 or cards, and returns light rows instead of ORM objects where a page may read thousands.
 
 Visibility follows `app.services.access`: what the user may not see is 404.

@@ -1,5 +1,5 @@
 """Read helpers for plugins' periodic work over many cards (SLA clocks, reminders), re-exported
-by `app.plugin_api`. They stream: `scan_cards` yields batches by card id, so a tick over a
+by `cergas.plugin`. They stream: `scan_cards` yields batches by card id, so a tick over a
 hundred thousand cards never holds them all in memory, and each batch costs one query.
 """
 

@@ -1,4 +1,4 @@
-"""Storage that plugins use through app.plugin_api: per-board settings and a key-value store."""
+"""Storage that plugins use through cergas.plugin: per-board settings and a key-value store."""
 
 from flask import current_app, g, has_app_context
 from sqlalchemy import bindparam, select

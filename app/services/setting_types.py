@@ -1,4 +1,4 @@
-"""What a plugin's per-board setting is (`Setting`, re-exported by `app.plugin_api`) and how a
+"""What a plugin's per-board setting is (`Setting`, re-exported by `cergas.plugin`) and how a
 value sent by a form or the API is cleaned to its type. It lives with the services because the
 service that saves a board's plugin settings (`app/services/plugins.py`) cleans with it."""
 

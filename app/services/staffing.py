@@ -1,5 +1,5 @@
 """Read helpers about people and their work across a unit, for plugins (re-exported by
-`app.plugin_api`): who belongs to a unit tree, how much active work each person carries, and the
+`cergas.plugin`): who belongs to a unit tree, how much active work each person carries, and the
 cards of a unit's boards over a period. Each answers in one query (plus the cached unit tree).
 """
 

@@ -8,7 +8,7 @@ whether a move into a done column is refused without one.
 
 import re
 
-from app.plugin_api import Badge, MoveScope, Setting, Veto, hookimpl, plugin_settings
+from cergas.plugin import Badge, MoveScope, Setting, Veto, hookimpl, plugin_settings
 
 NAME = "nomor-surat"  # the entry point name in setup.cfg; settings are stored under it
 

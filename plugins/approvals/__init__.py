@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.plugin_api import (
+from cergas.plugin import (
     Badge,
     MoveScope,
     NavItem,
@@ -56,7 +56,7 @@ def cergas_settings():
 
 
 def _non_negative(value):
-    from app.plugin_api import SettingError
+    from cergas.plugin import SettingError
 
     if value is None or value < 0 or value > 365:
         raise SettingError(_("Must be a whole number from 0 to 365."))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from app.plugin_api import SettingError, configured_board, find_unit, find_user
+from cergas.plugin import SettingError, configured_board, find_unit, find_user
 
 NAME = "approvals"
 MAX_CHAINS = 50

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from flask import g, has_app_context
 
-from app import plugin_api as api
+from cergas import plugin as api
 
 
 def utcnow() -> datetime:

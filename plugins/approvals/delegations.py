@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
-from app import plugin_api as api
-from app.plugin_api import Conflict, Forbidden, Invalid, NotFound, find_user, notify, users_by_ids
+from cergas import plugin as api
+from cergas.plugin import Conflict, Forbidden, Invalid, NotFound, find_user, notify, users_by_ids
 from plugins.approvals.chains import NAME
 from plugins.approvals.clock import iso, jakarta_today, local_today, utcnow
 from plugins.approvals.posts import may_stand_in

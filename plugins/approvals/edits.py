@@ -14,7 +14,7 @@ edit's transaction, with the card's old values).
 
 from flask_babel import gettext as _
 
-from app.plugin_api import can_manage_board, find_user
+from cergas.plugin import can_manage_board, find_user
 from plugins.approvals import paraf
 from plugins.approvals.chains import Chain, same_column
 from plugins.approvals.store import N_

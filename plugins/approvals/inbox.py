@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
-from app.plugin_api import (
+from cergas.plugin import (
     acting_heads,
     card_transaction,
     cards_by_ids,

@@ -15,8 +15,8 @@ from datetime import date, datetime
 from flask import url_for
 from flask_babel import gettext as _
 
-from app import plugin_api as api
-from app.plugin_api import (
+from cergas import plugin as api
+from cergas.plugin import (
     Conflict,
     Forbidden,
     Invalid,

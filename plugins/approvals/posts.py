@@ -8,7 +8,7 @@ are the unit's memberships with the role `head` and whoever acts as its head tod
 appointed in Cergas), as everywhere in Cergas.
 """
 
-from app.plugin_api import (
+from cergas.plugin import (
     can_manage_unit,
     find_unit,
     find_user,

@@ -6,7 +6,7 @@
 - `delegation/<id>`: one Plh/Plt delegation.
 """
 
-from app.plugin_api import plugin_store
+from cergas.plugin import plugin_store
 from plugins.approvals.chains import NAME
 
 

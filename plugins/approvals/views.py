@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from app.plugin_api import (
+from cergas.plugin import (
     Conflict,
     Forbidden,
     Invalid,
@@ -43,7 +43,7 @@ from plugins.approvals.delegations import (
 )
 from plugins.approvals.inbox import waiting_on
 
-bp = Blueprint("approvals", __name__, url_prefix="/plugins/approvals")
+bp = Blueprint("approvals", __name__, url_prefix="/plugins/approvals", template_folder="templates")
 api_bp = api_blueprint("approvals_api", __name__)
 
 

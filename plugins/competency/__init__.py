@@ -18,7 +18,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.plugin_api import Badge, BoardWarning, NavItem, Panel, Setting, hookimpl
+from cergas.plugin import Badge, BoardWarning, NavItem, Panel, Setting, hookimpl
 from plugins.competency import core
 from plugins.competency.core import NAME
 
@@ -53,7 +53,7 @@ def cergas_periodic(now):
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from app.plugin_api import certificates_expiring, notify, plugin_store
+    from cergas.plugin import certificates_expiring, notify, plugin_store
 
     today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
     warn = core.cert_warn_days()
@@ -140,7 +140,7 @@ def cergas_card_badges(cards, board):
 
 @hookimpl
 def cergas_board_warnings(board, cards):
-    from app.plugin_api import plugin_settings
+    from cergas.plugin import plugin_settings
 
     if not plugin_settings(board, NAME).get("bus_factor_warning", True):
         return []

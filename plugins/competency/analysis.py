@@ -189,7 +189,7 @@ def gap_analysis(
     """Per skill of the catalog: demand from `cards` (those with `skill:` labels; `wait_of(card)`
     gives the working days it waited), holders among `people` with their load, and how many to
     train. Ranked: recommendations first, by pressure, then the rest by demand."""
-    from app.plugin_api import required_skills
+    from cergas.plugin import required_skills
 
     minutes_this_year = minutes_this_year or {}
     gaps = {skill.slug: SkillGap(skill) for skill in catalog}

@@ -3,7 +3,7 @@
 from flask import jsonify, request
 from flask_babel import gettext as _
 
-from app.plugin_api import (
+from cergas.plugin import (
     Invalid,
     api_blueprint,
     api_caller,

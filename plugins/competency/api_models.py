@@ -3,7 +3,7 @@ models validate the bodies and describe the endpoints in /api/v1/openapi.json.""
 
 from pydantic import ConfigDict, Field
 
-from app.plugin_api import ApiModel, ApiResponse
+from cergas.plugin import ApiModel, ApiResponse
 
 DATE = {"format": "date"}
 

@@ -1,6 +1,6 @@
 """The competency plugin's use cases on top of the platform's skills API: a person's competency
 (skills, certificates, learning log, JP progress), a unit's JP progress, the gap analysis, and
-the per-board views (free holders of the skills cards need). Only `app.plugin_api` is used.
+the per-board views (free holders of the skills cards need). Only `cergas.plugin` is used.
 """
 
 from collections import defaultdict
@@ -12,7 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.plugin_api import (
+from cergas.plugin import (
     Forbidden,
     NotFound,
     active_load,
@@ -199,7 +199,7 @@ def learning_json(activity) -> dict:
 def managed_unit(actor, code):
     """The unit with this code if the actor heads it (or a unit above) or is an admin: 404 for
     a unit the actor cannot see, 403 for one they see but do not lead."""
-    from app.plugin_api import can_view_unit
+    from cergas.plugin import can_view_unit
 
     unit = find_unit(code)
     if unit is None or not can_view_unit(actor, unit) and not can_manage_unit(actor, unit):

@@ -5,7 +5,7 @@ import io
 
 from flask_babel import gettext as _
 
-from app.plugin_api import csv_text, xlsx_append
+from cergas.plugin import csv_text, xlsx_append
 from plugins.competency import core
 
 

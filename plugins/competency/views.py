@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.plugin_api import (
+from cergas.plugin import (
     LEARNING_ACTIVITIES,
     Forbidden,
     Invalid,

@@ -14,7 +14,7 @@ the plugin host logs and counts on this plugin (see /admin/plugins); the notific
 and the request that sent it are not affected.
 """
 
-from app.plugin_api import (
+from cergas.plugin import (
     absolute_link,
     check_mail_settings,
     hookimpl,

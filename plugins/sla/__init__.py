@@ -2,7 +2,7 @@
 
 Per board, policies by card type (`{"policies": [{"type": "pengaduan", "duration": 5, "unit":
 "working_days", ...}]}`) give every card of that type a due moment on its unit's working
-calendar (app.plugin_api.work_calendar). Cards show a badge with the time left; the card API
+calendar (cergas.plugin.work_calendar). Cards show a badge with the time left; the card API
 shows `plugins.sla`; `cergas tick` alerts the assignee and the unit's heads when a card becomes
 at risk and when it is breached, once each; heads get a compliance report per board. A
 clock's policy is fixed when it starts (fixed.py): a later type change or settings change does
@@ -13,7 +13,7 @@ runs (rules.py). See docs/sla.md.
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.plugin_api import (
+from cergas.plugin import (
     Badge,
     BoardWarning,
     NavItem,

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app.plugin_api import (
+from cergas.plugin import (
     board_columns,
     boards_with_settings,
     heads_of_units,

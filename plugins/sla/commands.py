@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 from flask.cli import with_appcontext
 
-from app.plugin_api import DURATION_UNITS, default_calendar, find_unit, work_calendar
+from cergas.plugin import DURATION_UNITS, default_calendar, find_unit, work_calendar
 
 
 @click.group("sla")

@@ -37,7 +37,7 @@ from datetime import UTC, datetime
 
 from flask import g, has_request_context
 
-from app.plugin_api import (
+from cergas.plugin import (
     SettingError,
     boards_with_settings,
     plugin_store,

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from app.plugin_api import DURATION_UNITS, SettingError
+from cergas.plugin import DURATION_UNITS, SettingError
 
 STARTS = ("created", "active")
 DEFAULT_AT_RISK = 0.75

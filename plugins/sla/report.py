@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.plugin_api import (
+from cergas.plugin import (
     board_columns,
     plugin_settings,
     scan_cards,

@@ -4,7 +4,7 @@ runs is changed only by a head of the board's unit (or an admin), with a reason.
 
 from flask_babel import gettext as _
 
-from app.plugin_api import MoveScope, Veto, can_manage_board, plugin_settings
+from cergas.plugin import MoveScope, Veto, can_manage_board, plugin_settings
 
 from .fixed import PLUGIN, fix_clock, has_started
 from .policies import policies_of

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from app.plugin_api import board_columns, card_moves, plugin_settings, work_calendars
+from cergas.plugin import board_columns, card_moves, plugin_settings, work_calendars
 
 from .clock import Clock, compute
 from .fixed import PLUGIN, fixed_policies

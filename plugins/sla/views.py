@@ -4,7 +4,7 @@ from flask import Blueprint, Response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.plugin_api import (
+from cergas.plugin import (
     Forbidden,
     boards_with_settings,
     can_manage_board,
@@ -20,7 +20,7 @@ from .report import board_report
 from .service import PLUGIN
 from .text import badge_text, duration_text
 
-bp = Blueprint("sla", __name__, url_prefix="/plugins/sla")
+bp = Blueprint("sla", __name__, url_prefix="/plugins/sla", template_folder="templates")
 
 CSV_COLUMNS = (
     "card_id",

@@ -12,7 +12,7 @@ who could take it (docs/workload.md).
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from app.plugin_api import BoardWarning, NavItem, Setting, hookimpl
+from cergas.plugin import BoardWarning, NavItem, Setting, hookimpl
 
 from .load import DEFAULTS
 

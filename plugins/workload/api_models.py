@@ -3,7 +3,7 @@ answers in /api/v1/openapi.json, and the fuzz tests check every answer against t
 
 from pydantic import Field
 
-from app.plugin_api import ApiResponse
+from cergas.plugin import ApiResponse
 
 
 class WorkloadPerson(ApiResponse):

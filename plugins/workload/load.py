@@ -19,7 +19,7 @@ from datetime import date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from app.plugin_api import required_skills
+from cergas.plugin import required_skills
 
 # Suggestions cover the most urgent active cards (earliest due first) of each overloaded person.
 CARDS_PER_PERSON = 5

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.plugin_api import (
+from cergas.plugin import (
     assign_card,
     can_manage_board,
     card_events_since,
@@ -197,7 +197,7 @@ def board_warnings(board, cards) -> Workload:
 
 def row_of(card):
     """A CardRow from a card object the core handed to a hook."""
-    from app.plugin_api import CardRow
+    from cergas.plugin import CardRow
 
     return CardRow(
         id=card.id,
@@ -218,7 +218,7 @@ def reassign(viewer, card_id: int, assignee, version):
     check, `assigned` audit event). Members may not (403); an unseen card is 404."""
     from flask_babel import gettext as _
 
-    from app.plugin_api import Forbidden, Invalid, NotFound
+    from cergas.plugin import Forbidden, Invalid, NotFound
 
     card = cards_by_ids([card_id]).get(card_id)
     if card is None or card.board_id is None:

@@ -12,7 +12,7 @@ Week ends are Sunday 24:00 in the unit's time zone; the newest point is "now".
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from app.plugin_api import CardRow, EventRow
+from cergas.plugin import CardRow, EventRow
 
 WEEKS = 8
 HISTORY_KINDS = ("created", "moved", "assigned", "updated")

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.plugin_api import (
+from cergas.plugin import (
     Conflict,
     Invalid,
     api_blueprint,
@@ -19,7 +19,7 @@ from . import api_models as m
 from . import charts
 from .service import board_report, reassign, unit_report
 
-bp = Blueprint("workload", __name__, url_prefix="/plugins/workload")
+bp = Blueprint("workload", __name__, url_prefix="/plugins/workload", template_folder="templates")
 api = api_blueprint("workload_api", __name__)
 
 

@@ -1,6 +1,6 @@
 """A well-behaved plugin module, loaded through a (fake) entry point by test_plugin_loading."""
 
-from app.plugin_api import Badge, hookimpl
+from cergas.plugin import Badge, hookimpl
 
 
 @hookimpl

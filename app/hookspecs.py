@@ -6,6 +6,8 @@ its spec. Hooks that decorate cards receive every card of a render at once. Hook
 docs/plugins.md.
 """
 
+from typing import TYPE_CHECKING
+
 import pluggy
 
 hookspec = pluggy.HookspecMarker("cergas")
@@ -119,3 +121,15 @@ def cergas_nav_items(user):
 @hookspec
 def cergas_demo_content(office):
     """After `cergas demo` built the core office (`app.demo.DemoOffice`): add this plugin's part."""
+
+
+if TYPE_CHECKING:  # for the annotations below (strings: nothing is imported at run time)
+    from app.models import Board, User
+    from cergas.plugin import Veto
+
+
+@hookspec
+def cergas_board_plugin_before_change(
+    board: "Board", plugin: "str", enabled: "bool", settings: "dict", actor: "User"
+) -> "Veto | None":
+    """Before a plugin's switch or settings change on a board. Return a `Veto` to refuse it."""

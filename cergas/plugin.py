@@ -19,6 +19,7 @@ from app.api.plugin_support import (
     api_operation,
     api_query,
 )
+from app.plugin_schema import plugin_model_base
 from app.services.access import (
     can_manage_board,
     can_manage_unit,
@@ -212,6 +213,10 @@ __all__ = [
     "national_holidays",
     "work_calendar",
     "work_calendars",
+    # a plugin's own tables, migrated by its own Alembic branch (app/plugin_schema.py)
+    "plugin_model_base",
+    "plugin_session",
+    "plugin_write",
 ]
 
 
@@ -301,3 +306,21 @@ class NavItem:
     url: str
     count: int | None = None
     endpoint: str | None = None
+
+
+def plugin_session():
+    """The database session of the request (or command): read a plugin's own models with it
+    (`plugin_session().get(Model, key)`, `plugin_session().scalars(select(...))`). Write only
+    inside `card_transaction`, `plugin_transaction`, a veto hook, or `plugin_write`."""
+    from app.extensions import db
+
+    return db.session
+
+
+def plugin_write(work) -> None:
+    """Run `work()` (which adds, changes or deletes rows of the plugin's own models through
+    `plugin_session()`) in the current write transaction, or in one of its own that commits
+    when none is open (an after-commit hook, periodic work)."""
+    from app.services import tx
+
+    tx.within_write(work)

@@ -98,7 +98,6 @@ def build_app(plugins: dict | None = None, **config):
     password hashing; only `plugins` ({name: object}) are registered unless `config` says
     otherwise (e.g. CERGAS_PLUGINS="nomor-surat" loads that installed entry point too)."""
     from app import create_app
-    from app.extensions import db
 
     settings = {
         "TESTING": True,
@@ -114,7 +113,9 @@ def build_app(plugins: dict | None = None, **config):
     }
     app = create_app(settings)
     with app.app_context():
-        db.create_all()
+        from app.plugin_schema import create_schema
+
+        create_schema()  # the core's tables and every plugin's own (cergas.plugin_model_base)
         from app.services.skills import seed_catalog
 
         seed_catalog()  # the migration seeds it on a real database

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.plugin_schema import upgrade_plugin
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -89,6 +91,31 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if upgrading_to_head():
+            upgrade_loaded_plugins(connection)
+
+
+def upgrading_to_head() -> bool:
+    """True for `cergas db upgrade` (to head): then every loaded plugin's branch follows. Other
+    commands (downgrade, stamp, current, a partial upgrade) leave the plugins' branches alone."""
+    fn = context.get_context().opts.get("fn")
+    return (
+        getattr(fn, "__name__", "") == "upgrade"
+        and getattr(fn, "__module__", "") == "alembic.command"
+        and context.get_revision_argument() in (*context.script.get_heads(), "head", "heads")
+    )
+
+
+def upgrade_loaded_plugins(connection):
+    """Each loaded plugin with tables (app/plugin_schema.py): its own branch, in its own version
+    table `alembic_version_<plugin>`, after the core. A plugin that is not loaded is skipped: its
+    tables and version table stay as they are."""
+    from app.plugin_schema import loaded_schemas
+
+    for schema in loaded_schemas(current_app):
+        logger.info("Upgrading the tables of plugin %s", schema.name)
+        upgrade_plugin(connection, schema, context.script)
 
 
 if context.is_offline_mode():

@@ -21,8 +21,7 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
+from app import create_app, plugin_schema  # noqa: E402
 
 PASSWORD = "rahasia123"
 NIPS = {
@@ -149,7 +148,7 @@ def main(directory: str) -> None:
         }
     )
     with app.app_context():
-        db.create_all()
+        plugin_schema.create_schema()
         info = seed()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=False)

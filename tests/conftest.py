@@ -26,7 +26,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select, text
 
-from app import create_app
+from app import create_app, plugin_schema
 from app.extensions import db
 from app.models import Board, Card, User
 
@@ -148,10 +148,10 @@ def reset_postgresql() -> None:
     """Create the schema once per run, then empty every table between tests."""
     global _pg_schema_ready
     if not _pg_schema_ready:
-        db.drop_all()
+        plugin_schema.drop_schema()
         with db.engine.begin() as conn:
             conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.create_all()
+        plugin_schema.create_schema()
         _pg_schema_ready = True
     with db.engine.begin() as conn:
         empty_postgresql(conn)
@@ -169,7 +169,7 @@ def empty_postgresql(conn) -> None:
     # Every table goes, so there is nothing for the foreign-key triggers to check.
     conn.execute(text("SET LOCAL session_replication_role = replica"))
     conn.execute(text("SET LOCAL synchronous_commit = off"))
-    for table in db.metadata.sorted_tables:
+    for table in plugin_schema.all_tables():
         conn.execute(text(f'DELETE FROM "{table.name}"'))
 
 
@@ -181,7 +181,7 @@ def make_app(database_url: str, **extra):
         elif database_url == "sqlite://":
             create_in_memory_schema()
         else:
-            db.create_all()
+            plugin_schema.create_schema()
     return app
 
 
@@ -198,7 +198,7 @@ def create_in_memory_schema() -> None:
     try:
         connection = fairy.driver_connection
         if _schema_template is None:
-            db.create_all()
+            plugin_schema.create_schema()
             template = sqlite3.connect(":memory:", check_same_thread=False)
             connection.backup(template)
             _schema_template = template
@@ -271,7 +271,7 @@ class SeededApp:
         with db.engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             conn.execute(text(f"CREATE SCHEMA {schema}"))
-            for table in db.metadata.sorted_tables:
+            for table in plugin_schema.all_tables():
                 conn.execute(text(f'CREATE TABLE {schema}."{table.name}" AS TABLE "{table.name}"'))
             self.sequences = list(
                 conn.execute(
@@ -285,7 +285,7 @@ class SeededApp:
     def _pg_restore(self) -> None:
         with db.engine.begin() as conn:
             empty_postgresql(conn)
-            for table in db.metadata.sorted_tables:
+            for table in plugin_schema.all_tables():
                 copy = f'{self.COPY_SCHEMA}."{table.name}"'
                 conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {copy}'))
             for sequence, start, last in self.sequences:

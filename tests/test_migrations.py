@@ -6,6 +6,7 @@ throw-away schema (so the shared test database is left alone).
 
 import importlib.util
 import secrets
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import flask_migrate
@@ -13,10 +14,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import MetaData, create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
-from app import create_app
+from app import create_app, plugin_schema
 from app.extensions import db
 from app.models.admin import (
     ADMIN_EVENTS_APPEND_ONLY_POSTGRESQL,
@@ -35,8 +36,20 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 @pytest.fixture(params=["sqlite-file", "postgresql"])
 def empty_app(request, tmp_path):
     """An app on an empty database that only the migrations will fill."""
-    if request.param == "sqlite-file":
-        app = create_app(config_for(f"sqlite:///{tmp_path / 'migrations.db'}"))
+    yield from empty_database_app(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def empty_app_with_plugins(request, tmp_path):
+    """The same, with every installed plugin that owns tables loaded (their branches migrate)."""
+    schemas = plugin_schema.import_installed_plugins()
+    objects = {ep.name: ep.load() for ep in entry_points(group="cergas") if ep.name in schemas}
+    yield from empty_database_app(request.param, tmp_path, CERGAS_PLUGIN_OBJECTS=objects)
+
+
+def empty_database_app(param, tmp_path, **extra):
+    if param == "sqlite-file":
+        app = create_app(config_for(f"sqlite:///{tmp_path / 'migrations.db'}", **extra))
         yield app
         with app.app_context():
             db.engine.dispose()
@@ -49,7 +62,7 @@ def empty_app(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     options = {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
-    app = create_app(config_for(url, SQLALCHEMY_ENGINE_OPTIONS=options))
+    app = create_app(config_for(url, SQLALCHEMY_ENGINE_OPTIONS=options, **extra))
     try:
         yield app
     finally:
@@ -61,10 +74,31 @@ def empty_app(request, tmp_path):
         admin.dispose()
 
 
-def schema_differences() -> list:
+def models_metadata(app) -> MetaData:
+    """The core's models and those of every plugin `app` loaded, in one MetaData."""
+    combined = MetaData()
+    for table in db.metadata.sorted_tables:
+        table.to_metadata(combined)
+    for schema in plugin_schema.loaded_schemas(app):
+        for table in schema.metadata.sorted_tables:
+            table.to_metadata(combined)
+    return combined
+
+
+def schema_differences(app=None) -> list:
+    metadata = models_metadata(app) if app is not None else db.metadata
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
-        return compare_metadata(context, db.metadata)
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                # The plugins' version tables are Alembic's, like alembic_version.
+                "include_name": lambda name, kind, _parent: (
+                    not (kind == "table" and name.startswith("alembic_version_"))
+                ),
+            },
+        )
+        return compare_metadata(context, metadata)
 
 
 def test_upgrade_from_empty_yields_exactly_the_models_schema(empty_app):
@@ -76,11 +110,31 @@ def test_upgrade_from_empty_yields_exactly_the_models_schema(empty_app):
         assert tables == set(db.metadata.tables) | {"alembic_version"}
 
 
-def test_upgrade_creates_every_index_and_unique_constraint(empty_app):
-    with empty_app.app_context():
+def test_upgrade_with_plugins_yields_exactly_the_core_and_plugin_models(empty_app_with_plugins):
+    """Each loaded plugin's branch runs after the core's, in its own version table."""
+    app = empty_app_with_plugins
+    with app.app_context():
+        schemas = plugin_schema.loaded_schemas(app)
+        assert "approvals" in {schema.name for schema in schemas}
+        flask_migrate.upgrade()
+        assert schema_differences(app) == []
+        tables = set(inspect(db.engine).get_table_names())
+        versions = {schema.version_table for schema in schemas}
+        assert tables == set(models_metadata(app).tables) | {"alembic_version"} | versions
+        for schema in schemas:
+            for table in schema.metadata.sorted_tables:
+                assert table.name.startswith(f"{schema.name}_")
+        with db.engine.connect() as conn:
+            assert plugin_schema.plugin_revision(conn, plugin_schema.plugin_schema("approvals"))
+        flask_migrate.upgrade()  # a second upgrade has nothing to do
+        assert schema_differences(app) == []
+
+
+def test_upgrade_creates_every_index_and_unique_constraint(empty_app_with_plugins):
+    with empty_app_with_plugins.app_context():
         flask_migrate.upgrade()
         inspector = inspect(db.engine)
-        for table in db.metadata.sorted_tables:
+        for table in models_metadata(empty_app_with_plugins).sorted_tables:
             expected = {index.name for index in table.indexes}
             assert {i["name"] for i in inspector.get_indexes(table.name)} >= expected
         uniques = {u["name"] for u in inspector.get_unique_constraints("users")}

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter
 
+from app import plugin_schema
 from app.extensions import db
 from app.models import ApiToken, LoginSession
 from tests.conftest import PASSWORD, SeededApp, make_app
@@ -106,7 +107,7 @@ def seed_office(app) -> None:
 def row_counts() -> dict[str, int]:
     return {
         table.name: db.session.scalar(select(func.count()).select_from(table))
-        for table in db.metadata.sorted_tables
+        for table in plugin_schema.all_tables()
     }
 
 

@@ -65,7 +65,10 @@ def put_plugin_settings(board_id: int, plugin: str):
         )
     except Invalid as exc:
         if exc.fields:
-            exc.fields = {f"settings.{name}": message for name, message in exc.fields.items()}
+            exc.fields = {
+                name if name == "enabled" else f"settings.{name}": message
+                for name, message in exc.fields.items()
+            }
         raise
     return jsonify(state.to_dict())
 

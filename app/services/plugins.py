@@ -111,6 +111,25 @@ def clean_settings(plugin: str, settings, *, from_form: bool = False) -> dict:
     return cleaned
 
 
+def _refuse_vetoed(board, plugin, before, enabled, cleaned, changes, actor) -> None:
+    """Ask `cergas_board_plugin_before_change` of the plugins enabled on the board (fail closed:
+    one that raises refuses); a refusal is a 422 whose message stands next to the switch when
+    the switch changes, else next to each changed setting. Nothing is written."""
+    refusals = _host().vetoes(
+        "cergas_board_plugin_before_change",
+        board=board,
+        plugin=plugin,
+        enabled=before.enabled if enabled is None else enabled,
+        settings={**before.values, **cleaned},
+        actor=actor,
+    )
+    if not refusals:
+        return
+    message = " ".join(refusal["message"] for refusal in refusals)
+    keys = ["enabled"] if "enabled" in changes else sorted(changes)
+    raise Invalid("plugin_change_refused", message, fields={key: message for key in keys})
+
+
 def set_board_plugin(
     actor: User,
     board_id,
@@ -155,6 +174,7 @@ def set_board_plugin(
         if enabled is not None and enabled != before.enabled:
             changes["enabled"] = [before.enabled, enabled]
         if changes:
+            _refuse_vetoed(board, plugin, before, enabled, cleaned, changes, actor)
             if row is None:
                 row = BoardPlugin(board_id=board.id, plugin=plugin, enabled=True, settings={})
                 db.session.add(row)

@@ -11,6 +11,7 @@ rejects. The card cannot reach a done column until every step approved.
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from cergas.plugin import (
@@ -243,6 +244,52 @@ def cergas_nav_items(user):
             endpoint="approvals.",
         )
     ]
+
+
+@hookimpl
+def cergas_board_plugin_before_change(board, plugin, enabled, settings, actor):
+    """While letters wait for paraf on the board, the plugin stays on and the chains of their
+    types stay as they are: switching it off (or changing a chain) would let a head move a
+    waiting letter to done, or strand its round. Finish or withdraw the rounds first."""
+    if plugin != NAME:
+        return None
+    waiting = paraf.open_rounds(board.id)
+    if not waiting:
+        return None
+    old = chains_of(plugin_settings(board, NAME))
+    if not enabled:
+        total = sum(waiting.values())
+        return Veto(
+            ngettext(
+                "%(num)d letter on this board is waiting for paraf. Finish or withdraw its "
+                "round first (the approvers decide it, or move the letter out of the review "
+                "column), then switch approvals off.",
+                "%(num)d letters on this board are waiting for paraf. Finish or withdraw their "
+                "rounds first (the approvers decide them, or move the letters out of the review "
+                "column), then switch approvals off.",
+                total,
+            )
+        )
+    new = chains_of(settings)
+    changed = sorted(kind for kind in waiting if old.get(kind) != new.get(kind))
+    if not changed:
+        return None
+    total = sum(waiting[kind] for kind in changed)
+    columns = ", ".join(sorted({old[kind].review_column for kind in changed if kind in old}))
+    columns = columns or _("the review column")
+    return Veto(
+        ngettext(
+            "%(num)d letter of type %(types)s is waiting for paraf under its chain. Finish or "
+            "withdraw its round first (the approvers decide it, or move the letter out of "
+            "%(columns)s), then change or remove the chain.",
+            "%(num)d letters of type %(types)s are waiting for paraf under their chain. Finish "
+            "or withdraw their rounds first (the approvers decide them, or move the letters out "
+            "of %(columns)s), then change or remove the chain.",
+            total,
+            types=", ".join(changed),
+            columns=columns,
+        )
+    )
 
 
 @hookimpl

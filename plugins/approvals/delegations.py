@@ -10,20 +10,36 @@ from flask_babel import gettext as _
 
 from cergas import plugin as api
 from cergas.plugin import Conflict, Forbidden, Invalid, NotFound, find_user, notify, users_by_ids
+from plugins.approvals import store
 from plugins.approvals.chains import NAME
 from plugins.approvals.clock import iso, jakarta_today, local_today, utcnow
+from plugins.approvals.models import Delegation
 from plugins.approvals.posts import may_stand_in
-from plugins.approvals.store import store
 
 KINDS = ("plh", "plt")
 MAX_DAYS = 90  # a longer absence is a vacancy: name a Plt again when it runs out
 MAX_AHEAD_DAYS = 366
 
 
+def _newest_first(items: list[dict]) -> list[dict]:
+    return sorted(items, key=lambda d: (d["start"], d["created_at"], d["id"]), reverse=True)
+
+
 def delegations() -> list[dict]:
     """Every delegation, newest first."""
-    items = list(store().items("delegation/").values())
-    return sorted(items, key=lambda d: (d["start"], d["created_at"]), reverse=True)
+    return _newest_first(store.all_delegations())
+
+
+def delegations_to(user_id: int, day: date | None = None) -> list[dict]:
+    """The delegations (not revoked) through which `user_id` stands in, newest first; with
+    `day`, only those that may be active on it in some time zone (a day either side)."""
+    conditions = [Delegation.to_id == user_id, Delegation.revoked_at.is_(None)]
+    if day is not None:
+        conditions += [
+            Delegation.end >= day - timedelta(days=1),
+            Delegation.start <= day + timedelta(days=1),
+        ]
+    return _newest_first(store.delegations_where(*conditions))
 
 
 def active_on(delegation: dict, day: date) -> bool:
@@ -35,7 +51,8 @@ def active_on(delegation: dict, day: date) -> bool:
 def acting_for(user_id: int, day: date, all_delegations=None) -> dict[int, dict]:
     """approver id -> the delegation through which `user_id` acts for them on `day`."""
     found = {}
-    for item in all_delegations if all_delegations is not None else delegations():
+    items = all_delegations if all_delegations is not None else delegations_to(user_id, day)
+    for item in items:
         if item["to_id"] == user_id and active_on(item, day):
             found[item["from_id"]] = item
     return found
@@ -120,8 +137,13 @@ def create_delegation(actor, data: dict) -> dict:
     if errors:
         raise Invalid("validation_error", _("Check the highlighted fields."), errors)
     with api.plugin_transaction(NAME):
-        existing = [d for d in delegations() if not d.get("revoked_at")]
-        for item in existing:
+        existing = store.delegations_where(
+            Delegation.from_id.in_({giver.id, taker.id}),
+            Delegation.revoked_at.is_(None),
+            Delegation.start <= end,
+            Delegation.end >= start,
+        )
+        for item in _newest_first(existing):
             overlaps = date.fromisoformat(item["start"]) <= end and start <= date.fromisoformat(
                 item["end"]
             )
@@ -155,7 +177,7 @@ def create_delegation(actor, data: dict) -> dict:
             "revoked_at": None,
             "revoked_by_id": None,
         }
-        store().set(f"delegation/{delegation['id']}", delegation)
+        store.save_delegation(delegation)
     title = _("You are %(kind)s of %(name)s", kind=kind.capitalize(), name=giver.name)
     body = _("From %(start)s to %(end)s you may give paraf in their place.", start=start, end=end)
     notify(taker, title, body, kind="approvals_delegation", plugin=NAME)
@@ -164,9 +186,7 @@ def create_delegation(actor, data: dict) -> dict:
 
 def revoke_delegation(actor, delegation_id: str) -> dict:
     with api.plugin_transaction(NAME):
-        item = (
-            store().get(f"delegation/{delegation_id}") if isinstance(delegation_id, str) else None
-        )
+        item = store.load_delegation(delegation_id) if isinstance(delegation_id, str) else None
         if item is None:
             raise NotFound("not_found", _("Delegation not found."))
         people = users_by_ids([item["from_id"], item["to_id"]])
@@ -178,7 +198,7 @@ def revoke_delegation(actor, delegation_id: str) -> dict:
         if item.get("revoked_at"):
             return item
         item = {**item, "revoked_at": iso(utcnow()), "revoked_by_id": actor.id}
-        store().set(f"delegation/{delegation_id}", item)
+        store.save_delegation(item)
     return item
 
 
@@ -219,5 +239,11 @@ def delegation_json(item: dict, people: dict) -> dict:
 def stand_ins(approver_id: int, card) -> list:
     """The users acting today for an approver."""
     day = local_today(card.board.unit)
-    ids = [d["to_id"] for d in delegations() if d["from_id"] == approver_id and active_on(d, day)]
+    items = store.delegations_where(
+        Delegation.from_id == approver_id,
+        Delegation.revoked_at.is_(None),
+        Delegation.start <= day,
+        Delegation.end >= day,
+    )
+    ids = [d["to_id"] for d in items if active_on(d, day)]
     return list(users_by_ids(ids).values())

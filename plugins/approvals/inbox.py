@@ -6,12 +6,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 
 from cergas.plugin import (
     acting_heads,
     card_transaction,
     cards_by_ids,
     notify,
+    plugin_session,
     plugin_settings,
     record_card_event,
     users_by_ids,
@@ -25,9 +27,10 @@ from plugins.approvals.clock import (
     utcnow,
     waited_working_days,
 )
-from plugins.approvals.delegations import active_on, delegations, stand_ins
+from plugins.approvals.delegations import active_on, delegations_to, stand_ins
+from plugins.approvals.models import Pending
 from plugins.approvals.paraf import card_url, current, state_of, states_of
-from plugins.approvals.store import N_, store
+from plugins.approvals.store import N_, pending_entry, pending_rows, set_reminded
 
 
 @dataclass
@@ -41,25 +44,31 @@ class InboxItem:
     kind: str | None
 
 
+def _live_roles(user, now: datetime) -> dict:
+    """approver id -> the delegations through which `user` may stand in for them around today
+    (a day either side: each card checks them on its unit's local day); `user.id` -> None."""
+    roles: dict = {user.id: None}
+    for item in delegations_to(user.id, now.date()):
+        roles.setdefault(item["from_id"], []).append(item)
+    return roles
+
+
+def _waiting_codes() -> set[str]:
+    """The units of the `head_of` steps waiting now (one indexed query, one row per unit)."""
+    query = select(Pending.head_of).where(Pending.head_of.is_not(None)).distinct()
+    return set(plugin_session().scalars(query))
+
+
 def waiting_on(user, now: datetime | None = None) -> list[InboxItem]:
     """Cards waiting on `user` (in person or as Plh/Plt), oldest first. Constant queries."""
     now = now or utcnow()
-    pending = store().items("pending/")
-    if not pending:
-        return []
-    # Delegations to me, whatever their dates: each card checks them on its unit's local day.
-    roles: dict = {user.id: None}
-    for item in delegations():
-        if item["to_id"] == user.id and not item.get("revoked_at"):
-            roles.setdefault(item["from_id"], [])
-            if isinstance(roles[item["from_id"]], list):
-                roles[item["from_id"]].append(item)
-    acting = _acting_kinds(user, pending.values())
-    mine = {
-        int(key.split("/", 1)[1]): value
-        for key, value in pending.items()
-        if value.get("approver_id") in roles or value.get("head_of") in acting
-    }
+    roles = _live_roles(user, now)
+    acting = _acting_kinds(user, _waiting_codes())
+    conditions = [Pending.approver_id.in_(roles)]
+    if acting:
+        conditions.append(Pending.head_of.in_(acting))
+    rows = plugin_session().scalars(select(Pending).where(or_(*conditions)))
+    mine = {row.card_id: pending_entry(row) for row in rows}
     if not mine:
         return []
     cards = cards_by_ids(mine)
@@ -98,10 +107,9 @@ def waiting_on(user, now: datetime | None = None) -> list[InboxItem]:
     return items
 
 
-def _acting_kinds(user, entries) -> dict[str, str]:
-    """unit code -> "plt" | "plh" for the units of waiting `head_of` steps that `user` acts as
-    head of today (appointed in Cergas, app/services/acting.py)."""
-    codes = {entry.get("head_of") for entry in entries if entry.get("head_of")}
+def _acting_kinds(user, codes) -> dict[str, str]:
+    """unit code -> "plt" | "plh" for the units among `codes` (of waiting `head_of` steps) that
+    `user` acts as head of today (appointed in Cergas, app/services/acting.py)."""
     found = {}
     for code, people in acting_heads(codes).items():
         for person, kind in people:
@@ -111,31 +119,40 @@ def _acting_kinds(user, entries) -> dict[str, str]:
 
 
 def inbox_count(user) -> int:
-    """For the nav counter: two queries, no calendar work."""
-    pending = store().items("pending/")
-    if not pending:
-        return 0
+    """For the nav counter, on every page. Whatever the history (decided rounds, delegations
+    long over), a constant number of indexed queries: the user's live delegations (by stand-in
+    and end date), one grouped count of the waiting steps that may be theirs (by approver, or
+    with a unit for its acting heads), and the acting heads of those units (only when some)."""
     now = utcnow()
-    mine = [d for d in delegations() if d["to_id"] == user.id and not d.get("revoked_at")]
-    acting = _acting_kinds(user, pending.values())
+    roles = _live_roles(user, now)
+    query = (
+        select(Pending.tz, Pending.approver_id, Pending.head_of, func.count())
+        .where(or_(Pending.approver_id.in_(roles), Pending.head_of.is_not(None)))
+        .group_by(Pending.tz, Pending.approver_id, Pending.head_of)
+    )
+    groups = plugin_session().execute(query).all()
+    if not groups:
+        return 0
+    codes = {head_of for _tz, approver_id, head_of, _n in groups if head_of}
+    acting = _acting_kinds(user, codes) if codes else {}
     count = 0
-    for value in pending.values():
-        if value.get("approver_id") == user.id or value.get("head_of") in acting:
-            count += 1
+    for tz, approver_id, head_of, number in groups:
+        if approver_id == user.id or head_of in acting:
+            count += number
             continue
-        day = now.astimezone(ZoneInfo(value.get("tz") or "Asia/Jakarta")).date()
-        if any(d["from_id"] == value.get("approver_id") and active_on(d, day) for d in mine):
-            count += 1
+        day = now.astimezone(ZoneInfo(tz or "Asia/Jakarta")).date()
+        if any(active_on(d, day) for d in roles.get(approver_id) or []):
+            count += number
     return count
 
 
 def remind(now: datetime) -> int:
     """Remind each approver once per working day about cards that waited longer than the
     board's `remind_after_days`. Idempotent: a second run on the same day sends nothing."""
-    pending = store().items("pending/")
+    pending = {row.card_id: pending_entry(row) for row in pending_rows()}
     if not pending:
         return 0
-    ids = [int(key.split("/", 1)[1]) for key in pending]
+    ids = list(pending)
     cards = cards_by_ids(ids)
     calendars({card.board.unit_id for card in cards.values()})
     sent = 0
@@ -149,7 +166,7 @@ def remind(now: datetime) -> int:
         if not cal.is_working_day(today):
             continue
         limit = plugin_settings(card.board, NAME)["remind_after_days"]
-        entry = pending[f"pending/{card_id}"]
+        entry = pending[card_id]
         waited = cal.working_days_between(parse_iso(entry["since"]), now)
         if waited <= limit:
             continue
@@ -162,7 +179,7 @@ def remind(now: datetime) -> int:
             if approver is None:
                 continue
             state["reminded_on"] = today.isoformat()
-            store().set(f"card/{card_id}", state)
+            set_reminded(card_id, today)
             record_card_event(
                 "approval_reminder",
                 None,

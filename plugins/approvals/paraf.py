@@ -28,11 +28,12 @@ from cergas.plugin import (
     unit_heads,
     users_by_ids,
 )
+from plugins.approvals import store
 from plugins.approvals.chains import NAME, Chain, same_column
 from plugins.approvals.clock import iso, local_today, utcnow
-from plugins.approvals.delegations import capacity, delegations, stand_ins
+from plugins.approvals.delegations import capacity, delegations_to, stand_ins
 from plugins.approvals.posts import above_step
-from plugins.approvals.store import N_, store
+from plugins.approvals.store import N_
 
 DECISIONS = ("approve", "return", "reject")
 MAX_NOTE = 2000
@@ -43,7 +44,7 @@ STAMPED_FIELDS = ("title", "description", "type")
 
 
 def state_of(card_id: int) -> dict | None:
-    return store().get(f"card/{card_id}")
+    return store.load_state(card_id)
 
 
 def content_of(card, changes: dict | None = None) -> dict:
@@ -73,31 +74,17 @@ def approval_holds(state: dict | None, card) -> bool:
 
 
 def states_of(card_ids) -> dict[int, dict]:
-    """card id -> state for many cards, in one query."""
-    wanted = {f"card/{card_id}" for card_id in card_ids}
-    if not wanted:
-        return {}
-    found = store().items("card/") if len(wanted) > 200 else store().get_many(wanted)
-    return {int(key.split("/", 1)[1]): value for key, value in found.items() if key in wanted}
+    """card id -> state for many cards, in two queries whatever their number."""
+    return store.load_states(card_ids)
+
+
+def open_rounds(board_id: int) -> dict[str, int]:
+    """card type -> how many of the board's cards wait for paraf (one indexed query)."""
+    return store.open_rounds(board_id)
 
 
 def _save(card_id: int, state: dict) -> None:
-    store().set(f"card/{card_id}", state)
-    step = current(state)
-    if state["state"] == "pending" and step is not None and step.get("approver_id"):
-        store().set(
-            f"pending/{card_id}",
-            {
-                "approver_id": step["approver_id"],
-                "since": state["since"],
-                "board_id": state["board_id"],
-                "tz": state.get("tz") or "Asia/Jakarta",
-                # For the inbox of whoever acts as head of that unit (Plt/Plh).
-                "head_of": (step.get("spec") or {}).get("head_of"),
-            },
-        )
-    else:
-        store().delete(f"pending/{card_id}")
+    store.save_state(card_id, state, current(state))
 
 
 def current(state: dict | None) -> dict | None:
@@ -437,7 +424,7 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
             )
         held = state["steps"][number - 1]
         day = local_today(card.board.unit)
-        all_delegations = delegations()
+        all_delegations = delegations_to(actor.id, day)
         how = capacity(actor, held["approver_id"], day, all_delegations, spec=held.get("spec"))
         if how is None:
             earlier = [

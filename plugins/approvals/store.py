@@ -82,8 +82,10 @@ def round_dict(row: Round) -> dict:
         for step in row.steps
     ]
     for step in state["steps"]:
-        if step["reassigned_by_id"] is None:
-            del step["reassigned_by_id"]
+        # Written only once a step is decided (stamp) or given to someone else (reassigned).
+        for name in ("stamp", "reassigned_by_id"):
+            if step[name] is None:
+                del step[name]
         step["spec"] = dict(step["spec"] or {})
     return state
 

@@ -265,8 +265,9 @@ def downgrade():
     ).mappings():
         step = {name: row[name] for name in STEP_FIELDS}
         step["at"] = _iso(row["at"])
-        if step["reassigned_by_id"] is None:
-            del step["reassigned_by_id"]
+        for name in ("stamp", "reassigned_by_id"):
+            if step[name] is None:
+                del step[name]
         steps_of.setdefault(row["card_id"], []).append(step)
     for row in bind.execute(sa.select(table["approvals_rounds"])).mappings():
         state = {name: row[name] for name in ROUND_FIELDS}

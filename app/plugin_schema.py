@@ -26,7 +26,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from app.extensions import NAMING
 
-NAME_RULE = re.compile(r"^[a-z][a-z0-9_]*$")
+NAME_RULE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 @dataclass
@@ -36,8 +36,13 @@ class PluginSchema:
     migrations: Path | None
 
     @property
+    def prefix(self) -> str:
+        """What every table name of the plugin starts with: `<name>_` (a `-` written `_`)."""
+        return f"{self.name.replace('-', '_')}_"
+
+    @property
     def version_table(self) -> str:
-        return f"alembic_version_{self.name}"
+        return f"alembic_version_{self.prefix[:-1]}"
 
 
 _schemas: dict[str, PluginSchema] = {}
@@ -46,13 +51,13 @@ _schemas: dict[str, PluginSchema] = {}
 def plugin_model_base(name: str, migrations: str | Path | None = None) -> type[DeclarativeBase]:
     """A declarative base for the models of plugin `name` (its entry-point name), on a MetaData
     of its own. `migrations`: the folder of the plugin's Alembic revisions. Every table a model
-    declares must be named `<name>_...`."""
+    declares must be named `<name>_...` (a `-` in the name written `_`)."""
     if not NAME_RULE.match(name):
-        raise ValueError(f"plugin name {name!r}: use lower-case letters, digits and _")
+        raise ValueError(f"plugin name {name!r}: use lower-case letters, digits, - and _")
     if name in _schemas:
         raise ValueError(f"plugin {name!r} already has a model base")
     own_metadata = MetaData(naming_convention=NAMING, info={"cergas_plugin": name})
-    prefix = f"{name}_"
+    prefix = f"{name.replace('-', '_')}_"
 
     class Base(DeclarativeBase):
         metadata = own_metadata

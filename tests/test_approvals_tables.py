@@ -1,8 +1,8 @@
 # ruff: noqa: F811 - the `chain` fixture is imported from tests.approvals_fixtures
-"""The approvals plugin's own tables: the data migration from the key-value store of earlier
-releases, a database that keeps a removed plugin's tables, the inbox count's constant queries
-over a large history, and the rule that keeps the plugin on (and its chains) while letters wait
-for paraf."""
+"""The approvals plugin's own tables (app/plugin_schema.py): the data migration from the
+key-value store of earlier releases, a database that keeps a removed plugin's tables, the inbox
+count's constant queries over a large history, and the rule that keeps the plugin on (and its
+chains) while letters wait for paraf (its `cergas_board_plugin_before_change`)."""
 
 import secrets
 from datetime import UTC, date, datetime, timedelta

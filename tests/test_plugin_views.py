@@ -31,6 +31,7 @@ from cergas.plugin import (
     find_unit,
     hookimpl,
     move_card_in_transaction,
+    notify,
     unit_heads,
     users_by_ids,
 )
@@ -344,3 +345,5 @@ def test_helpers_answer_with_views_and_accept_them(app, org):
             result = move_card_in_transaction(staff, locked, org.doing)
             assert isinstance(result.card, CardView)
         assert stored(card_id)[1] == org.doing
+        sent = notify(staff, "Kartu dipindah", card=card, plugin=MEDDLER)
+        assert (sent.user_id, sent.card_id) == (staff.id, card_id)

@@ -174,7 +174,11 @@ class PluginHost:
 
     def call(self, hook_name: str, **kwargs) -> list[tuple[str, object]]:
         """(plugin name, result) for each implementation that answered; failures are isolated.
-        When the hook gets a `board`, plugins disabled on that board are skipped."""
+        When the hook gets a `board`, plugins disabled on that board are skipped. Records are
+        passed as read-only views (app/plugin_views.py), built once for all implementations."""
+        from app.plugin_views import views_of
+
+        kwargs = views_of(kwargs)
         results = []
         for impl in self._impls(hook_name, kwargs.get("board")):
             arguments = {name: kwargs[name] for name in impl.argnames}
@@ -194,19 +198,22 @@ class PluginHost:
         """Whether a plugin enabled on `board` may refuse this move between columns: its
         `cergas_move_scope` covers it, or it declares no scope (then any move may be refused;
         so may a scope hook that fails or answers something else than a `MoveScope`)."""
+        from app.plugin_views import view_of
         from cergas.plugin import MoveScope
 
         vetoing = self._impls("cergas_card_before_move", board)
         if not vetoing:
             return False
         scopes = {i.plugin_name: i for i in self._impls("cergas_move_scope")}
+        board_view = view_of(board)
         for impl in vetoing:
             scoping = scopes.get(impl.plugin_name)
             if scoping is None:
                 return True
             try:
                 # The spec's one argument; an implementation may leave it out (pluggy's rule).
-                scope = scoping.function(**({"board": board} if scoping.argnames else {}))
+                arguments = {"board": board_view} if scoping.argnames else {}
+                scope = scoping.function(**arguments)
             except Exception as exc:  # noqa: BLE001 - fail closed: the locked path asks the veto
                 self.failed(impl.plugin_name, "cergas_move_scope", exc)
                 return True
@@ -220,9 +227,12 @@ class PluginHost:
 
     def vetoes(self, hook_name: str = "cergas_card_before_move", **kwargs) -> list[dict]:
         """Every refusal of a move (or, with `cergas_card_before_update`, of an edit). A veto
-        hook that raises refuses too (fail closed)."""
+        hook that raises refuses too (fail closed), and so does one that sets an attribute of the
+        read-only views it receives."""
+        from app.plugin_views import views_of
         from cergas.plugin import Veto
 
+        kwargs = views_of(kwargs)
         refusals = []
         for impl in self._impls(hook_name, kwargs.get("board")):
             arguments = {name: kwargs[name] for name in impl.argnames}

@@ -20,6 +20,17 @@ from app.api.plugin_support import (
     api_query,
 )
 from app.plugin_schema import plugin_model_base
+from app.plugin_views import (
+    BoardView,
+    CardView,
+    ColumnView,
+    ReadOnlyError,
+    SprintView,
+    TeamView,
+    UnitView,
+    UserView,
+    for_plugins,
+)
 from app.services.access import (
     can_manage_board,
     can_manage_unit,
@@ -105,6 +116,10 @@ from app.workcal import (
 )
 
 API_VERSION = "1.0.0"
+
+# The profile helpers the core's own pages share with plugins: plugins get a `UserView`.
+visible_person = for_plugins(visible_person)
+editable_person = for_plugins(editable_person)
 
 hookimpl = pluggy.HookimplMarker("cergas")
 
@@ -217,6 +232,15 @@ __all__ = [
     "plugin_model_base",
     "plugin_session",
     "plugin_write",
+    # read-only views of the records hooks receive and helpers answer (app/plugin_views.py)
+    "BoardView",
+    "CardView",
+    "ColumnView",
+    "ReadOnlyError",
+    "SprintView",
+    "TeamView",
+    "UnitView",
+    "UserView",
 ]
 
 

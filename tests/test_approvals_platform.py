@@ -7,7 +7,7 @@ import pytest
 from flask import jsonify
 
 from app.extensions import db
-from app.models import Event
+from app.models import Card, Event
 from cergas.plugin import (
     Conflict,
     NavItem,
@@ -139,7 +139,8 @@ def test_card_transaction_commits_store_event_and_move_together_or_not_at_all(ap
             plugin_store("probe").set(f"card/{card.id}", "done")
             record_card_event("probe_step", staff, card, text="langkah", note="catatan")
             move_card_in_transaction(staff, card, org.review)
-        card = db.session.get(type(card), card_id)
+        assert type(card).__name__ == "CardView"  # what card_transaction yields
+        card = db.session.get(Card, card_id)
         assert card.column_id == org.review
         assert plugin_store("probe").get(f"card/{card_id}") == "done"
         kinds = [e.kind for e in db.session.query(Event).filter_by(card_id=card_id)]

@@ -17,16 +17,21 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Board, Card, Membership, Unit, User
+from app.plugin_views import CardView, for_plugins, row_of
 from app.services import access, audit, tx
 from app.services.moves import MoveResult, move_card_locked
 
 
 @contextmanager
-def card_transaction(actor: User | None, card_id) -> Iterator[Card]:
+def card_transaction(actor: User | None, card_id) -> Iterator[CardView]:
     """One write use case on one card: opens the transaction, locks the card's board and yields
-    the card read fresh. Everything written inside (plugin store, audit events, notifications, a
-    `move_card_in_transaction`) commits together or not at all. `actor=None` (periodic work)
-    skips the visibility check; otherwise a card the actor may not see is 404."""
+    the card read fresh (a `CardView`; `card_id` may be a card view too). Everything written
+    inside (plugin store, audit events, notifications, a `move_card_in_transaction`) commits
+    together or not at all. `actor=None` (periodic work) skips the visibility check; otherwise
+    a card the actor may not see is 404."""
+    actor = row_of(actor)
+    if isinstance(card_id, CardView):
+        card_id = card_id.id
     with tx.write_transaction():
         if actor is None:
             card = db.session.get(Card, card_id) if isinstance(card_id, int) else None
@@ -40,9 +45,10 @@ def card_transaction(actor: User | None, card_id) -> Iterator[Card]:
             card = access.visible_card(actor, card_id)
         tx.lock_board(card.board_id)
         db.session.refresh(card)
-        yield card
+        yield CardView(card)
 
 
+@for_plugins
 def record_card_event(kind: str, actor: User | None, card: Card, **data) -> None:
     """Add an audit event about a card to the card's history (`GET /api/v1/cards/<id>/events`
     and the card page). Inside a use case it commits with it; elsewhere it commits on its own.
@@ -57,14 +63,17 @@ def move_card_in_transaction(actor: User, card: Card, column_id: int) -> MoveRes
     """Move a card to another column inside the current `card_transaction`, under every core
     rule (due date, WIP limits, other plugins' vetoes); a refusal raises and rolls back the
     whole use case. Records the usual `moved` event and calls `cergas_card_moved` after the
-    commit."""
+    commit. `card` is the view `card_transaction` gave (resolved to the card it locked)."""
     if not tx.in_write_transaction():
         raise RuntimeError("move_card_in_transaction needs an open card_transaction")
-    return move_card_locked(actor, card, column_id)
+    result = move_card_locked(row_of(actor), row_of(card, Card), column_id)
+    return MoveResult(CardView(result.card), result.warnings, result.overridden)
 
 
+@for_plugins
 def cards_by_ids(ids) -> dict[int, Card]:
-    """card id -> card, with board, unit, column and assignee loaded, in one query."""
+    """card id -> card (a `CardView`), with board, unit, column and assignee loaded, in one
+    query."""
     ids = {card_id for card_id in ids if isinstance(card_id, int)}
     if not ids:
         return {}
@@ -80,16 +89,22 @@ def cards_by_ids(ids) -> dict[int, Card]:
     return {card.id: card for card in rows}
 
 
+@for_plugins
 def users_by_ids(ids) -> dict[int, User]:
-    """user id -> user, in one query."""
+    """user id -> user (a `UserView`), in one query."""
+    return _users_by_ids(ids)
+
+
+def _users_by_ids(ids) -> dict[int, User]:
     ids = {user_id for user_id in ids if isinstance(user_id, int)}
     if not ids:
         return {}
     return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
+@for_plugins
 def find_user(login) -> User | None:
-    """An active user by NIP or username, or None."""
+    """An active user (a `UserView`) by NIP or username, or None."""
     if not isinstance(login, str) or not login.strip():
         return None
     login = login.strip()
@@ -97,17 +112,19 @@ def find_user(login) -> User | None:
     return user if user is not None and user.active else None
 
 
+@for_plugins
 def find_unit(code) -> Unit | None:
-    """A unit by its code, or None."""
+    """A unit (a `UnitView`) by its code, or None."""
     if not isinstance(code, str) or not code.strip():
         return None
     return db.session.scalar(select(Unit).where(Unit.code == code.strip()))
 
 
+@for_plugins
 def unit_heads(codes) -> dict[str, list[User]]:
-    """unit code -> its active heads (oldest membership first), then whoever acts as its head
-    today (Plt/Plh, app/services/acting.py); a unit without either maps to []. Unknown codes are
-    left out."""
+    """unit code -> its active heads (`UserView`s, oldest membership first), then whoever acts
+    as its head today (Plt/Plh, app/services/acting.py); a unit without either maps to [].
+    Unknown codes are left out."""
     codes = {code for code in codes if isinstance(code, str)}
     if not codes:
         return {}
@@ -126,7 +143,7 @@ def unit_heads(codes) -> dict[str, list[User]]:
         found[code].append(user)
     acting = access.acting_heads_by_unit(units)
     wanted = {user_id for items in acting.values() for user_id, _kind in items}
-    people = users_by_ids(wanted) if wanted else {}
+    people = _users_by_ids(wanted) if wanted else {}
     for unit_id, items in acting.items():
         for user_id, _kind in items:
             person = people.get(user_id)
@@ -135,8 +152,9 @@ def unit_heads(codes) -> dict[str, list[User]]:
     return found
 
 
+@for_plugins
 def acting_heads(codes) -> dict[str, list[tuple[User, str]]]:
-    """unit code -> [(User, "plt" | "plh")] of whoever acts as its head today, oldest
+    """unit code -> [(UserView, "plt" | "plh")] of whoever acts as its head today, oldest
     appointment first; unknown codes are left out."""
     codes = {code for code in codes if isinstance(code, str)}
     if not codes:
@@ -144,7 +162,7 @@ def acting_heads(codes) -> dict[str, list[tuple[User, str]]]:
     units = dict(db.session.execute(select(Unit.id, Unit.code).where(Unit.code.in_(codes))).all())
     acting = access.acting_heads_by_unit(units)
     wanted = {user_id for items in acting.values() for user_id, _kind in items}
-    people = users_by_ids(wanted) if wanted else {}
+    people = _users_by_ids(wanted) if wanted else {}
     return {
         units[unit_id]: [(people[uid], kind) for uid, kind in items if uid in people]
         for unit_id, items in acting.items()

@@ -14,6 +14,7 @@ from sqlalchemy import Text, or_, select, type_coerce
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Event, Membership, Unit, User
+from app.plugin_views import for_plugins
 from app.services import access, cards
 from app.services.errors import NotFound
 
@@ -59,14 +60,16 @@ class EventRow:
         return f"<EventRow {self.id} {self.kind} card {self.card_id} at {self.at}>"
 
 
+@for_plugins
 def visible_board(user: User, board_id) -> Board:
-    """The board if the user may see it; else NotFound (404)."""
+    """The board (a `BoardView`) if the user may see it; else NotFound (404)."""
     return access.visible_board(user, board_id)
 
 
+@for_plugins
 def visible_unit(user: User, code) -> Unit:
-    """The unit with this code if the user may see its boards (a member of it, a head of it or
-    of a unit above, an admin); else NotFound (404)."""
+    """The unit (a `UnitView`) with this code if the user may see its boards (a member of it, a
+    head of it or of a unit above, an admin); else NotFound (404)."""
     unit = None
     if isinstance(code, str) and code.strip() and "\x00" not in code and len(code) <= 40:
         unit = db.session.scalar(select(Unit).where(Unit.code == code.strip()))
@@ -75,16 +78,19 @@ def visible_unit(user: User, code) -> Unit:
     return unit
 
 
+@for_plugins
 def visible_units(user: User) -> list[Unit]:
-    """Every unit whose boards the user may see, by name."""
+    """Every unit (`UnitView`s) whose boards the user may see, by name."""
     ids = access.visible_unit_ids(user)
     if not ids:
         return []
     return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.name)))
 
 
+@for_plugins
 def unit_boards(user: User, unit: Unit) -> list[Board]:
-    """The boards of the unit and of every unit below it that the user may see, by name."""
+    """The boards (`BoardView`s) of the unit and of every unit below it that the user may see,
+    by name."""
     return list(
         db.session.scalars(
             select(Board)
@@ -94,8 +100,9 @@ def unit_boards(user: User, unit: Unit) -> list[Board]:
     )
 
 
+@for_plugins
 def users_by_logins(logins) -> dict[str, User]:
-    """login (NIP or username) -> user, in one query; unknown logins are left out."""
+    """login (NIP or username) -> user (a `UserView`), in one query; unknown logins are left out."""
     logins = {login for login in logins if isinstance(login, str) and login}
     if not logins:
         return {}
@@ -190,10 +197,12 @@ def card_events_since(board_ids, since: datetime, kinds=None) -> list[EventRow]:
     return [EventRow(*row) for row in rows]
 
 
+@for_plugins
 def assign_card(actor: User, card_id, assignee, *, version) -> Card:
-    """Give a card to another person (a User, a NIP or username, or None to unassign) through
-    the core card service: permissions, the personal WIP limit, optimistic locking (`version`)
-    and the `assigned` audit event all apply. Calls `cergas_card_updated` after the commit."""
+    """Give a card to another person (a user view, a NIP or username, or None to unassign)
+    through the core card service: permissions, the personal WIP limit, optimistic locking
+    (`version`) and the `assigned` audit event all apply. Calls `cergas_card_updated` after the
+    commit. Answers the card as a `CardView`."""
     return cards.update_card(actor, card_id, {"assignee": assignee}, version=version)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Event
+from app.plugin_views import for_plugins
 from app.services import access
 
 DEFAULT_BATCH = 2000
@@ -152,8 +153,9 @@ def board_columns(board_ids) -> dict[int, list[tuple[int, str, str]]]:
     return result
 
 
+@for_plugins
 def heads_of_units(unit_ids) -> dict[int, list]:
-    """unit id -> its active heads (Users, oldest membership first), then whoever acts as its
+    """unit id -> its active heads (`UserView`s, oldest membership first), then whoever acts as its
     head today (Plt/Plh); every id asked for is a key."""
     from app.models import Membership, User
 

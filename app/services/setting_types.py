@@ -42,8 +42,11 @@ def configuring(board) -> Iterator[None]:
 
 
 def configured_board():
-    """The board whose plugin settings are being validated now, or None outside that."""
-    return _CONFIGURED_BOARD.get()
+    """The board (a `BoardView`) whose plugin settings are being validated now, or None outside
+    that."""
+    from app.plugin_views import view_of
+
+    return view_of(_CONFIGURED_BOARD.get())
 
 
 @dataclass(frozen=True)

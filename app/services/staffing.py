@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Membership, Unit, User
+from app.plugin_views import for_plugins
 from app.services import access
 
 
@@ -29,6 +30,7 @@ def unit_tree_ids(unit: Unit | int) -> set[int]:
     return access.subtree(unit if isinstance(unit, int) else unit.id)
 
 
+@for_plugins
 def unit_people(unit_ids, *, roles=("member", "head")) -> list[User]:
     """Active people with a membership (of one of `roles`) in any of `unit_ids`, by name, each
     once; one query."""
@@ -77,6 +79,7 @@ def active_load(user_ids, today: date | None = None) -> dict[int, ActiveLoad]:
     return result
 
 
+@for_plugins
 def unit_cards(unit_ids, start: datetime, end: datetime) -> list[Card]:
     """Cards of the boards of `unit_ids` that existed at some time in [start, end] (created by
     `end`, not done before `start`), with board, column and assignee loaded; one query for the
@@ -103,6 +106,7 @@ def unit_cards(unit_ids, start: datetime, end: datetime) -> list[Card]:
     )
 
 
+@for_plugins
 def units_managed_by(user: User) -> list[Unit]:
     """The units a user heads, directly or through a unit above (all units for an admin), by
     code; one query (plus the cached unit tree)."""

@@ -55,6 +55,18 @@ from app.services.plugin_reads import (
     visible_unit,
     visible_units,
 )
+from app.services.plugin_records import (
+    ActingPerson,
+    CardComment,
+    Person,
+    PluginBoard,
+    UnitInfo,
+    UnitSummary,
+    boards_with_plugin,
+    card_comments,
+    comments_of_cards,
+    unit_by_code,
+)
 from app.services.plugin_scan import (
     CardClock,
     CardMove,
@@ -212,6 +224,18 @@ __all__ = [
     "national_holidays",
     "work_calendar",
     "work_calendars",
+    # boards where a plugin is on, comments, a unit with its parents and heads, as frozen
+    # records (app/services/plugin_records.py)
+    "ActingPerson",
+    "CardComment",
+    "Person",
+    "PluginBoard",
+    "UnitInfo",
+    "UnitSummary",
+    "boards_with_plugin",
+    "card_comments",
+    "comments_of_cards",
+    "unit_by_code",
 ]
 
 

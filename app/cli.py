@@ -669,6 +669,7 @@ def init_app(app):
     from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
     from app.import_cli import import_people, import_units
     from app.people import cli as _people_cli  # noqa: F401  (adds to `cergas users`)
+    from app.scaffold import plugin_cli
     from app.teams.cli import acting_cli, teams_cli
 
     users_cli.add_command(import_people)
@@ -679,6 +680,7 @@ def init_app(app):
     app.cli.add_command(acting_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(plugin_cli)
 
 
 def _create_app():

@@ -67,6 +67,18 @@ from app.services.plugin_reads import (
     visible_unit,
     visible_units,
 )
+from app.services.plugin_records import (
+    ActingPerson,
+    CardComment,
+    Person,
+    PluginBoard,
+    UnitInfo,
+    UnitSummary,
+    boards_with_plugin,
+    card_comments,
+    comments_of_cards,
+    unit_by_code,
+)
 from app.services.plugin_scan import (
     CardClock,
     CardMove,
@@ -241,6 +253,18 @@ __all__ = [
     "TeamView",
     "UnitView",
     "UserView",
+    # boards where a plugin is on, comments, a unit with its parents and heads, as frozen
+    # records (app/services/plugin_records.py)
+    "ActingPerson",
+    "CardComment",
+    "Person",
+    "PluginBoard",
+    "UnitInfo",
+    "UnitSummary",
+    "boards_with_plugin",
+    "card_comments",
+    "comments_of_cards",
+    "unit_by_code",
 ]
 
 

@@ -14,6 +14,10 @@ tests can use these fixtures without any conftest.py:
         unit = cergas_make.unit("SETDA")
         ...
 
+Time: `cergas_clock` freezes the clock (the core, local dates and the working-day calendar all
+read it) and moves it; `cergas_tick(now)` runs the periodic work as `cergas tick --now` does;
+`cergas_notifications(user)` reads what a person was told.
+
 Each test gets an app on a fresh in-memory SQLite database. Only the plugins named by the
 `cergas_plugins` fixture are registered (installed entry points are not loaded unless the
 `cergas_config` fixture sets CERGAS_PLUGINS). Factories return plain records (ids, names,
@@ -22,8 +26,10 @@ Tutorial and reference: docs/plugins.md, section "Testing a plugin".
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -34,17 +40,29 @@ __all__ = [
     "PASSWORD",
     "BoardRef",
     "CardRef",
+    "Clock",
+    "CommentRef",
     "Factories",
+    "NotificationRecord",
+    "TickResult",
     "UnitRef",
     "UserRef",
     "cergas_api",
     "cergas_app",
     "cergas_client",
+    "cergas_clock",
     "cergas_config",
     "cergas_login",
     "cergas_make",
+    "cergas_notifications",
     "cergas_plugins",
+    "cergas_tick",
 ]
+
+# A date given to the clock or a factory means this time of that day in WIB: inside working
+# hours, and the same date in WIB, WITA and WIT.
+DAY_TIME = time(9, 0)
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,111 @@ class CardRef:
     board_id: int
     column_id: int
     version: int
+    created_at: datetime | None = None  # naive UTC, as Cergas stores it
+
+
+@dataclass(frozen=True)
+class CommentRef:
+    """A comment made by `cergas_make.comment`; `at` is naive UTC."""
+
+    id: int
+    card_id: int
+    author_id: int
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    """A notification as `cergas_notifications` reads it; `created_at` is naive UTC."""
+
+    id: int
+    title: str
+    body: str
+    link: str | None
+    kind: str
+    plugin: str | None
+    card_id: int | None
+    created_at: datetime
+    read: bool
+
+
+@dataclass(frozen=True)
+class TickResult:
+    """What `cergas_tick` ran: the moment (aware UTC), the command's exit code and output."""
+
+    now: datetime
+    exit_code: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def moment(value) -> datetime:
+    """An aware UTC datetime from a datetime (naive: UTC, as `cergas tick --now` reads it), an
+    ISO-8601 text, or a date (09:00 WIB that day)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip())
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    if isinstance(value, date):
+        return datetime.combine(value, DAY_TIME, tzinfo=WIB).astimezone(UTC)
+    raise TypeError(f"not a moment: {value!r} (a datetime, a date or an ISO-8601 text)")
+
+
+def _time_machine():
+    try:
+        import time_machine
+    except ImportError:
+        raise RuntimeError(
+            "the Cergas test kit needs the time-machine package to freeze or move time "
+            "(cergas_clock, created_at=, at=): pip install time-machine"
+        ) from None
+    return time_machine
+
+
+@contextmanager
+def _at(when):
+    """Run the block with the clock at `when` (then back to where it was); no-op for None."""
+    if when is None:
+        yield
+        return
+    with _time_machine().travel(moment(when), tick=False):
+        yield
+
+
+class Clock:
+    """`cergas_clock`: the frozen time of a test. Everything that reads the time sees it:
+    `app.models.utcnow` (created and event times), local dates in each unit's zone, the
+    working-day calendar, `cergas tick` without `--now`."""
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    @property
+    def now(self) -> datetime:
+        """The frozen moment, aware UTC."""
+        return datetime.now(UTC)
+
+    def today(self, timezone: str = "Asia/Jakarta") -> date:
+        """Today's date in a time zone (WIB by default)."""
+        return datetime.now(ZoneInfo(timezone)).date()
+
+    def move_to(self, when) -> datetime:
+        """Freeze the clock at `when` (a datetime, naive is UTC; an ISO-8601 text; a date, 09:00
+        WIB); returns the moment, aware UTC."""
+        target = moment(when)
+        self._traveller.move_to(target)
+        return target
+
+    def shift(self, delta: timedelta | None = None, **parts) -> datetime:
+        """Move the clock forward (or back) by `delta` or `days=`, `hours=`, `minutes=`...;
+        returns the new moment, aware UTC."""
+        step = (delta or timedelta()) + timedelta(**parts)
+        self._traveller.shift(step)
+        return self.now
 
 
 def build_app(plugins: dict | None = None, **config):
@@ -171,11 +294,16 @@ class Factories:
         return admin
 
     def unit(self, code: str, name: str | None = None, *, parent=None, timezone="Asia/Jakarta"):
+        """The unit with this code: made (under `parent`, a code or record) when it does not
+        exist yet, else the existing one, unchanged."""
         from app.services import accounts
+        from app.services.plugin_cards import find_unit
 
         parent_code = parent.code if isinstance(parent, UnitRef) else parent
         with self.app.app_context():
-            unit = accounts.create_unit(code, name or code, parent_code, timezone)
+            unit = find_unit(code)
+            if unit is None:
+                unit = accounts.create_unit(code, name or code, parent_code, timezone)
             return UnitRef(unit.id, unit.code, unit.name)
 
     def user(
@@ -247,11 +375,14 @@ class Factories:
         *,
         actor: UserRef | None = None,
         due_date=...,
+        created_at=None,
         **fields,
     ) -> CardRef:
         """A card on `board`, in `column` (a name or id; default the first column). `fields`
         are card fields (type, labels, assignee, priority, estimate, description). `due_date`
-        defaults to a week from today, because active and done columns require one."""
+        defaults to a week from today, because active and done columns require one.
+        `created_at` (a datetime, naive is UTC, or a date: 09:00 WIB) creates the card at that
+        moment, as if it had been made then (its `created` event too)."""
         from app.services import cards
 
         if due_date is ...:
@@ -261,12 +392,28 @@ class Factories:
         if isinstance(fields.get("assignee"), UserRef):
             fields["assignee"] = fields["assignee"].login
         column_id = board.column(column) if isinstance(column, str) else column
-        with self.app.app_context():
+        with self.app.app_context(), _at(created_at):
             creator = self._user(actor.id) if actor else self._kit_admin()
             data = {"title": title, "due_date": due_date, **fields}
             result = cards.create_card(creator, board.id, data, column_id=column_id)
             card = result.card
-            return CardRef(card.id, card.title, card.board_id, card.column_id, card.version)
+            return CardRef(
+                card.id, card.title, card.board_id, card.column_id, card.version, card.created_at
+            )
+
+    def comment(self, card, text: str, *, author: UserRef | None = None, at=None) -> CommentRef:
+        """A comment on `card` (a record or id) by `author` (default the kit's admin), written
+        as on the card page; `at` (a datetime, naive is UTC, or a date: 09:00 WIB) writes it
+        at that moment."""
+        from app.services import cards
+
+        card_id = card.id if isinstance(card, CardRef) else card
+        with self.app.app_context(), _at(at):
+            writer = self._user(author.id) if author else self._kit_admin()
+            comment = cards.add_comment(writer, card_id, text)
+            return CommentRef(
+                comment.id, comment.card_id, comment.author_id, comment.body, comment.created_at
+            )
 
     def plugin_settings(
         self, board: BoardRef, plugin: str, *, enabled: bool | None = None, **settings
@@ -358,10 +505,75 @@ def cergas_client(cergas_app):
 
 @pytest.fixture
 def cergas_make(cergas_app):
-    """Factories: unit(code), user(name, role, unit, admin), board(unit, columns), card(board,
-    title, column, **fields), plugin_settings(board, plugin, enabled=, **settings). Everything
-    goes through app.services, with its rules."""
+    """Factories: unit(code) (get or create), user(name, role, unit, admin), board(unit,
+    columns), card(board, title, column, created_at=, **fields), comment(card, text, author=,
+    at=), plugin_settings(board, plugin, enabled=, **settings), skills(user, levels).
+    Everything goes through app.services, with its rules."""
     return Factories(cergas_app)
+
+
+@pytest.fixture
+def cergas_clock():
+    """The frozen clock of a test: starts at the moment the test starts; `move_to(when)`,
+    `shift(days=1)`, `now`, `today(timezone)`. Needs the time-machine package."""
+    time_machine = _time_machine()
+    with time_machine.travel(datetime.now(UTC), tick=False) as traveller:
+        yield Clock(traveller)
+
+
+@pytest.fixture
+def cergas_tick(cergas_app):
+    """cergas_tick(now=None, *, check=True): run every plugin's periodic work once, exactly as
+    `cergas tick --now NOW` does (lock, once-a-minute guard, session clean-up); `now` defaults
+    to the clock's time. Returns a `TickResult`; with `check` a failed tick fails the test."""
+
+    def tick(now=None, *, check: bool = True) -> TickResult:
+        when = moment(now) if now is not None else datetime.now(UTC)
+        result = cergas_app.test_cli_runner().invoke(args=["tick", "--now", when.isoformat()])
+        ran = TickResult(when, result.exit_code, result.output)
+        if check and not ran.ok:
+            raise AssertionError(f"cergas tick --now {when.isoformat()} failed:\n{ran.output}")
+        return ran
+
+    return tick
+
+
+@pytest.fixture
+def cergas_notifications(cergas_app):
+    """cergas_notifications(user, *, unread_only=False, kind=None, plugin=None): what a person
+    made by `cergas_make.user` was told, oldest first, as `NotificationRecord`s."""
+
+    def read(user: UserRef, *, unread_only=False, kind=None, plugin=None):
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Notification
+
+        query = select(Notification).where(Notification.user_id == user.id)
+        if unread_only:
+            query = query.where(Notification.read_at.is_(None))
+        if kind is not None:
+            query = query.where(Notification.kind == kind)
+        if plugin is not None:
+            query = query.where(Notification.plugin == plugin)
+        with cergas_app.app_context():
+            rows = db.session.scalars(query.order_by(Notification.created_at, Notification.id))
+            return [
+                NotificationRecord(
+                    row.id,
+                    row.title,
+                    row.body,
+                    row.link,
+                    row.kind,
+                    row.plugin,
+                    row.card_id,
+                    row.created_at,
+                    row.read_at is not None,
+                )
+                for row in rows
+            ]
+
+    return read
 
 
 @pytest.fixture

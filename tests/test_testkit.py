@@ -1,5 +1,6 @@
 """The test kit (cergas.testing) that plugin authors get through the `pytest11` entry point."""
 
+from datetime import UTC, date, datetime
 from importlib.metadata import entry_points
 
 import pytest
@@ -222,3 +223,222 @@ def test_naming_the_installed_kit_again_is_an_error(author_project):
     result = author_project.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*Plugin already registered under a different name*"])
+
+
+# --- time, periodic work, comments, notifications --------------------------------------------
+
+
+class Reminder:
+    """Each tick tells the assignee of every card on the boards where it is on; it remembers
+    the moments it ran."""
+
+    def __init__(self):
+        self.ticks = []
+
+    @hookimpl
+    def cergas_periodic(self, now):
+        from cergas.plugin import boards_with_plugin, card_rows, notify, users_by_ids
+
+        self.ticks.append(now)
+        boards = [board.board_id for board in boards_with_plugin("pengingat")]
+        rows = [row for row in card_rows(boards) if row.assignee_id]
+        people = users_by_ids({row.assignee_id for row in rows})
+        cards = cards_by_ids_for(rows)
+        for row in rows:
+            notify(
+                people[row.assignee_id],
+                f"Ingat: {row.title}",
+                card=cards[row.id],
+                kind="pengingat_kartu",
+                plugin="pengingat",
+            )
+
+
+def cards_by_ids_for(rows):
+    from cergas.plugin import cards_by_ids
+
+    return cards_by_ids(row.id for row in rows)
+
+
+class Broken:
+    @hookimpl
+    def cergas_periodic(self, now):
+        raise RuntimeError("rusak")
+
+
+@pytest.fixture
+def reminder():
+    return Reminder()
+
+
+@pytest.fixture
+def tick_office(cergas_make):
+    unit = cergas_make.unit("SETDA", "Sekretariat Daerah")
+    agus = cergas_make.user("Agus Pratama", unit=unit)
+    board = cergas_make.board(unit, ["Draf", "Proses", "Selesai"])
+    return unit, agus, board
+
+
+class TestTick:
+    @pytest.fixture
+    def cergas_plugins(self, reminder):
+        return {"pengingat": reminder}
+
+    def test_tick_runs_the_periodic_work_at_the_given_time(
+        self, cergas_tick, cergas_make, cergas_notifications, reminder, tick_office
+    ):
+        _unit, agus, board = tick_office
+        card = cergas_make.card(board, "Laporan bulanan", assignee=agus)
+
+        result = cergas_tick("2026-03-02T08:00:00+07:00")
+
+        assert result.ok and result.exit_code == 0
+        assert result.now == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+        assert reminder.ticks == [datetime(2026, 3, 2, 1, 0, tzinfo=UTC)]
+        assert "2026-03-02T01:00:00+00:00" in result.output
+        told = cergas_notifications(agus)
+        assert [(n.title, n.kind, n.plugin, n.card_id, n.link, n.read) for n in told] == [
+            (
+                "Ingat: Laporan bulanan",
+                "pengingat_kartu",
+                "pengingat",
+                card.id,
+                f"/cards/{card.id}",
+                False,
+            )
+        ]
+
+    def test_a_second_tick_within_the_minute_does_nothing_as_cron_would(
+        self, cergas_tick, reminder
+    ):
+        cergas_tick(datetime(2026, 3, 2, 1, 0))
+        again = cergas_tick(datetime(2026, 3, 2, 1, 0, 30))
+        cergas_tick(datetime(2026, 3, 2, 1, 5))
+
+        assert again.ok and "did nothing" in again.output
+        assert reminder.ticks == [
+            datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+            datetime(2026, 3, 2, 1, 5, tzinfo=UTC),
+        ]
+
+    def test_tick_without_a_time_runs_at_the_clocks_time(self, cergas_tick, cergas_clock, reminder):
+        cergas_clock.move_to("2026-03-02T09:00:00+07:00")
+        cergas_tick()
+        cergas_clock.shift(days=1)
+        cergas_tick()
+
+        assert [moment.isoformat() for moment in reminder.ticks] == [
+            "2026-03-02T02:00:00+00:00",
+            "2026-03-03T02:00:00+00:00",
+        ]
+
+    def test_notifications_reader_filters_and_sees_what_was_read(
+        self, cergas_app, cergas_tick, cergas_make, cergas_notifications, tick_office
+    ):
+        from app.extensions import db
+        from app.models import User
+        from app.services import notifications
+
+        _unit, agus, board = tick_office
+        cergas_make.card(board, "Satu", assignee=agus)
+        cergas_make.card(board, "Dua", assignee=agus)
+        cergas_tick(datetime(2026, 3, 2, 1, 0))
+        first = cergas_notifications(agus)[0]
+        with cergas_app.app_context():
+            notifications.mark_read(db.session.get(User, agus.id), first.id)
+
+        assert [n.title for n in cergas_notifications(agus)] == ["Ingat: Satu", "Ingat: Dua"]
+        assert [n.title for n in cergas_notifications(agus, unread_only=True)] == ["Ingat: Dua"]
+        assert cergas_notifications(agus, kind="lain") == []
+        assert len(cergas_notifications(agus, plugin="pengingat")) == 2
+
+
+class TestFailingTick:
+    @pytest.fixture
+    def cergas_plugins(self):
+        return {"rusak": Broken()}
+
+    def test_a_failed_tick_fails_the_test_unless_told_otherwise(self, cergas_tick):
+        with pytest.raises(AssertionError, match="rusak"):
+            cergas_tick(datetime(2026, 3, 2, 1, 0))
+        result = cergas_tick(datetime(2026, 3, 2, 2, 0), check=False)
+
+        assert not result.ok and result.exit_code == 1
+        assert "rusak" in result.output
+
+
+def test_clock_freezes_time_for_the_core_and_local_dates(cergas_app, cergas_make, cergas_clock):
+    from app.services.access import local_today
+    from cergas.plugin import card_comments
+
+    start = cergas_clock.move_to("2026-03-06T23:30:00+07:00")  # Friday night in WIB
+    board = cergas_make.board(cergas_make.unit("SETDA"), ["Draf", "Proses", "Selesai"])
+    card = cergas_make.card(board, "Surat edaran")
+
+    assert start == datetime(2026, 3, 6, 16, 30, tzinfo=UTC)
+    assert cergas_clock.now == start
+    assert card.created_at == datetime(2026, 3, 6, 16, 30)
+    with cergas_app.app_context():
+        assert local_today("Asia/Jakarta") == date(2026, 3, 6)
+        assert local_today("Asia/Jayapura") == date(2026, 3, 7)  # already Saturday in WIT
+    assert cergas_clock.today("Asia/Makassar") == date(2026, 3, 7)
+
+    cergas_clock.shift(hours=1)
+    comment = cergas_make.comment(card, "Satu jam kemudian")
+    with cergas_app.app_context():
+        assert card_comments(card)[0].at == datetime(2026, 3, 6, 17, 30)
+    assert comment.at == datetime(2026, 3, 6, 17, 30)
+
+
+def test_the_working_day_calendar_counts_to_the_clocks_now(cergas_app, cergas_make, cergas_clock):
+    from cergas.plugin import work_calendar
+
+    unit = cergas_make.unit("SETDA")
+    cergas_clock.move_to("2026-03-06T09:00:00+07:00")  # Friday
+    received = cergas_clock.now
+    with cergas_app.app_context():
+        cal = work_calendar(unit.id)
+        friday = cal.working_days_between(received, datetime.now(UTC))
+        assert cal.is_working_day(cergas_clock.today())
+        cergas_clock.shift(days=3, hours=8)  # Monday 17:00, after the close of work
+        monday = cal.working_days_between(received, datetime.now(UTC))
+        assert not cal.is_working_day(date(2026, 3, 19))  # Nyepi
+
+    assert (friday, monday) == (0, 1)
+
+
+def test_card_and_comment_factories_take_a_moment(cergas_app, cergas_make):
+    from cergas.plugin import card_comments
+
+    board = cergas_make.board(cergas_make.unit("SETDA"), ["Draf", "Proses", "Selesai"])
+    old = cergas_make.card(board, "Arsip lama", created_at=datetime(2025, 12, 1, 2, 0))
+    dated = cergas_make.card(board, "Surat", created_at=date(2026, 1, 5))
+    cergas_make.comment(old.id, "Kedua", at="2026-01-02T10:00:00+07:00")
+    cergas_make.comment(old, "Pertama", at=datetime(2026, 1, 1, 3, 0))
+
+    assert old.created_at == datetime(2025, 12, 1, 2, 0)
+    assert dated.created_at == datetime(2026, 1, 5, 2, 0)  # a date: 09:00 WIB
+    with cergas_app.app_context():
+        assert [(c.text, c.at) for c in card_comments(old)] == [
+            ("Pertama", datetime(2026, 1, 1, 3, 0)),
+            ("Kedua", datetime(2026, 1, 2, 3, 0)),
+        ]
+    assert datetime.now(UTC).year >= 2026  # the factories put the clock back
+
+
+def test_unit_factory_gets_or_creates(cergas_make):
+    dinas = cergas_make.unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
+    seksi = cergas_make.unit("SEKSI-APL", "Seksi Aplikasi", parent=dinas)
+
+    assert cergas_make.unit("DISKOMINFO") == dinas
+    assert cergas_make.unit("SEKSI-APL", "Nama lain", parent="SETDA") == seksi
+
+
+def test_clock_without_time_machine_says_what_to_install(monkeypatch):
+    import sys
+
+    import cergas.testing
+
+    monkeypatch.setitem(sys.modules, "time_machine", None)
+    with pytest.raises(RuntimeError, match="pip install time-machine"):
+        cergas.testing._time_machine()

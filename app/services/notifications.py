@@ -5,7 +5,7 @@ for the person the notification is addressed to only. Someone else's notificatio
 found", so its existence does not leak.
 """
 
-from flask import current_app
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -30,7 +30,10 @@ def notify(
     plugin: str | None = None,
 ) -> Notification:
     """Tell one person something. The in-app copy is stored with the current use case (or on its
-    own); channels (email, ...) deliver it once it is committed."""
+    own); channels (email, ...) deliver it once it is committed. With a `card` and no `link`,
+    the notification links to the card's page (`link=""` for no link)."""
+    if link is None and card is not None:
+        link = card_link(card.id)
     notification = Notification(
         user_id=user.id,
         title=title[:200],
@@ -47,6 +50,14 @@ def notify(
     tx.within_write(write)
     tx.after_commit(lambda: deliver(notification))
     return notification
+
+
+def card_link(card_id: int) -> str:
+    """The path of a card's page: built by Flask in a request (it knows the site's prefix),
+    the plain path elsewhere (periodic work has no request)."""
+    if has_request_context():
+        return url_for("cards.card", card_id=card_id)
+    return f"/cards/{card_id}"
 
 
 def deliver(notification: Notification) -> None:

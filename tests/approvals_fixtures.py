@@ -33,9 +33,7 @@ CHAIN = {
 
 
 def build(database_url: str, plugins: dict | None = None):
-    app = make_app(
-        database_url, CERGAS_PLUGIN_OBJECTS=plugins or {"approvals": approvals_plugin}
-    )
+    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS=plugins or {"approvals": approvals_plugin})
     with app.app_context():
         accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
         accounts.create_unit("BID-TIK", "Bidang TIK", parent_code="DISKOMINFO")

@@ -90,9 +90,7 @@ def test_the_service_refuses_a_column_unit_or_person_outside_the_board_or_the_he
         assert stored(s, "approvals") == before
         # The units above the board (the Kabid's, the Kadis') may be picked, and an admin may
         # name any unit.
-        board_plugins.set_board_plugin(
-            kasi, s.board_id, "approvals", settings={"chains": [CHAIN]}
-        )
+        board_plugins.set_board_plugin(kasi, s.board_id, "approvals", settings={"chains": [CHAIN]})
         admin = db.session.scalar(select(User).where(User.username == "admin"))
         wide = {**CHAIN, "steps": [{"head_of": "BID-IKP"}]}
         board_plugins.set_board_plugin(admin, s.board_id, "approvals", settings={"chains": [wide]})

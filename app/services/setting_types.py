@@ -365,8 +365,9 @@ def _clean_records(setting: Setting, value, *, from_form: bool) -> list[dict]:
                 summaries.append(f"{where}: {exc.summary}")
                 errors.extend(exc.within(index, name).errors)
             except (ValueError, OverflowError, RecursionError):
-                summaries.append(f"{row_name}, {field.label}: " + _("This value cannot be used here."))
-                errors.append(((index, name), _("This value cannot be used here.")))
+                refusal = _("This value cannot be used here.")
+                summaries.append(f"{row_name}, {field.label}: {refusal}")
+                errors.append(((index, name), refusal))
         rows.append(clean)
     if errors:
         path, message = errors[0]

@@ -607,6 +607,8 @@ def form_state(setting: Setting, value):
         return ", ".join(str(item) for item in value) if isinstance(value, list) else str(value)
     if kind == "json":
         return json.dumps(value, ensure_ascii=False, indent=2)
+    if kind == "float" and isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # "3", not "3.0"
     return str(value)
 
 

@@ -69,7 +69,14 @@ from app.services.plugin_store import (
     plugin_settings,
     plugin_store,
 )
-from app.services.setting_types import SETTING_TYPES, Setting, SettingError, configured_board
+from app.services.setting_types import (
+    SETTING_TYPES,
+    Setting,
+    SettingError,
+    board_column,
+    configured_board,
+    resolve_person,
+)
 from app.services.skills import (
     LEARNING_ACTIVITIES,
     certificate_state,
@@ -212,6 +219,9 @@ __all__ = [
     "national_holidays",
     "work_calendar",
     "work_calendars",
+    # settings checked against the board being configured (app/services/setting_types.py)
+    "board_column",
+    "resolve_person",
 ]
 
 

@@ -18,7 +18,7 @@ PIP = "Seksi Pengelolaan Informasi Publik"
 
 
 def plugin_form(page, name):
-    return page.locator(f"#plugin-{name} form")
+    return page.locator(f"form#plugin-{name}")
 
 
 def click_and_wait(page, button):

@@ -93,7 +93,14 @@ from app.services.plugin_store import (
     plugin_settings,
     plugin_store,
 )
-from app.services.setting_types import SETTING_TYPES, Setting, SettingError, configured_board
+from app.services.setting_types import (
+    SETTING_TYPES,
+    Setting,
+    SettingError,
+    board_column,
+    configured_board,
+    resolve_person,
+)
 from app.services.skills import (
     LEARNING_ACTIVITIES,
     certificate_state,
@@ -265,6 +272,9 @@ __all__ = [
     "card_comments",
     "comments_of_cards",
     "unit_by_code",
+    # settings checked against the board being configured (app/services/setting_types.py)
+    "board_column",
+    "resolve_person",
 ]
 
 

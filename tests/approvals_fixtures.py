@@ -32,8 +32,8 @@ CHAIN = {
 }
 
 
-def build(database_url: str):
-    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS={"approvals": approvals_plugin})
+def build(database_url: str, plugins: dict | None = None):
+    app = make_app(database_url, CERGAS_PLUGIN_OBJECTS=plugins or {"approvals": approvals_plugin})
     with app.app_context():
         accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
         accounts.create_unit("BID-TIK", "Bidang TIK", parent_code="DISKOMINFO")

@@ -248,9 +248,14 @@ def test_a_team_lead_step_is_refused_on_a_unit_board(world):
     with app.app_context():
         with pytest.raises(Invalid) as caught:
             board_plugins.set_board_plugin(
-                get_user("kasi", org), org.board_id, "approvals", settings={"chains": [TEAM_CHAIN]}
+                get_user("kasi", org),
+                org.board_id,
+                "approvals",
+                # the unit board's own columns: only the team leader step is wrong
+                settings={"chains": [{**TEAM_CHAIN, "review_column": "Review"}]},
             )
         assert "bukan milik tim kerja" in caught.value.fields["chains"]
+        assert "bukan milik tim kerja" in caught.value.fields["chains.0.steps.0.team_lead"]
         with pytest.raises(Invalid):
             bad = {**TEAM_CHAIN, "steps": [{"team_lead": "yes"}]}
             board_plugins.set_board_plugin(

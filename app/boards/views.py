@@ -259,7 +259,7 @@ def delete_column(board_id, column_id):
 
 
 def setting_form_value(setting, value) -> str:
-    """A setting's value as the text its form field shows."""
+    """A scalar setting's value as the text its form field shows."""
     import json
 
     if value is None:
@@ -273,19 +273,27 @@ def setting_form_value(setting, value) -> str:
 
 @bp.app_template_global("board_plugin_forms")
 def board_plugin_forms(board) -> list[dict]:
-    """The plugins section of the settings page: each loaded plugin with its form values."""
+    """The plugins section of the settings page: each loaded plugin with its form values (for a
+    column, unit, person, card type or record list setting: its editor's state)."""
     from app.services import plugins as board_plugin_service
+    from app.services.setting_types import BOARD_TYPES, form_state
 
     forms = []
-    for state in board_plugin_service.board_plugins(actor(), board.id):
-        fields = [
-            {
-                "setting": setting,
-                "value": state.values.get(setting.name),
-                "text": setting_form_value(setting, state.values.get(setting.name)),
-            }
-            for setting in state.settings
-        ]
+    user = actor()
+    for state in board_plugin_service.board_plugins(user, board.id):
+        fields = []
+        for setting in state.settings:
+            value = state.values.get(setting.name)
+            editor = setting.type in BOARD_TYPES
+            fields.append(
+                {
+                    "setting": setting,
+                    "value": value,
+                    "text": "" if editor else setting_form_value(setting, value),
+                    "editor": editor,
+                    "state": form_state(setting, value) if editor else None,
+                }
+            )
         forms.append(
             {
                 "name": state.name,
@@ -297,25 +305,79 @@ def board_plugin_forms(board) -> list[dict]:
     return forms
 
 
+@bp.app_template_global("setting_choices")
+def setting_choices(board) -> dict:
+    """What the settings editors offer on this board: its columns, the units and card types a
+    head may pick, and where a person field finds suggestions."""
+    from sqlalchemy import select
+
+    from app.cards.views import CARD_TYPES
+    from app.extensions import db
+    from app.models import Card
+    from app.services.setting_types import configuring, pickable_units
+
+    user = actor()
+    with configuring(board, user):
+        units = [(unit.code, unit.name, depth) for unit, depth in pickable_units()]
+    used = db.session.scalars(select(Card.type).where(Card.board_id == board.id).distinct())
+    return {
+        "columns": [c.name for c in sorted(board.columns, key=lambda c: c.position)],
+        "units": units,
+        "card_types": sorted(set(CARD_TYPES) | {kind for kind in used if kind}),
+        "suggest_url": url_for("boards.people_suggestions", board_id=board.id),
+    }
+
+
+@bp.app_template_global("errors_under")
+def errors_under(errors, path: str) -> bool:
+    """True when a refusal names a field inside `path` (e.g. `chains.0.type` for `chains`)."""
+    return any(str(key).startswith(path + ".") for key in (errors or {}))
+
+
+@bp.get("/<id:board_id>/settings/people")
+@login_required
+def people_suggestions(board_id):
+    """Suggestions for a person field of the settings editors: the people this head may pick
+    whose name contains `q`, as "name · unit" (what the field resolves)."""
+    from app.services.setting_types import configuring, find_people, person_label
+
+    user = actor()
+    board = access.managed_board(user, board_id)
+    with configuring(board, user):
+        people = find_people(request.args.get("q", ""))
+        return {"people": [person_label(person) for person in people]}
+
+
 @bp.post("/<id:board_id>/plugins/<string(maxlength=80):plugin>")
 @login_required
 def plugin_settings(board_id, plugin):
-    """Save one plugin's switch and settings from the settings page form."""
+    """Save one plugin's switch and settings from the settings page form. A button of a record
+    list editor (`_editor`: add or remove a row) shows the form again with one row more or less,
+    saving nothing."""
     from app.services import plugins as board_plugin_service
+    from app.services.setting_types import edit_rows, read_form
 
     user = actor()
-    access.managed_board(user, board_id)
+    board = access.managed_board(user, board_id)
     state = board_plugin_service.board_plugin(user, board_id, plugin)
     enabled = request.form.get("enabled") in ("1", "on", "true")
     # Every declared setting is in the form; an unticked checkbox is simply absent.
     settings = {
-        setting.name: request.form.get(f"setting-{setting.name}") for setting in state.settings
+        setting.name: read_form(setting, request.form, f"setting-{setting.name}")
+        for setting in state.settings
     }
+    key = f"plugin-{plugin}"
+    values = {"enabled": enabled, "settings": settings}
+    action = request.form.get("_editor")
+    if action:
+        if not edit_rows(state.settings, settings, action):
+            error = Invalid("validation_error", _("This form changed; please try again."))
+            return settings_refused(board_id, key, values, error)
+        return settings_page(board, values={key: values})
     try:
         board_plugin_service.set_board_plugin(
             user, board_id, plugin, enabled=enabled, settings=settings, from_form=True
         )
     except Invalid as exc:
-        values = {"enabled": enabled, "settings": settings}
-        return settings_refused(board_id, f"plugin-{plugin}", values, exc)
+        return settings_refused(board_id, key, values, exc)
     return back_to_settings(board_id, _("Plugin %(name)s saved.", name=plugin))

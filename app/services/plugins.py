@@ -81,6 +81,16 @@ def _storable(value) -> bool:
     return not v.has_unstorable_text(value)
 
 
+def setting_error_fields(key: str, exc: SettingError) -> dict:
+    """The `fields` of a refused setting: its name with the first message, and for an error
+    inside a record list also `<name>.<row>.<field>...` (e.g. `chains.0.review_column`)."""
+    fields = {key: exc.summary}
+    for path, message in exc.errors:
+        if path:
+            fields.setdefault(".".join([key, *map(str, path)]), message)
+    return fields
+
+
 def clean_settings(plugin: str, settings, *, from_form: bool = False) -> dict:
     """The given settings as their declared types, or a 422 naming each bad or unknown key."""
     if not isinstance(settings, dict):
@@ -99,7 +109,7 @@ def clean_settings(plugin: str, settings, *, from_form: bool = False) -> dict:
         try:
             cleaned[key] = setting.clean(value, from_form=from_form)
         except SettingError as exc:
-            errors[key] = str(exc)
+            errors.update(setting_error_fields(key, exc))
         except (ValueError, OverflowError, RecursionError):
             # e.g. "²" passes str.isdigit() but not int(); a plugin's own clean() may slip too.
             errors[key] = _("This value cannot be used here.")
@@ -154,7 +164,7 @@ def set_board_plugin(
         )
     cleaned = {}
     if settings is not None:
-        with configuring(board):
+        with configuring(board, actor):
             cleaned = clean_settings(plugin, settings, from_form=from_form)
     with write_transaction():
         board = managed_board(actor, board.id)

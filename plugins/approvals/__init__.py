@@ -25,25 +25,14 @@ from cergas.plugin import (
     plugin_settings,
 )
 from plugins.approvals import clock, delegations, edits, inbox, paraf, posts
-from plugins.approvals.chains import NAME, chains_of, same_column, validate_chains
+from plugins.approvals.chains import NAME, chain_setting, chains_of, same_column
 from plugins.approvals.store import N_
 
 
 @hookimpl
 def cergas_settings():
     return [
-        Setting(
-            "chains",
-            "json",
-            [],
-            _l("Paraf chains"),
-            help=_l(
-                'A list, e.g. [{"type": "surat-keluar", "review_column": "Paraf", '
-                '"return_column": "Dikerjakan", "steps": [{"head_of": "SEKSI-APL"}, '
-                '{"head_of": "BID-TIK"}, {"user": "<NIP>"}]}]'
-            ),
-            validate=validate_chains,
-        ),
+        chain_setting(),
         Setting(
             "remind_after_days",
             "int",

@@ -17,33 +17,17 @@ from cergas.plugin import (
     Badge,
     BoardWarning,
     NavItem,
-    Setting,
     hookimpl,
     units_managed_by,
     work_calendars,
 )
 
-from .policies import clean_policies
-
-POLICIES_HELP = _l(
-    'A JSON list, e.g. [{"type": "pengaduan", "duration": 5, "unit": "working_days", '
-    '"start": "created", "pause_columns": ["Menunggu kelengkapan"], "at_risk": 0.75}]. '
-    "Units: working_days, working_hours, working_minutes, calendar_days."
-)
+from .policies import policy_setting
 
 
 @hookimpl
 def cergas_settings():
-    return [
-        Setting(
-            "policies",
-            "json",
-            [],
-            _l("Service-time policies by card type"),
-            POLICIES_HELP,
-            validate=clean_policies,
-        )
-    ]
+    return [policy_setting()]
 
 
 @hookimpl

@@ -276,6 +276,7 @@ def board_plugin_forms(board) -> list[dict]:
     """The plugins section of the settings page: each loaded plugin with its form values."""
     from app.services import plugins as board_plugin_service
 
+    host = current_app.extensions["cergas_plugins"]
     forms = []
     for state in board_plugin_service.board_plugins(actor(), board.id):
         fields = [
@@ -289,6 +290,8 @@ def board_plugin_forms(board) -> list[dict]:
         forms.append(
             {
                 "name": state.name,
+                "title": host.title_of(state.name),
+                "description": str(host.records[state.name].description or ""),
                 "version": state.version,
                 "enabled": state.enabled,
                 "fields": fields,

@@ -17,6 +17,7 @@ from cergas.plugin import (
     Badge,
     BoardWarning,
     NavItem,
+    PluginInfo,
     Setting,
     hookimpl,
     units_managed_by,
@@ -24,6 +25,16 @@ from cergas.plugin import (
 )
 
 from .policies import clean_policies
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Service time standards (SLA)"),
+    description=_l(
+        "Service-time clocks in working days, with alerts before and after a deadline is missed."
+    ),
+    api_range=">=1.0,<2",
+)
 
 POLICIES_HELP = _l(
     'A JSON list, e.g. [{"type": "pengaduan", "duration": 5, "unit": "working_days", '

@@ -10,7 +10,7 @@ COMPILED := $(CATALOGS:.po=.mo)
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-full lint format bench bench-load wheel clean install catalogs screenshots permissions-doc
+.PHONY: run serve test test-full lint format bench bench-load wheel clean install catalogs screenshots permissions-doc hook-reference
 
 run: install catalogs
 	$(BIN)/cergas db upgrade
@@ -61,6 +61,10 @@ screenshots: install catalogs
 # docs/permissions.md from the table in tests/test_api_permissions.py (a test checks they agree).
 permissions-doc: install
 	$(BIN)/python tests/test_api_permissions.py > docs/permissions.md
+
+# The hook reference of docs/plugins.md from the docstrings of app/hookspecs.py (a test checks).
+hook-reference: install
+	$(BIN)/python tools/hook_reference.py --write
 
 # A wheel in dist/, built from a clean build/ so no stale file slips in.
 wheel: install catalogs

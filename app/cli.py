@@ -462,12 +462,25 @@ def _plugin_host():
 @with_appcontext
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def plugins_command(as_json):
-    """List every plugin: version, status (loaded/failed/disabled), hooks and errors."""
+    """List every plugin: name, title, version, status (loaded/failed/incompatible/disabled),
+    hooks, errors, and why an incompatible plugin is not loaded."""
     import json
 
     records = sorted(_plugin_host().records.values(), key=lambda record: record.name)
     if as_json:
-        keys = ("name", "version", "hooks", "status", "errors", "last_error")
+        keys = (
+            "name",
+            "title",
+            "description",
+            "version",
+            "api_range",
+            "hooks",
+            "status",
+            "reason",
+            "warnings",
+            "errors",
+            "last_error",
+        )
         rows = [{key: record.to_dict()[key] for key in keys} for record in records]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -475,16 +488,22 @@ def plugins_command(as_json):
         click.echo(_("No plugins are installed."))
         return
     width = max(len(record.name) for record in records)
+    title_width = max(len(record.display_title) for record in records)
     for record in records:
         version = record.version or "-"
         click.echo(
-            f"{record.name:<{width}}  {version:<10}  {record.status:<8}  "
-            + _("errors: %(num)d", num=record.errors)
+            f"{record.name:<{width}}  {record.display_title:<{title_width}}  {version:<10}  "
+            f"{record.status:<12}  " + _("errors: %(num)d", num=record.errors)
         )
+        indent = f"{'':<{width}}  "
+        if record.reason:
+            click.echo(indent + _("not loaded: %(reason)s", reason=record.reason))
         if record.hooks:
-            click.echo(f"{'':<{width}}  " + ", ".join(record.hooks))
+            click.echo(indent + ", ".join(record.hooks))
+        for warning in record.warnings:
+            click.echo(indent + _("warning: %(warning)s", warning=warning))
         if record.last_error:
-            click.echo(f"{'':<{width}}  " + _("last error: %(error)s", error=record.last_error))
+            click.echo(indent + _("last error: %(error)s", error=record.last_error))
 
 
 def _parse_now(value: str | None):

@@ -2,44 +2,77 @@
 plugin at a time, so that one broken plugin never breaks a request or hides another's answer.
 
 Built in the app factory and kept in app.extensions["cergas_plugins"]; each app has its own.
+Loading checks each plugin against the versioned contract (`cergas.plugin.API_VERSION`): a
+plugin that supports other versions is not registered and shows as `incompatible`.
 """
 
+import hashlib
 import logging
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points
+from importlib.metadata import version as distribution_version
+from pathlib import Path
+from types import ModuleType
 
 import pluggy
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 from app import hookspecs
 from app.models import utcnow
 
 log = logging.getLogger("cergas.plugins")
 GROUP = "cergas"
+STATUSES = ("loaded", "failed", "incompatible", "disabled")
 
 
 @dataclass
 class PluginRecord:
-    """What the admin page and `cergas plugins` show about one plugin."""
+    """What the admin page, `cergas plugins` and `GET /api/v1/plugins` show about one plugin."""
 
     name: str
     version: str | None = None
-    status: str = "loaded"  # loaded | failed | disabled
+    status: str = "loaded"  # one of STATUSES
     hooks: list[str] = field(default_factory=list)
     errors: int = 0
     last_error: str | None = None
     last_error_at: datetime | None = None
     source: str = ""
+    # Its identity (cergas.plugin.PluginInfo); without one, the title is the name.
+    title: str | None = None
+    description: str = ""
+    api_range: str | None = None
+    # Why it is not loaded when incompatible (a lazy string: read in the reader's language).
+    reason: str | None = None
+    # Deprecated hooks it implements (pluggy's warn_on_impl), one line each.
+    warnings: list[str] = field(default_factory=list)
+    static_folder: Path | None = None
+    # (file in static/, short hash of its content for cache-busting)
+    stylesheets: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def display_title(self) -> str:
+        return str(self.title) if self.title else self.name
 
     def to_dict(self) -> dict:
         return {
             "name": self.name,
+            "title": self.display_title,
+            "description": str(self.description or ""),
             "version": self.version,
+            "api_range": self.api_range,
             "hooks": self.hooks,
             "status": self.status,
+            "reason": str(self.reason) if self.reason else None,
+            "warnings": list(self.warnings),
             "errors": self.errors,
             "last_error": self.last_error,
             "last_error_at": self.last_error_at.isoformat() + "Z" if self.last_error_at else None,
@@ -50,6 +83,100 @@ def _names(value: str | None) -> set[str] | None:
     if value is None:
         return None
     return {name.strip() for name in value.split(",") if name.strip()}
+
+
+# --- the versioned contract ----------------------------------------------------------------------
+
+
+def plugin_info(plugin):
+    """The plugin's `PLUGIN_INFO` (a module attribute or an attribute of the plugin object), or
+    None. Anything else than a `PluginInfo` there raises TypeError."""
+    from cergas.plugin import PluginInfo
+
+    info = getattr(plugin, "PLUGIN_INFO", None)
+    if info is not None and not isinstance(info, PluginInfo):
+        raise TypeError(f"PLUGIN_INFO is a {type(info).__name__}, not cergas.plugin.PluginInfo")
+    return info
+
+
+def cergas_version() -> str:
+    """The installed Cergas distribution's version; from a source tree that was never
+    installed, the API version (Cergas X.Y.Z offers plugin API X.*: docs/plugins.md)."""
+    from cergas.plugin import API_VERSION
+
+    try:
+        return distribution_version("cergas")
+    except PackageNotFoundError:
+        return API_VERSION
+
+
+def required_cergas(dist) -> SpecifierSet | None:
+    """The versions of Cergas a plugin's distribution requires (its `Requires-Dist: cergas...`),
+    or None when it names none (or is Cergas itself, whose built-in plugins ship with it)."""
+    if dist is None or canonicalize_name(dist.metadata["Name"] or "") == "cergas":
+        return None
+    for line in dist.requires or []:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(requirement.name) != "cergas":
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue  # e.g. only for the plugin's test extra
+        return requirement.specifier
+    return None
+
+
+def incompatibility(info, dist=None) -> str | None:
+    """Why a plugin cannot run against this Cergas (a lazy, translatable reason), or None."""
+    from cergas.plugin import API_VERSION
+
+    required = required_cergas(dist)
+    if required is not None and str(required):
+        installed = cergas_version()
+        if not required.contains(installed, prereleases=True):
+            return _l(
+                "requires Cergas %(range)s, this server runs Cergas %(version)s",
+                range=str(required),
+                version=installed,
+            )
+    supported = SpecifierSet(info.api_range) if info and info.api_range is not None else None
+    if supported is not None and not supported.contains(API_VERSION, prereleases=True):
+        return _l(
+            "supports plugin API %(range)s, this Cergas offers plugin API %(version)s",
+            range=info.api_range,
+            version=API_VERSION,
+        )
+    return None
+
+
+def package_folder(plugin) -> Path | None:
+    """The folder of the package a plugin lives in (its module, or the module of its class),
+    where its `static/` and `templates/` are; None for a plugin that is a single module."""
+    module = plugin if isinstance(plugin, ModuleType) else sys.modules.get(type(plugin).__module__)
+    if module is None or not hasattr(module, "__path__") or not getattr(module, "__file__", None):
+        return None
+    return Path(module.__file__).resolve().parent
+
+
+def deprecation_warnings(pm: pluggy.PluginManager, plugin) -> list[str]:
+    """One line per deprecated hook (or deprecated hook argument) the plugin implements:
+    pluggy warns about them at registration (`warn_on_impl`, `warn_on_impl_args`)."""
+    lines = []
+    for caller in pm.get_hookcallers(plugin) or []:
+        spec = caller.spec
+        if spec is None:
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.plugin is not plugin:
+                continue
+            if spec.warn_on_impl is not None:
+                lines.append(f"{caller.name}: {spec.warn_on_impl}")
+            for argument, warning in (getattr(spec, "warn_on_impl_args", None) or {}).items():
+                if argument in impl.argnames:
+                    lines.append(f"{caller.name}({argument}): {warning}")
+    return sorted(lines)
 
 
 class PluginHost:
@@ -77,6 +204,14 @@ class PluginHost:
             if (allowed is not None and ep.name not in allowed) or ep.name in denied:
                 self.records[ep.name] = PluginRecord(ep.name, version, status="disabled")
                 continue
+            # A distribution requiring another Cergas is not even imported: its code may
+            # import names this Cergas does not have.
+            reason = incompatibility(None, ep.dist)
+            if reason is not None:
+                record = PluginRecord(ep.name, version, source=ep.value)
+                self.records[ep.name] = record
+                self._refuse(record, reason)
+                continue
             try:
                 plugin = ep.load()
             except Exception as exc:  # noqa: BLE001 - a plugin that cannot import is reported
@@ -90,17 +225,33 @@ class PluginHost:
             if name not in denied:
                 self.register(plugin, name)
 
-    def register(self, plugin, name: str, *, version: str | None = None, source: str = "") -> None:
-        known = {spec for spec in dir(hookspecs) if spec.startswith("cergas_")}
+    def register(
+        self, plugin, name: str, *, version: str | None = None, source: str = "", dist=None
+    ) -> None:
+        """Register one plugin after checking it against the contract: its `PLUGIN_INFO` (and
+        `dist`'s requirement on Cergas), hook names, no hook wrappers."""
+        record = PluginRecord(name, version, source=source)
+        self.records[name] = record
+        try:
+            info = plugin_info(plugin)
+        except TypeError as exc:
+            record.status = "failed"
+            self._note_error(record, str(exc))
+            return
+        if info is not None:
+            record.title, record.description = info.title, info.description
+            record.api_range = info.api_range
+        reason = incompatibility(info, dist)
+        if reason is not None:
+            self._refuse(record, reason)
+            return
         unknown = [
             attr
             for attr in dir(plugin)
             if attr.startswith("cergas_")
-            and attr not in known
+            and getattr(getattr(self.pm.hook, attr, None), "spec", None) is None
             and hasattr(getattr(plugin, attr, None), f"{GROUP}_impl")
         ]
-        record = PluginRecord(name, version, source=source)
-        self.records[name] = record
         if unknown:
             record.status = "failed"
             self._note_error(record, f"unknown hooks: {', '.join(sorted(unknown))}")
@@ -129,7 +280,49 @@ class PluginHost:
             )
             return
         record.hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
+        record.warnings = deprecation_warnings(self.pm, plugin)
+        for line in record.warnings:
+            log.warning("plugin %s implements a deprecated hook: %s", name, line)
+        self._static_files(record, plugin, info)
         self._settings = None
+
+    def _refuse(self, record: PluginRecord, reason) -> None:
+        """Not registered: it was written for another version of the contract."""
+        record.status = "incompatible"
+        record.reason = reason
+        with force_locale("en"):  # the log is read by whoever runs the server
+            log.warning("plugin %s is incompatible: %s", record.name, reason)
+
+    def _static_files(self, record: PluginRecord, plugin, info) -> None:
+        """Its `static/` folder and the stylesheets it declares (each with a hash of its content
+        for the link, so a changed file is fetched again)."""
+        folder = package_folder(plugin)
+        if folder is not None and (folder / "static").is_dir():
+            record.static_folder = folder / "static"
+        for sheet in info.stylesheets if info is not None else ():
+            path = record.static_folder / sheet if record.static_folder else None
+            if path is None or not path.is_file():
+                record.warnings.append(f"stylesheet {sheet} is not in the plugin's static folder")
+                log.warning("plugin %s: stylesheet %s not found", record.name, sheet)
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            record.stylesheets.append((sheet, digest))
+
+    def title_of(self, plugin_name: str) -> str:
+        """The name people see: the plugin's title, or its name without one."""
+        record = self.records.get(plugin_name)
+        return record.display_title if record else plugin_name
+
+    def stylesheet_urls(self) -> list[str]:
+        """For base.html: every loaded plugin's stylesheets, by plugin name."""
+        from flask import url_for
+
+        return [
+            url_for("plugin_files.static", plugin=record.name, filename=sheet, v=digest)
+            for record in sorted(self.records.values(), key=lambda record: record.name)
+            if record.status == "loaded"
+            for sheet, digest in record.stylesheets
+        ]
 
     def loaded(self) -> list[str]:
         return [name for name, record in self.records.items() if record.status == "loaded"]
@@ -243,7 +436,7 @@ class PluginHost:
                 message = _(
                     "The plugin %(plugin)s failed while checking this change, so the change is "
                     "refused. Tell your administrator.",
-                    plugin=impl.plugin_name,
+                    plugin=self.title_of(impl.plugin_name),
                 )
                 refusals.append({"plugin": impl.plugin_name, "message": message})
                 continue
@@ -365,12 +558,33 @@ def init_app(app) -> PluginHost:
                 plugin, "register blueprint", app.register_blueprint, blueprint, url_prefix=prefix
             )
     host.call("cergas_register_commands", cli=app.cli)
+    app.register_blueprint(static_files_blueprint())
 
     @app.context_processor
     def plugin_nav():
-        return {"plugin_nav_items": host.nav_items_for_current_user}
+        return {
+            "plugin_nav_items": host.nav_items_for_current_user,
+            "plugin_stylesheets": host.stylesheet_urls,
+        }
 
     return host
+
+
+def static_files_blueprint():
+    """/plugins/<name>/static/<file>: the files of a loaded plugin's `static/` folder, served
+    like the core's (conditional requests, no-store only for pages)."""
+    from flask import Blueprint, abort, current_app, send_from_directory
+
+    files = Blueprint("plugin_files", __name__)
+
+    @files.get("/plugins/<string(maxlength=80):plugin>/static/<path:filename>", endpoint="static")
+    def static(plugin: str, filename: str):
+        record = current_app.extensions["cergas_plugins"].records.get(plugin)
+        if record is None or record.status != "loaded" or record.static_folder is None:
+            abort(404)
+        return send_from_directory(record.static_folder, filename)
+
+    return files
 
 
 def startup(app) -> None:

@@ -275,6 +275,8 @@ __all__ = [
     # settings checked against the board being configured (app/services/setting_types.py)
     "board_column",
     "resolve_person",
+    # the versioned contract: who a plugin is and which API versions it supports (app/plugins.py)
+    "PluginInfo",
 ]
 
 
@@ -382,3 +384,33 @@ def plugin_write(work) -> None:
     from app.services import tx
 
     tx.within_write(work)
+@dataclass(frozen=True)
+class PluginInfo:
+    """Who a plugin is, declared as the module attribute `PLUGIN_INFO` (or an attribute of the
+    plugin object). `title` and `description` are what people see instead of the entry point's
+    name (mark them with Flask-Babel's `lazy_gettext`, English msgid, or write them in your
+    users' language); `api_range` is the plugin API versions the plugin supports, a PEP 440
+    specifier set such as `">=1.0,<2"` (None: any); `stylesheets` are files in the plugin
+    package's `static/` folder that every page links while the plugin is loaded."""
+
+    title: str
+    description: str = ""
+    api_range: str | None = None
+    stylesheets: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        if self.api_range is not None:
+            try:
+                SpecifierSet(self.api_range)
+            except InvalidSpecifier as exc:
+                raise ValueError(f"api_range {self.api_range!r} is not a version range") from exc
+        if isinstance(self.stylesheets, str):
+            raise ValueError("stylesheets must be a list of file names, not one string")
+        sheets = tuple(self.stylesheets)
+        for sheet in sheets:
+            parts = sheet.replace("\\", "/").split("/")
+            if not sheet.endswith(".css") or sheet.startswith("/") or ".." in parts:
+                raise ValueError(f"stylesheet {sheet!r} must be a .css file inside static/")
+        object.__setattr__(self, "stylesheets", sheets)

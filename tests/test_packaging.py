@@ -66,6 +66,10 @@ def test_wheel_ships_templates_migrations_static_files_and_catalogs(wheel_files)
 def test_wheel_ships_every_template_and_static_file_at_any_depth(wheel_files):
     expected = {f"app/templates/{p.as_posix()}" for p in files_under("templates")}
     expected |= {f"app/static/{p.as_posix()}" for p in files_under("app/static")}
+    plugin_files = files_under("plugins")
+    plugin_static = {f"plugins/{p.as_posix()}" for p in plugin_files if "static" in p.parts}
+    assert "plugins/approvals/static/approvals.css" in plugin_static
+    expected |= plugin_static
     assert any("/" in name.removeprefix("app/templates/") for name in expected), "nested templates"
     assert expected <= wheel_files, sorted(expected - wheel_files)
 

@@ -153,6 +153,8 @@ MATRIX = [
         "api-manage",
     ),
     ("api.list_plugins", "GET", "/api/v1/plugins", None, "api-admin"),
+    # A loaded plugin's static files (its stylesheets): public, like the core's /static/.
+    ("plugin_files.static", "GET", "/plugins/approvals/static/approvals.css", None, "public"),
     # The API document and its page: public.
     ("api.openapi_document", "GET", "/api/v1/openapi.json", None, "public"),
     ("api_docs.reference", "GET", "/api/docs", None, "public"),

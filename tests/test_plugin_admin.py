@@ -141,9 +141,14 @@ def test_api_lists_plugins_for_admins(api, org):
     assert all(listed[name]["status"] == "disabled" for name in others)
     assert listed["jam"] == {
         "name": "jam",
+        "title": "jam",  # no PluginInfo: the name
+        "description": "",
         "version": None,
+        "api_range": None,
         "hooks": ["cergas_periodic"],
         "status": "loaded",
+        "reason": None,
+        "warnings": [],
         "errors": 0,
         "last_error": None,
         "last_error_at": None,
@@ -185,13 +190,20 @@ def test_cli_lists_plugins_as_json(runner):
     assert [item["name"] for item in every] == sorted(item["name"] for item in every)
     listed = [item for item in every if item["name"] in ("jam", "mogok", "salah-eja")]
     assert [item["name"] for item in listed] == ["jam", "mogok", "salah-eja"]
+    keys = {"name", "title", "description", "version", "api_range", "hooks", "status"}
+    keys |= {"reason", "warnings", "errors", "last_error"}
     for item in every:
-        assert set(item) == {"name", "version", "hooks", "status", "errors", "last_error"}
+        assert set(item) == keys
     assert listed[0] == {
         "name": "jam",
+        "title": "jam",
+        "description": "",
         "version": None,
+        "api_range": None,
         "hooks": ["cergas_periodic"],
         "status": "loaded",
+        "reason": None,
+        "warnings": [],
         "errors": 0,
         "last_error": None,
     }

@@ -333,10 +333,19 @@ class PluginState(ApiResponse):
 
 
 class PluginRecord(ApiResponse):
-    name: str
+    name: str = Field(description="The entry point's name: configuration, settings, vetoes.")
+    title: str = Field(description="The display name (the name when the plugin declares none).")
+    description: str = Field(description="One line on what the plugin does; may be empty.")
     version: str | None
+    api_range: str | None = Field(
+        description="The plugin API versions it declares (PEP 440 specifiers), or null."
+    )
     hooks: list[str]
-    status: Literal["loaded", "failed", "disabled"]
+    status: Literal["loaded", "failed", "incompatible", "disabled"]
+    reason: str | None = Field(
+        description="Why an incompatible plugin is not loaded (the versions it needs)."
+    )
+    warnings: list[str] = Field(description="Deprecated hooks it implements, one line each.")
     errors: int
     last_error: str | None
     last_error_at: Timestamp | None

@@ -278,6 +278,7 @@ def board_plugin_forms(board) -> list[dict]:
     from app.services import plugins as board_plugin_service
     from app.services.setting_types import BOARD_TYPES, form_state
 
+    host = current_app.extensions["cergas_plugins"]
     forms = []
     user = actor()
     for state in board_plugin_service.board_plugins(user, board.id):
@@ -297,6 +298,8 @@ def board_plugin_forms(board) -> list[dict]:
         forms.append(
             {
                 "name": state.name,
+                "title": host.title_of(state.name),
+                "description": str(host.records[state.name].description or ""),
                 "version": state.version,
                 "enabled": state.enabled,
                 "fields": fields,

@@ -8,9 +8,17 @@ whether a move into a done column is refused without one.
 
 import re
 
-from cergas.plugin import Badge, MoveScope, Setting, Veto, hookimpl, plugin_settings
+from cergas.plugin import Badge, MoveScope, PluginInfo, Setting, Veto, hookimpl, plugin_settings
 
 NAME = "nomor-surat"  # the entry point name in setup.cfg; settings are stored under it
+
+# What people see instead of the name (in their language), and the plugin API versions this
+# module is written for: Cergas refuses to load it under another major version.
+PLUGIN_INFO = PluginInfo(
+    title="Nomor surat",
+    description="Surat keluar baru boleh Selesai setelah nomornya tercatat di label kartu.",
+    api_range=">=1.0,<2",
+)
 
 # "No. 800/123/2026", "No:800/123", "Nomor: 005/17/Setda", "nomor 12/2026" (any case); the
 # number must contain a digit, so "No. urut" or "Notulen" are not numbers.

@@ -19,6 +19,7 @@ from cergas.plugin import (
     MoveScope,
     NavItem,
     Panel,
+    PluginInfo,
     Setting,
     Veto,
     hookimpl,
@@ -27,6 +28,18 @@ from cergas.plugin import (
 from plugins.approvals import clock, delegations, edits, inbox, paraf, posts
 from plugins.approvals.chains import NAME, chain_setting, chains_of, same_column
 from plugins.approvals.store import N_
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Approvals (paraf)"),
+    description=_l(
+        "Routes letters and documents through a chain of paraf, with acting officials "
+        "(Plh/Plt) and an approver inbox."
+    ),
+    api_range=">=1.0,<2",
+    stylesheets=("approvals.css",),
+)
 
 
 @hookimpl

@@ -18,9 +18,28 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from cergas.plugin import Badge, BoardWarning, NavItem, Panel, Setting, hookimpl
+from cergas.plugin import (
+    Badge,
+    BoardWarning,
+    NavItem,
+    Panel,
+    PluginInfo,
+    Setting,
+    hookimpl,
+)
 from plugins.competency import core
 from plugins.competency.core import NAME
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Competency development"),
+    description=_l(
+        "Skills on the board, the 20 JP a year, and a gap analysis for the unit's development plan."
+    ),
+    api_range=">=1.0,<2",
+    stylesheets=("competency.css",),
+)
 
 
 @hookimpl

@@ -14,12 +14,23 @@ the plugin host logs and counts on this plugin (see /admin/plugins); the notific
 and the request that sent it are not affected.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from cergas.plugin import (
+    PluginInfo,
     absolute_link,
     check_mail_settings,
     hookimpl,
     parse_smtp_url,
     send_email,
+)
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Email notifications"),
+    description=_l("Sends each notification to the person's email address."),
+    api_range=">=1.0,<2",
 )
 
 __all__ = ["EmailChannel", "message_text", "parse_smtp_url"]

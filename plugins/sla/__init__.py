@@ -17,12 +17,23 @@ from cergas.plugin import (
     Badge,
     BoardWarning,
     NavItem,
+    PluginInfo,
     hookimpl,
     units_managed_by,
     work_calendars,
 )
 
 from .policies import policy_setting
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Service time standards (SLA)"),
+    description=_l(
+        "Service-time clocks in working days, with alerts before and after a deadline is missed."
+    ),
+    api_range=">=1.0,<2",
+)
 
 
 @hookimpl

@@ -12,9 +12,20 @@ who could take it (docs/workload.md).
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from cergas.plugin import BoardWarning, NavItem, Setting, hookimpl
+from cergas.plugin import BoardWarning, NavItem, PluginInfo, Setting, hookimpl
 
 from .load import DEFAULTS
+
+# Who this plugin is (admin page, board settings, `cergas plugins`, the API) and the plugin API
+# versions it is written for.
+PLUGIN_INFO = PluginInfo(
+    title=_l("Workload balance"),
+    description=_l(
+        "Who carries the unit, warnings before work piles on a few people, and who could take it."
+    ),
+    api_range=">=1.0,<2",
+    stylesheets=("workload.css",),
+)
 
 NAME = "workload"
 

@@ -63,12 +63,14 @@ def plugin_model_base(name: str, migrations: str | Path | None = None) -> type[D
         metadata = own_metadata
 
         def __init_subclass__(cls, **kwargs):
-            super().__init_subclass__(**kwargs)
-            table = getattr(cls, "__table__", None)
-            if table is not None and not table.name.startswith(prefix):
+            # Checked before the class is mapped, so a refused table never joins the metadata.
+            table = cls.__dict__.get("__table__")
+            table_name = table.name if table is not None else cls.__dict__.get("__tablename__")
+            if isinstance(table_name, str) and not table_name.startswith(prefix):
                 raise TypeError(
-                    f"table {table.name!r} of plugin {name!r} must be named {prefix}<something>"
+                    f"table {table_name!r} of plugin {name!r} must be named {prefix}<something>"
                 )
+            super().__init_subclass__(**kwargs)
 
     Base.__name__ = f"{name.title().replace('_', '')}Base"
     _schemas[name] = PluginSchema(name, own_metadata, Path(migrations) if migrations else None)

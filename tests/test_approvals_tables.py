@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import flask_migrate
 import pytest
 from sqlalchemy import create_engine, func, inspect, select, text
+from sqlalchemy.orm import Mapped, mapped_column
 
 import plugins.approvals as approvals_plugin
 from app import create_app, plugin_schema
@@ -402,25 +403,29 @@ def test_a_plugin_branch_needing_a_newer_core_is_refused_and_tables_follow_the_n
         encoding="utf-8",
     )
     base = plugin_schema.plugin_model_base(name, migrations=folder)
-    with pytest.raises(TypeError, match=f"{name}_"):
-        from sqlalchemy.orm import Mapped, mapped_column
-
-        type(
-            "Wrong",
-            (base,),
-            {
-                "__tablename__": "cards_extra",
-                "__annotations__": {"id": Mapped[int]},
-                "id": mapped_column(primary_key=True),
-            },
-        )
-    app = create_app(config_for(f"sqlite:///{tmp_path / 'core.db'}"))
-    with app.app_context():
-        flask_migrate.upgrade()
-        with db.engine.connect() as conn, pytest.raises(plugin_schema.CoreTooOld, match="9999"):
-            plugin_schema.upgrade_plugin(conn, plugin_schema.plugin_schema(name), _core_script(app))
-        assert f"alembic_version_{name}" not in inspect(db.engine).get_table_names()
-    close(app)
+    try:
+        with pytest.raises(TypeError, match=f"{name}_"):
+            type(
+                "Wrong",
+                (base,),
+                {
+                    "__tablename__": "cards_extra",
+                    "__annotations__": {"id": Mapped[int]},
+                    "id": mapped_column(primary_key=True),
+                },
+            )
+        assert base.metadata.tables == {}
+        app = create_app(config_for(f"sqlite:///{tmp_path / 'core.db'}"))
+        with app.app_context():
+            flask_migrate.upgrade()
+            with db.engine.connect() as conn, pytest.raises(plugin_schema.CoreTooOld, match="9999"):
+                plugin_schema.upgrade_plugin(
+                    conn, plugin_schema.plugin_schema(name), _core_script(app)
+                )
+            assert f"alembic_version_{name}" not in inspect(db.engine).get_table_names()
+        close(app)
+    finally:
+        plugin_schema._schemas.pop(name, None)  # not a plugin of the other tests
 
 
 def _core_script(app):

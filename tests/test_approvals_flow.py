@@ -2,7 +2,6 @@
 """The paraf chain end to end over the API: request, approve in order, gate, return and
 resubmit, reject, self-approval refused, Plh within dates."""
 
-import json
 from datetime import timedelta
 
 import pytest
@@ -339,14 +338,22 @@ def test_the_board_settings_page_shows_a_bad_chain_next_to_the_field(chain):
     app, s = chain
     client = app.test_client()
     client.post("/login", data={"username": NIPS["kasi"], "password": PASSWORD})
-    bad = json.dumps([{**CHAIN, "steps": [{"head_of": "NOPE"}]}])
-    response = client.post(
-        f"/boards/{s.board_id}/plugins/approvals",
-        data={"enabled": "1", "setting-chains": bad, "setting-remind_after_days": "2"},
-    )
+    # The chain's editor as the page sends it, its step naming a unit that does not exist.
+    form = {
+        "enabled": "1",
+        "setting-remind_after_days": "2",
+        "setting-chains-0-_row": "1",
+        "setting-chains-0-type": CHAIN["type"],
+        "setting-chains-0-review_column": CHAIN["review_column"],
+        "setting-chains-0-return_column": CHAIN["return_column"],
+        "setting-chains-0-steps-0-_row": "1",
+        "setting-chains-0-steps-0-head_of": "NOPE",
+    }
+    response = client.post(f"/boards/{s.board_id}/plugins/approvals", data=form)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "NOPE" in page and "field-error" in page
+    error = page.split('id="plugin-approvals-chains-0-steps-0-head_of-error"')[1]
+    assert "NOPE" in error.split("</p>")[0]
     assert approval(app, s)["state"] == "none"
     settings = api(app, s, "kasi").get(f"/api/v1/boards/{s.board_id}/plugins/approvals/settings")
     assert settings.get_json()["settings"]["chains"][0]["steps"][0] == {"head_of": "SEKSI-APL"}

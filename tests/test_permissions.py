@@ -84,6 +84,7 @@ MATRIX = [
         "board",
     ),
     ("boards.settings", "GET", "/boards/{board}/settings", None, "manage"),
+    ("boards.people_suggestions", "GET", "/boards/{board}/settings/people?q=a", None, "manage"),
     (
         "boards.settings",
         "POST",

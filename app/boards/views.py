@@ -314,9 +314,9 @@ def setting_choices(board) -> dict:
     head may pick, and where a person field finds suggestions."""
     from sqlalchemy import select
 
-    from app.cards.views import CARD_TYPES
     from app.extensions import db
     from app.models import Card
+    from app.services.cards import CARD_TYPES
     from app.services.setting_types import configuring, pickable_units
 
     user = actor()

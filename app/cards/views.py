@@ -15,17 +15,6 @@ from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.views_common import actor, columns_update, form_int, message, plugin_host
 from app.web import local_today
 
-# Suggestions for the type field; any short lowercase word is accepted.
-CARD_TYPES = (
-    "tugas",
-    "surat-masuk",
-    "surat-keluar",
-    "nota-dinas",
-    "perizinan",
-    "pengaduan",
-    "laporan",
-    "rapat",
-)
 WIP_REFUSALS = ("wip_limit_reached", "personal_wip_limit_reached")
 
 
@@ -84,7 +73,7 @@ def card_page(user: User, card_id, *, status=200, **extra):
         people=people,
         names={person.login: person.name for person in people},
         priorities=priority_labels(),
-        card_types=CARD_TYPES,
+        card_types=cards.CARD_TYPES,
         timezone=timezone,
         today=local_today(timezone),
         values=extra.get("values") or values_of(card),

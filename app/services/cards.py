@@ -41,6 +41,19 @@ CARD_FIELDS = (
     "labels",
 )
 
+# Suggestions for the type field (the card form, the settings editors' card type picker); any
+# short lowercase word is accepted.
+CARD_TYPES = (
+    "tugas",
+    "surat-masuk",
+    "surat-keluar",
+    "nota-dinas",
+    "perizinan",
+    "pengaduan",
+    "laporan",
+    "rapat",
+)
+
 
 def _plugins():
     return current_app.extensions["cergas_plugins"]

@@ -6,7 +6,7 @@ go to the test's temporary folder."""
 import re
 
 import pytest
-from helpers import card_in
+from helpers import card_in, run_axe
 from i18n_helpers import t
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def click_and_wait(page, button):
 def test_a_head_sets_a_paraf_chain_and_an_sla_policy_without_json(
     new_page, login, server, tmp_path
 ):
-    page = login(new_page(), "head")
+    page = login(new_page(bypass_csp=True), "head")  # axe-core is injected below
     page.goto("/boards")
     page.fill("#board-name", "Papan editor pengaturan")
     click_and_wait(page, page.get_by_role("button", name=t("Create board")))
@@ -90,6 +90,9 @@ def test_a_head_sets_a_paraf_chain_and_an_sla_policy_without_json(
     click_and_wait(page, sla.get_by_role("button", name=t("Save plugin")).last)
     expect(page.locator(".alert-success")).to_contain_text(t("Plugin %(name)s saved.", name="sla"))
 
+    # The editors with their rows pass axe-core (labels, groups, described errors).
+    page.wait_for_load_state("networkidle")
+    assert run_axe(page) == []
     for name, viewport in (
         ("desktop", {"width": 1280, "height": 900}),
         ("phone", {"width": 375, "height": 812}),

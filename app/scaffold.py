@@ -4,6 +4,7 @@ generated: `cergas-NAME/` with the module (one hook), setup.cfg and pyproject.to
 The tutorial in docs/plugins.md starts from it.
 """
 
+import json
 import re
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -74,7 +75,13 @@ def files(name: str, description: str | None = None) -> dict[str, str]:
             name=name, module=module, description=description, api=api_range()
         ),
         "pyproject.toml": PYPROJECT,
-        f"{module}.py": MODULE.format(name=name, title=title),
+        f"{module}.py": MODULE.format(
+            name=name,
+            title=title,
+            title_text=json.dumps(title, ensure_ascii=False),
+            description_text=json.dumps(description, ensure_ascii=False),
+            api_text=json.dumps(api_range()),
+        ),
         f"tests/test_{module[len('cergas_') :]}.py": TEST.format(name=name, module=module),
         "README.md": README.format(name=name, module=module, title=title),
     }
@@ -161,9 +168,17 @@ Written by `cergas plugin new {name}`: it shows a badge on every card nobody has
 Replace that with your own rule; every hook, helper and fixture is in Cergas' docs/plugins.md.
 """
 
-from cergas.plugin import Badge, hookimpl
+from cergas.plugin import Badge, PluginInfo, hookimpl
 
 NAME = "{name}"  # the entry point name in setup.cfg; settings and data are stored under it
+
+# Who the plugin is (shown instead of its name) and the plugin API versions it is written for:
+# Cergas refuses to load it under another major version.
+PLUGIN_INFO = PluginInfo(
+    title={title_text},
+    description={description_text},
+    api_range={api_text},
+)
 
 
 @hookimpl

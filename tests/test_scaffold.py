@@ -53,7 +53,8 @@ def test_new_writes_a_package_with_entry_point_api_range_module_test_and_readme(
     assert api_range() == f">={major}.0,<{major + 1}"
     assert config["options"]["install_requires"].split() == [f"cergas>={major}.0,<{major + 1}"]
     module = (folder / "cergas_surat_masuk.py").read_text(encoding="utf-8")
-    assert "from cergas.plugin import Badge, hookimpl" in module
+    assert "from cergas.plugin import Badge, PluginInfo, hookimpl" in module
+    assert f'api_range=">={major}.0,<{major + 1}"' in module
     assert 'NAME = "surat-masuk"' in module
     test = (folder / "tests" / "test_surat_masuk.py").read_text(encoding="utf-8")
     assert "import cergas_surat_masuk" in test and "cergas_make" in test

@@ -204,6 +204,9 @@ if not any(ep.value == "cergas.testing" for ep in entry_points(group="pytest11")
 """
 
 
+# Each of these runs pytest in a new process (5-15 s): the fast run keeps the first one, the
+# full run (`.ci/run`) all of them.
+@pytest.mark.slow
 @pytest.mark.parametrize("autoload", [True, False], ids=["entry point", "no autoload"])
 def test_conditional_pytest_plugins_registers_the_kit_exactly_once(author_project, autoload):
     """This module's own guard: with the entry point loaded it adds nothing (registering the
@@ -216,6 +219,7 @@ def test_conditional_pytest_plugins_registers_the_kit_exactly_once(author_projec
     result.assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not KIT_INSTALLED, reason="needs `pip install -e .` (the pytest11 entry point)")
 def test_naming_the_installed_kit_again_is_an_error(author_project):
     """Why this module guards its pytest_plugins (and why the docs warn about it)."""

@@ -593,7 +593,7 @@ def form_state(setting: Setting, value):
     if kind == "person":
         user = None
         if isinstance(value, str) and value:
-            from app.services.plugin_cards import find_user
+            from app.services.cards import find_user
 
             user = find_user(value)
         return {

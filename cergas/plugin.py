@@ -384,6 +384,8 @@ def plugin_write(work) -> None:
     from app.services import tx
 
     tx.within_write(work)
+
+
 @dataclass(frozen=True)
 class PluginInfo:
     """Who a plugin is, declared as the module attribute `PLUGIN_INFO` (or an attribute of the

@@ -296,3 +296,31 @@ def test_person_suggestions_offer_only_people_the_head_may_pick(world):
     assert found == {"people": ["Budi Santoso · Bidang TIK"]}
     member = browser(app, "drafter")
     assert member.get(f"/boards/{s.board_id}/settings/people?q=budi").status_code == 403
+
+
+def test_renaming_a_column_takes_the_settings_that_name_it_along(world):
+    from app.models import Event
+    from app.services import boards
+
+    app, s = world
+    with app.app_context():
+        kasi = user("kasi")
+        policy = {"type": "surat-keluar", "duration": 3, "unit": "working_days"}
+        board_plugins.set_board_plugin(
+            kasi, s.board_id, "sla", settings={"policies": [{**policy, "pause_columns": ["paraf"]}]}
+        )
+        assert stored(s, "approvals")["chains"][0]["review_column"] == "Paraf"
+        boards.update_column(kasi, s.board_id, s.column["Paraf"], {"name": "Paraf Pimpinan"})
+        chain = stored(s, "approvals")["chains"][0]
+        assert chain["review_column"] == "Paraf Pimpinan"
+        assert chain["return_column"] == "Dikerjakan"
+        assert stored(s, "sla")["policies"][0]["pause_columns"] == ["Paraf Pimpinan"]
+        renamed = db.session.scalars(
+            select(Event).where(
+                Event.board_id == s.board_id, Event.kind == "plugin_settings_changed"
+            )
+        ).all()
+        assert {event.data["plugin"] for event in renamed[-2:]} == {"approvals", "sla"}
+        # Renaming another column leaves them alone.
+        boards.update_column(kasi, s.board_id, s.column["Draf"], {"name": "Konsep"})
+        assert stored(s, "approvals")["chains"][0]["review_column"] == "Paraf Pimpinan"

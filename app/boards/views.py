@@ -383,4 +383,5 @@ def plugin_settings(board_id, plugin):
         )
     except Invalid as exc:
         return settings_refused(board_id, key, values, exc)
-    return back_to_settings(board_id, _("Plugin %(name)s saved.", name=plugin))
+    title = current_app.extensions["cergas_plugins"].title_of(plugin)
+    return back_to_settings(board_id, _("Plugin %(name)s saved.", name=title))

@@ -248,6 +248,11 @@ def update_column(actor: User, board_id, column_id, data: dict) -> BoardColumn:
             setattr(column, key, new)
         if diff:
             record("column_updated", actor, board_id=board.id, column_id=column.id, changes=diff)
+        if "name" in diff:
+            # Plugin settings naming the column (a paraf chain, an SLA pause) follow it.
+            from app.services.plugins import follow_column_rename
+
+            follow_column_rename(board, diff["name"][0], diff["name"][1], actor)
     return column
 
 

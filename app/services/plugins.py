@@ -200,3 +200,65 @@ def set_board_plugin(
             )
     forget_board_plugins()
     return _state(board, plugin)
+
+
+def _column_renamed(setting: Setting, value, old_key: str, new: str):
+    """`value` of `setting` with every mention of the column `old_key` (compared without case
+    and outer spaces) replaced by `new`; record lists are followed into their fields."""
+
+    def same(name) -> bool:
+        return isinstance(name, str) and name.strip().casefold() == old_key
+
+    if setting.type == "column":
+        return new if same(value) else value
+    if setting.type == "columns" and isinstance(value, list):
+        return [new if same(item) else item for item in value]
+    if setting.type == "records" and isinstance(value, list):
+        fields = {field.name: field for field in setting.fields}
+        return [
+            {
+                key: _column_renamed(fields[key], item, old_key, new) if key in fields else item
+                for key, item in row.items()
+            }
+            if isinstance(row, dict)
+            else row
+            for row in value
+        ]
+    return value
+
+
+def follow_column_rename(board: Board, old: str, new: str, actor: User | None) -> None:
+    """A column of `board` was renamed from `old` to `new` (inside that write transaction,
+    under the board lock): every plugin setting on the board that names the column by a
+    column type (`column`, `columns`, inside `records`) is changed to the new name, so that a
+    paraf chain or an SLA pause keeps meaning the same column. Audited as a settings change;
+    not a change a plugin may refuse, as nothing changes in meaning."""
+    old_key = (old or "").strip().casefold()
+    if not old_key or old_key == (new or "").strip().casefold():
+        return
+    rows = db.session.scalars(select(BoardPlugin).where(BoardPlugin.board_id == board.id))
+    for row in rows:
+        if row.plugin not in _host().loaded() or not row.settings:
+            continue
+        declared = {setting.name: setting for setting in _host().settings_of(row.plugin)}
+        changes = {}
+        for name, value in row.settings.items():
+            if name in declared:
+                renamed = _column_renamed(declared[name], value, old_key, new)
+                if renamed != value:
+                    changes[name] = [value, renamed]
+        if changes:
+            row.settings = {**row.settings, **{name: new for name, (_old, new) in changes.items()}}
+            row.version += 1
+            row.updated_at = utcnow()
+            audit.record(
+                "plugin_settings_changed",
+                actor,
+                board_id=board.id,
+                plugin=row.plugin,
+                changes=changes,
+                reason=_("Column %(old)s renamed to %(new)s.", old=old, new=new),
+            )
+    # Written before the cached rows are expired (expiring would drop the unflushed change).
+    db.session.flush()
+    forget_board_plugins()

@@ -1,6 +1,7 @@
 """A head configures a two-step paraf chain and an SLA policy on the board settings page with
 its editors (no JSON typed), the rules act on the board, and a chain naming a column the board
-no longer has is refused next to the field. Screenshots of the settings page (desktop, phone)
+no longer has (a page left open while the column was renamed) is refused next to the field;
+renaming the column takes the chain along. Screenshots of the settings page (desktop, phone)
 go to the test's temporary folder."""
 
 import re
@@ -74,7 +75,7 @@ def test_a_head_sets_a_paraf_chain_and_an_sla_policy_without_json(
     person.fill(suggestion)
     click_and_wait(page, approvals.get_by_role("button", name=t("Save plugin")).last)
     expect(page.locator(".alert-success")).to_contain_text(
-        t("Plugin %(name)s saved.", name="approvals")
+        t("Plugin %(name)s saved.", name=t("Approvals (paraf)"))
     )
     approvals = plugin_form(page, "approvals")
     expect(approvals.locator("#plugin-approvals-chains-0-steps-1-user")).to_have_value(suggestion)
@@ -88,7 +89,9 @@ def test_a_head_sets_a_paraf_chain_and_an_sla_policy_without_json(
     sla.locator("#plugin-sla-policies-0-unit").select_option("working_days")
     sla.get_by_label(backlog, exact=True).check()
     click_and_wait(page, sla.get_by_role("button", name=t("Save plugin")).last)
-    expect(page.locator(".alert-success")).to_contain_text(t("Plugin %(name)s saved.", name="sla"))
+    expect(page.locator(".alert-success")).to_contain_text(
+        t("Plugin %(name)s saved.", name=t("Service time standards (SLA)"))
+    )
 
     # The editors with their rows pass axe-core (labels, groups, described errors).
     page.wait_for_load_state("networkidle")
@@ -120,26 +123,28 @@ def test_a_head_sets_a_paraf_chain_and_an_sla_policy_without_json(
     card = card_in(page, column["Paraf"], card_id)
     expect(card.locator(".badge", has_text="Paraf 1/2")).to_be_visible()
 
-    # The Paraf column is renamed: the chain still names "Paraf", which the page marks, and
-    # saving it is refused next to the field; picking the new name saves.
+    # A second tab keeps the settings page as it was; in this one the Paraf column is renamed.
+    # The chain follows the new name (so the letter keeps waiting for its paraf), ...
+    stale = login(new_page(), "head")
+    stale.goto(settings)
     page.goto(settings)
     page.fill(f"#col-{column['Paraf']}-name", "Paraf Kasi")
     form = page.locator(f'li.column-setting[data-column-id="{column["Paraf"]}"] form').first
     click_and_wait(page, form.get_by_role("button", name=t("Save column")))
     approvals = plugin_form(page, "approvals")
-    review = approvals.locator("#plugin-approvals-chains-0-review_column")
-    expect(review.locator("option:checked")).to_have_text(
-        t("%(name)s (not on this board)", name="Paraf")
+    expect(approvals.locator("#plugin-approvals-chains-0-review_column")).to_have_value(
+        "Paraf Kasi"
     )
-    click_and_wait(page, approvals.get_by_role("button", name=t("Save plugin")).last)
-    error = page.locator("#plugin-approvals-chains-0-review_column-error")
+    page.goto(f"/boards/{board_id}")
+    expect(
+        card_in(page, column["Paraf"], card_id).locator(".badge", has_text="Paraf 1/2")
+    ).to_be_visible()
+
+    # ... and the old tab's chain, which still names "Paraf", is refused next to the field.
+    approvals = plugin_form(stale, "approvals")
+    click_and_wait(stale, approvals.get_by_role("button", name=t("Save plugin")).last)
+    error = stale.locator("#plugin-approvals-chains-0-review_column-error")
     expect(error).to_have_text(t("This board has no column named %(name)s.", name="Paraf"))
-    expect(page.locator("#plugin-approvals-chains-0-review_column")).to_have_attribute(
+    expect(stale.locator("#plugin-approvals-chains-0-review_column")).to_have_attribute(
         "aria-invalid", "true"
-    )
-    page.locator("#plugin-approvals-chains-0-review_column").select_option("Paraf Kasi")
-    approvals = plugin_form(page, "approvals")
-    click_and_wait(page, approvals.get_by_role("button", name=t("Save plugin")).last)
-    expect(page.locator(".alert-success")).to_contain_text(
-        t("Plugin %(name)s saved.", name="approvals")
     )

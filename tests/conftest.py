@@ -51,6 +51,13 @@ def full_matrix(config) -> bool:
     return config.getoption("--full-matrix") or os.environ.get(FULL_MATRIX_ENV) == "1"
 
 
+def pytest_configure(config):
+    # Test modules that size themselves by the run (the rules state machine's number of
+    # sequences) read the environment when imported, in every xdist worker alike.
+    if full_matrix(config):
+        os.environ[FULL_MATRIX_ENV] = "1"
+
+
 def pytest_collection_modifyitems(config, items):
     """Drop the PostgreSQL case of every test not marked `pg` (the fast run)."""
     if full_matrix(config):

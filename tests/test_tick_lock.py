@@ -90,6 +90,9 @@ def tick_round(url: str, log: Path, nows: list[str]) -> list[subprocess.Complete
     return results
 
 
+# Four `cergas tick` processes at once (about 6 s a database): in the full run (`.ci/run`); the
+# fast run keeps the lock's unit tests and the SLA plugin's two-ticks-at-once test.
+@pytest.mark.slow
 def test_concurrent_ticks_do_the_work_once(url, tmp_path):
     log = tmp_path / "ran.log"
     # Four hosts whose clocks differ by up to 20 seconds, started together by cron.

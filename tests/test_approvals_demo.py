@@ -1,12 +1,17 @@
 """`cergas demo` with the approvals plugin installed (loaded through its entry point, as a
 server does): the Persuratan board has its paraf chain and a letter waits for the Sekretaris."""
 
+import pytest
 from sqlalchemy import select
 
 from app import demo as demo_data
 from app.extensions import db
 from app.models import Board, Card, User
 from tests.conftest import make_app
+
+# Each test builds the whole demo office (1-3 s): in the full run (`.ci/run`); the fast run keeps
+# test_cli's check that `cergas demo` fills an empty database.
+pytestmark = pytest.mark.slow
 
 
 def test_demo_letters_wait_in_the_sekretaris_inbox(database_url):

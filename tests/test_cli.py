@@ -318,6 +318,7 @@ def test_demo_fills_an_empty_database_with_the_promised_office(app, runner):
         assert db.session.scalar(select(func.count(User.id)).where(User.is_admin)) >= 1
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_nips_look_like_real_nips(app, runner):
     invoke(runner, "demo")
     with app.app_context():
@@ -329,6 +330,7 @@ def test_demo_nips_look_like_real_nips(app, runner):
             assert nip[14] in "12"
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_has_exactly_one_column_at_its_wip_limit_and_none_over(app, runner):
     invoke(runner, "demo")
     with app.app_context():
@@ -337,6 +339,7 @@ def test_demo_has_exactly_one_column_at_its_wip_limit_and_none_over(app, runner)
         assert all(n <= col.wip_limit for col, n in limited)
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_has_overdue_cards_and_slipped_deadlines_with_reasons(app, runner):
     invoke(runner, "demo")
     today = demo_data.local_today()
@@ -358,6 +361,7 @@ def test_demo_has_overdue_cards_and_slipped_deadlines_with_reasons(app, runner):
         assert count(Comment) >= 5
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_cards_carry_believable_details(app, runner):
     invoke(runner, "demo")
     with app.app_context():
@@ -371,6 +375,7 @@ def test_demo_cards_carry_believable_details(app, runner):
         assert created == len(cards)  # made through the services, so the history is true
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_accounts_log_in_with_the_documented_password(app, runner):
     invoke(runner, "demo")
     with app.app_context():

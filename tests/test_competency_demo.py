@@ -10,6 +10,10 @@ from app.extensions import db
 from app.models import Board, User
 from tests.conftest import make_app
 
+# Each test builds the whole demo office (1-3 s): in the full run (`.ci/run`); the fast run keeps
+# test_cli's check that `cergas demo` fills an empty database.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def app(database_url):

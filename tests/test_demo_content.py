@@ -14,6 +14,10 @@ from app.models import Board, Card, Event, User
 from cergas.plugin import Setting, hookimpl, plugin_settings
 from tests.conftest import make_app
 
+# Each test builds the whole demo office (1-3 s): in the full run (`.ci/run`); the fast run keeps
+# test_cli's check that `cergas demo` fills an empty database.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 INTAKE = "Permohonan Masuk"
 

@@ -12,6 +12,10 @@ from app.extensions import db
 from app.models import Board, Card, Event, User
 from tests.conftest import make_app
 
+# Each test builds the whole demo office (1-3 s): in the full run (`.ci/run`); the fast run keeps
+# test_cli's check that `cergas demo` fills an empty database.
+pytestmark = pytest.mark.slow
+
 KASI_PIP = "198204182006042012"  # Retno Widyaningsih, head of Seksi PIP
 FITRI = "199411272020122005"
 AHMAD = "198808192011011009"

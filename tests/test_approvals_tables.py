@@ -617,3 +617,49 @@ def test_a_veto_hook_that_fails_refuses_the_change(chain, monkeypatch):
     )
     assert answer.status_code == 422
     assert answer.get_json()["error"]["code"] == "plugin_change_refused"
+
+
+def test_loading_many_rounds_takes_two_queries_whatever_their_number():
+    """Rounds, then all their steps: the relationship's own selectin loading would ask again for
+    every 500 rounds (an inbox of 500 letters once took one query more than one of 100)."""
+    from plugins.approvals import store
+    from tests.conftest import make_app
+
+    app = make_app("sqlite://", CERGAS_PLUGIN_OBJECTS={"approvals": approvals_plugin})
+    with app.app_context():
+        moment = datetime(2026, 12, 1, 9)
+        for card_id in range(1, 1202):
+            db.session.add(
+                Round(
+                    card_id=card_id,
+                    board_id=1,
+                    state="pending",
+                    round=1,
+                    type="surat-keluar",
+                    tz="Asia/Jakarta",
+                    review_column="Paraf",
+                    return_column="Dikerjakan",
+                    current_step=1,
+                    since=moment,
+                    started_at=moment,
+                    assignees=[],
+                )
+            )
+            for number in (1, 2):
+                db.session.add(
+                    Step(
+                        card_id=card_id,
+                        number=number,
+                        spec={"head_of": "SEKSI-APL"},
+                        label=f"Langkah {number}",
+                        status="waiting",
+                    )
+                )
+        db.session.commit()
+        db.session.expunge_all()
+        with count_queries(app) as statements:
+            states = store.load_states(range(1, 1202))
+        assert len(states) == 1201
+        assert [step["label"] for step in states[1201]["steps"]] == ["Langkah 1", "Langkah 2"]
+        assert len([q for q in statements if q.lstrip().upper().startswith("SELECT")]) == 2
+    close(app)

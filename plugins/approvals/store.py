@@ -11,6 +11,8 @@ a card's round is `{"state", "round", "board_id", "tz", "type", "review_column",
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cergas.plugin import plugin_session, plugin_write
 from plugins.approvals.models import Delegation, Pending, Round, Step
@@ -100,7 +102,21 @@ def load_states(card_ids) -> dict[int, dict]:
     ids = sorted({int(card_id) for card_id in card_ids})
     if not ids:
         return {}
-    rows = plugin_session().scalars(select(Round).where(Round.card_id.in_(ids)))
+    session = plugin_session()
+    # The steps in one query of their own: the relationship's selectin loading would ask again
+    # for every 500 rounds, so an inbox's query count would grow with its size.
+    rows = list(
+        session.scalars(select(Round).where(Round.card_id.in_(ids)).options(lazyload(Round.steps)))
+    )
+    steps: dict[int, list[Step]] = {row.card_id: [] for row in rows}
+    if rows:
+        query = (
+            select(Step).where(Step.card_id.in_(list(steps))).order_by(Step.card_id, Step.number)
+        )
+        for step in session.scalars(query):
+            steps[step.card_id].append(step)
+    for row in rows:
+        set_committed_value(row, "steps", steps[row.card_id])
     return {row.card_id: round_dict(row) for row in rows}
 
 

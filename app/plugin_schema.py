@@ -143,43 +143,29 @@ def _check_core(schema: PluginSchema, script, connection, core_script) -> None:
 
 def upgrade_plugin(connection, schema: PluginSchema, core_script, target: str = "heads") -> None:
     """Bring one plugin's branch to `target` in its own version table, on `connection`."""
-    from alembic.migration import MigrationContext
-
     if schema.migrations is None:
         return
     script = script_directory(schema)
     _check_core(schema, script, connection, core_script)
-
-    def upgrade(rev, _context):
-        return script._upgrade_revs(target, rev)
-
-    context = MigrationContext.configure(
-        connection,
-        opts={
-            "version_table": schema.version_table,
-            "target_metadata": schema.metadata,
-            "fn": upgrade,
-            "script": script,
-        },
-    )
-    _run(connection, context)
+    _migrate(connection, schema, script, lambda rev, _context: script._upgrade_revs(target, rev))
 
 
 def downgrade_plugin(connection, schema: PluginSchema, target: str = "base") -> None:
     """Take one plugin's branch down to `target` (`base`: its tables are dropped)."""
-    from alembic.migration import MigrationContext
-
     script = script_directory(schema)
+    _migrate(connection, schema, script, lambda rev, _context: script._downgrade_revs(target, rev))
 
-    def downgrade(rev, _context):
-        return script._downgrade_revs(target, rev)
+
+def _migrate(connection, schema: PluginSchema, script, steps) -> None:
+    """Run the revisions `steps(rev, context)` chooses on the plugin's own version table."""
+    from alembic.migration import MigrationContext
 
     context = MigrationContext.configure(
         connection,
         opts={
             "version_table": schema.version_table,
             "target_metadata": schema.metadata,
-            "fn": downgrade,
+            "fn": steps,
             "script": script,
         },
     )

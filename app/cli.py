@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import ROLES, TIMEZONES, Unit, User
-from app.services import accounts, units
+from app.services import accounts, signin, units
 from app.services.cards import find_user
 from app.services.errors import ServiceError
 
@@ -609,6 +609,7 @@ def tick(now_text):
             return
         answered = {plugin for plugin, _result in host.call("cergas_periodic", now=now)}
         purged = accounts.purge_sessions()
+        signin.purge_log()
         db.session.remove()
     failed = [name for name in implementations if name not in answered]
     click.echo(

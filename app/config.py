@@ -90,6 +90,8 @@ def defaults() -> dict:
         # Login sessions end after this long without a request, and this long after login.
         "SESSION_IDLE_MINUTES": 8 * 60,
         "SESSION_MAX_HOURS": 7 * 24,
+        # How long the sign-in log keeps an attempt (CERGAS_SIGN_IN_LOG_DAYS).
+        "SIGN_IN_LOG_DAYS": 365,
         "REDIS_URL": None,
         # Passwords (app/services/password_rules.py, app/services/passwords.py): the shortest
         # password accepted (CERGAS_PASSWORD_MIN_LENGTH, at least 8); how long a reset link
@@ -149,6 +151,7 @@ _WHOLE_NUMBERS = {
     "LOGIN_DELAY_SECONDS": "CERGAS_LOGIN_DELAY_SECONDS",
     "SESSION_IDLE_MINUTES": "CERGAS_SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS": "CERGAS_SESSION_MAX_HOURS",
+    "SIGN_IN_LOG_DAYS": "CERGAS_SIGN_IN_LOG_DAYS",
     "PASSWORD_MIN_LENGTH": "CERGAS_PASSWORD_MIN_LENGTH",
     "PASSWORD_RESET_MINUTES": "CERGAS_PASSWORD_RESET_MINUTES",
     "PASSWORD_ISSUED_RESET_HOURS": "CERGAS_PASSWORD_ISSUED_RESET_HOURS",

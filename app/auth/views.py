@@ -4,13 +4,13 @@ language."""
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from app.auth import bp
+from app.auth import bp, flow
 from app.extensions import htmx, login_manager
 from app.home.templating import here, local_referrer, safe_next
 from app.models import User, utcnow
-from app.services import accounts, notifications, ratelimit
+from app.services import accounts, notifications, ratelimit, signin
 from app.services.errors import Invalid, TooManyAttempts, Unauthorized
 
 
@@ -35,40 +35,50 @@ def login():
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(next_path or url_for("home.index"))
-        return render_template("auth/login.html", next_path=next_path, login_value="")
+        return render_template(
+            "auth/login.html",
+            next_path=next_path,
+            login_value="",
+            options=flow.sign_in_options(),
+        )
     login_value = request.form.get("username", "")
+    address, browser = flow.client()
     try:
         user = ratelimit.authenticate_from(
             request.remote_addr, login_value, request.form.get("password", "")
         )
     except (Unauthorized, TooManyAttempts) as exc:
+        locked = isinstance(exc, TooManyAttempts)
+        signin.record(
+            signin.PASSWORD,
+            "too_many_attempts" if locked else "wrong_credentials",
+            user=accounts.find_login(login_value[:200]),
+            login=login_value.strip(),
+            address=address,
+            user_agent=browser,
+        )
         page = render_template(
             "auth/login.html",
             next_path=next_path,
             login_value=login_value[:200],
             error=exc.message,
-            locked=isinstance(exc, TooManyAttempts),
+            locked=locked,
+            options=flow.sign_in_options(),
         )
         retry_after = getattr(exc, "retry_after", None)
         return page, exc.status, {"Retry-After": str(retry_after)} if retry_after else {}
-    # A fresh session: nothing from before the login (a planted cookie) carries over.
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
-    session["sid"] = accounts.start_session(
-        user, request.user_agent.string, request.remote_addr or ""
-    )
-    login_user(user)
-    return redirect(next_path or url_for("home.index"))
+    return flow.finish(user, signin.PASSWORD, next_path=next_path, login=login_value.strip())
 
 
 @bp.post("/logout")
 def logout():
+    method = session.get("method")
     accounts.end_session(session.pop("sid", None))
     logout_user()
+    session.pop("method", None)
     flash(_("You are logged out."), "info")
-    return redirect(url_for("auth.login"))
+    # A single sign-on may end the provider's session too, which then sends the browser back.
+    return redirect(flow.after_logout(method) or url_for("auth.login"))
 
 
 @bp.post("/language")

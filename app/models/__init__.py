@@ -9,6 +9,7 @@ from app.models.admin import (
     Team,
     TeamMember,
 )
+from app.models.auth import RecoveryCode, SignInEvent, SiteSetting
 from app.models.board import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn
 from app.models.card import PRIORITIES, Card, Comment, DeadlineChange, Event
 from app.models.org import (
@@ -89,4 +90,7 @@ __all__ = [
     "Unit",
     "User",
     "utcnow",
+    "RecoveryCode",
+    "SignInEvent",
+    "SiteSetting",
 ]

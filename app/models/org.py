@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -63,6 +63,12 @@ class User(UserMixin, db.Model):
     deactivation_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Set by every password change: reset links issued before it no longer work.
     password_changed_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP, app/services/two_factor.py): the base32 secret, set at enrolment
+    # and confirmed (`totp_enabled_at`) by a first correct code; the time step of the last code
+    # accepted, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -134,3 +140,7 @@ class LoginSession(db.Model):
     ended_at: Mapped[datetime | None]
     user_agent: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
+    # How the person signed in: `password`, `ldap`, `oidc` or a plugin's sign-in method
+    # (app/services/signin.py), and whether a second factor was checked.
+    method: Mapped[str] = mapped_column(String(40), default="password", server_default="password")
+    two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -319,8 +319,16 @@ def _live_sessions(now):
     )
 
 
-def start_session(user: User, user_agent: str = "", address: str = "") -> str:
-    """A new login session for the user; the returned id goes into the session cookie."""
+def start_session(
+    user: User,
+    user_agent: str = "",
+    address: str = "",
+    *,
+    method: str = "password",
+    two_factor: bool = False,
+) -> str:
+    """A new login session for the user; the returned id goes into the session cookie.
+    Sign-in views go through app/services/signin.py, which also logs the sign-in."""
     session_id = secrets.token_urlsafe(32)
     now = utcnow()
     with write_transaction():
@@ -332,6 +340,8 @@ def start_session(user: User, user_agent: str = "", address: str = "") -> str:
                 last_seen_at=now,
                 user_agent=(user_agent or "")[:200],
                 address=(address or "")[:64],
+                method=method[:40],
+                two_factor=two_factor,
             )
         )
     return session_id

@@ -36,6 +36,13 @@ SENTENCES = {
     "acting.appointed": _l("Appointed an acting head (Plt/Plh)"),
     "acting.ended": _l("Ended an acting appointment (Plt/Plh)"),
     "import.applied": _l("Imported from the staff register"),
+    "setting.changed": _l("Changed an office-wide setting"),
+    "user.two_factor_enabled": _l("Turned on two-factor sign-in"),
+    "user.two_factor_disabled": _l("Turned off two-factor sign-in"),
+    "user.two_factor_reset": _l("Reset a person's two-factor sign-in"),
+    "user.recovery_codes_renewed": _l("Made new two-factor recovery codes"),
+    "user.sessions_ended": _l("Ended a person's sessions"),
+    "user.created_at_sign_in": _l("Added a person at their first single sign-on"),
 }
 
 # target kind -> its name in the "what" filter.
@@ -46,6 +53,7 @@ TARGET_NAMES = {
     "acting_head": _l("Acting heads (Plt/Plh)"),
     "import": _l("Imports"),
     "setup": _l("First start"),
+    "setting": _l("Office-wide settings"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -54,6 +62,7 @@ TARGET_CHANGED = {
     "acting_head": _l("Changed an acting appointment"),
     "import": _l("Imported data"),
     "setup": _l("Set up Cergas"),
+    "setting": _l("Changed an office-wide setting"),
 }
 
 FIELD_LABELS = {
@@ -93,6 +102,10 @@ FIELD_LABELS = {
     "cards": _l("Cards"),
     "expires_at": _l("Expires"),
     "reassigned": _l("Reassigned cards"),
+    "two_factor_required": _l("Who must use two-factor sign-in"),
+    "two_factor": _l("Two-factor sign-in"),
+    "sessions": _l("Sessions"),
+    "method": _l("Sign-in method"),
     "unassigned": _l("Unassigned cards"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
@@ -103,6 +116,12 @@ VALUE_WORDS = {
     "role": {"member": _l("member"), "head": _l("head")},
     "kind": {"plt": "Plt", "plh": "Plh"},
     "locale": {"id": "Bahasa Indonesia", "en": "English"},
+    "two_factor_required": {
+        "nobody": _l("Nobody (everyone may turn it on)"),
+        "admins": _l("Administrators"),
+        "admins_heads": _l("Administrators and heads of units (also Plt/Plh)"),
+        "everyone": _l("Everyone"),
+    },
 }
 
 

@@ -30,7 +30,9 @@ import hashlib
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import current_app
 from flask_babel import ngettext
@@ -38,6 +40,8 @@ from flask_babel import ngettext
 from app.models import User
 from app.services import accounts
 from app.services.errors import TooManyAttempts, Unauthorized
+
+T = TypeVar("T")
 
 # The wall clock in seconds; tests replace it to let waits pass.
 clock = time.time
@@ -192,6 +196,15 @@ def verify_from(client: str | None, user: User, password) -> User:
 
 
 def _check_counted(client: str | None, login: str, user: User | None, password: str) -> User:
+    return counted(client, login, user, lambda: accounts.check_password(user, password))
+
+
+def counted(client: str | None, login: str, user: User | None, check: Callable[[], T]) -> T:
+    """Run one sign-in check under the limits of (account, address): answered with a wait
+    (TooManyAttempts, nothing checked) while one runs; a check that raises Unauthorized counts
+    as a failure of the account and the address; a check that passes clears the pair's count.
+    Every way of proving who one is goes through here: passwords (local and LDAP), second-
+    factor codes, recovery codes and the forms of plugins' sign-in methods."""
     limits = limits_for(client, login, user)
     counter = _counter()
     now = clock()
@@ -200,14 +213,14 @@ def _check_counted(client: str | None, login: str, user: User | None, password: 
     if wait > 0:
         raise too_many_attempts(math.ceil(wait))
     try:
-        user = accounts.check_password(user, password)
+        result = check()
     except Unauthorized:
         window = int(current_app.config["LOGIN_WINDOW_MINUTES"]) * 60
         ttl = window + int(current_app.config["LOGIN_MAX_DELAY_SECONDS"])
         counter.fail([limit.key for limit in limits], now, ttl)
         raise
     counter.clear(limits[0].key)
-    return user
+    return result
 
 
 def spend(key: str, allowed: int, window_seconds: int) -> bool:

@@ -1,6 +1,7 @@
 """Configuration from the environment, with safe defaults for one small server."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -142,6 +143,7 @@ def from_environment(instance_path: Path, given: dict) -> dict:
     ):
         if key not in given and os.environ.get(variable):
             config[key] = _count(variable, os.environ[variable])
+    config.update({k: val for k, val in ldap_settings(os.environ).items() if k not in given})
     return config
 
 
@@ -189,3 +191,130 @@ def _count(variable: str, value: str) -> int:
     if not 1 <= count <= 100_000:
         raise SystemExit(f"{variable} must be between 1 and 100000")
     return count
+
+
+# LDAP / Active Directory sign-in (app/services/ldap_auth.py, docs/deploy.md) -----------------
+
+LDAP_DEFAULT_FILTER = "(|(employeeNumber={login})(uid={login})(sAMAccountName={login}))"
+_LDAP_ATTRIBUTES = {
+    "LDAP_ATTR_NIP": "employeeNumber",
+    "LDAP_ATTR_NAME": "cn",
+    "LDAP_ATTR_EMAIL": "mail",
+    "LDAP_ATTR_UNIT": "",
+}
+_LDAP_ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,99}")
+# Hosts where a plain ldap:// connection never leaves the machine.
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def ldap_settings(env) -> dict:
+    """The LDAP_* settings from the environment (`env`), checked: SystemExit with the reason when
+    one is wrong, so a bad configuration stops the start instead of failing at each sign-in.
+    LDAP is off (LDAP_URL None) unless LDAP_URL is set."""
+    url = (env.get("LDAP_URL") or "").strip()
+    if not url:
+        return {"LDAP_URL": None}
+    settings = {
+        "LDAP_URL": url,
+        "LDAP_START_TLS": _ldap_flag(env, "LDAP_START_TLS"),
+        "LDAP_CA_FILE": (env.get("LDAP_CA_FILE") or "").strip() or None,
+        "LDAP_BIND_DN": (env.get("LDAP_BIND_DN") or "").strip(),
+        "LDAP_BIND_PASSWORD": env.get("LDAP_BIND_PASSWORD") or "",
+        "LDAP_BASE_DN": (env.get("LDAP_BASE_DN") or "").strip(),
+        "LDAP_USER_FILTER": (env.get("LDAP_USER_FILTER") or "").strip() or LDAP_DEFAULT_FILTER,
+        "LDAP_CREATE_USERS": _ldap_flag(env, "LDAP_CREATE_USERS"),
+        "LDAP_SYNC": _ldap_flag(env, "LDAP_SYNC"),
+        "LDAP_TIMEOUT": 5,
+    }
+    for key, default in _LDAP_ATTRIBUTES.items():
+        settings[key] = (env.get(key) or "").strip() or default
+    if (env.get("LDAP_TIMEOUT") or "").strip():
+        settings["LDAP_TIMEOUT"] = _whole_number("LDAP_TIMEOUT", env["LDAP_TIMEOUT"], minimum=1)
+        if settings["LDAP_TIMEOUT"] > 120:
+            raise SystemExit("LDAP_TIMEOUT must be at most 120 seconds")
+    check_ldap_settings(settings)
+    return settings
+
+
+def _ldap_flag(env, variable: str) -> bool:
+    value = (env.get(variable) or "0").strip()
+    if value not in ("0", "1"):
+        raise SystemExit(f"{variable} must be 1 (on) or 0 (off), not {value!r}")
+    return value == "1"
+
+
+def check_ldap_settings(settings: dict) -> None:
+    """SystemExit naming the first wrong LDAP setting."""
+    from urllib.parse import urlsplit
+
+    url = settings["LDAP_URL"]
+    parts = urlsplit(url)
+    if parts.scheme not in ("ldap", "ldaps") or not parts.hostname or parts.path not in ("", "/"):
+        raise SystemExit(
+            f"LDAP_URL must look like ldaps://host:636 or ldap://host:389, not {url!r}"
+        )
+    try:
+        _port = parts.port
+    except ValueError:
+        raise SystemExit(f"LDAP_URL has a wrong port: {url!r}") from None
+    if parts.scheme == "ldaps" and settings["LDAP_START_TLS"]:
+        raise SystemExit("LDAP_START_TLS=1 is for ldap:// URLs; ldaps:// is encrypted already")
+    if (
+        parts.scheme == "ldap"
+        and not settings["LDAP_START_TLS"]
+        and parts.hostname not in _LOOPBACK
+    ):
+        raise SystemExit(
+            "LDAP_URL: passwords would cross the network unencrypted; use ldaps:// or set "
+            "LDAP_START_TLS=1"
+        )
+    ca_file = settings["LDAP_CA_FILE"]
+    if ca_file and not (os.path.isfile(ca_file) and os.access(ca_file, os.R_OK)):
+        raise SystemExit(f"LDAP_CA_FILE: cannot read {ca_file!r}")
+    if not settings["LDAP_BIND_DN"] or not settings["LDAP_BIND_PASSWORD"]:
+        raise SystemExit(
+            "LDAP_BIND_DN and LDAP_BIND_PASSWORD (the service account that searches the "
+            "directory) are both needed with LDAP_URL"
+        )
+    for key in ("LDAP_BIND_DN", "LDAP_BASE_DN"):
+        if not _is_dn(settings[key]):
+            raise SystemExit(f"{key} must be a distinguished name (ou=people,dc=example,dc=id)")
+    check_ldap_filter(settings["LDAP_USER_FILTER"])
+    for key in _LDAP_ATTRIBUTES:
+        value = settings[key]
+        if value and not _LDAP_ATTRIBUTE_NAME.fullmatch(value):
+            raise SystemExit(
+                f"{key} must be an attribute name (e.g. employeeNumber), not {value!r}"
+            )
+    for key in ("LDAP_ATTR_NIP", "LDAP_ATTR_NAME"):
+        if not settings[key]:
+            raise SystemExit(f"{key} must name an attribute")
+    if settings["LDAP_CREATE_USERS"] and not settings["LDAP_ATTR_UNIT"]:
+        raise SystemExit(
+            "LDAP_CREATE_USERS=1 needs LDAP_ATTR_UNIT: new people are added to the unit the "
+            "directory names"
+        )
+
+
+def _is_dn(value: str) -> bool:
+    from ldap3.core.exceptions import LDAPInvalidDnError
+    from ldap3.utils.dn import parse_dn
+
+    try:
+        return bool(value) and bool(parse_dn(value))
+    except LDAPInvalidDnError:
+        return False
+
+
+def check_ldap_filter(template: str) -> None:
+    """A search filter with `{login}` where the typed login goes (escaped there), in
+    parentheses that balance."""
+    if "{login}" not in template:
+        raise SystemExit("LDAP_USER_FILTER must contain {login}, where the typed login goes")
+    depth = 0
+    for char in template:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            break
+    if not template.startswith("(") or not template.endswith(")") or depth != 0:
+        raise SystemExit(f"LDAP_USER_FILTER must be one filter in parentheses, not {template!r}")

@@ -44,14 +44,15 @@ def login():
     login_value = request.form.get("username", "")
     address, browser = flow.client()
     try:
-        user = ratelimit.authenticate_from(
+        user, method = ratelimit.sign_in_from(
             request.remote_addr, login_value, request.form.get("password", "")
         )
     except (Unauthorized, TooManyAttempts) as exc:
         locked = isinstance(exc, TooManyAttempts)
         signin.record(
-            signin.PASSWORD,
-            "too_many_attempts" if locked else "wrong_credentials",
+            # The directory's own refusals (unreachable, unknown person) name their method.
+            getattr(exc, "sign_in_method", signin.PASSWORD),
+            "too_many_attempts" if locked else getattr(exc, "sign_in_outcome", "wrong_credentials"),
             user=accounts.find_login(login_value[:200]),
             login=login_value.strip(),
             address=address,
@@ -67,7 +68,7 @@ def login():
         )
         retry_after = getattr(exc, "retry_after", None)
         return page, exc.status, {"Retry-After": str(retry_after)} if retry_after else {}
-    return flow.finish(user, signin.PASSWORD, next_path=next_path, login=login_value.strip())
+    return flow.finish(user, method, next_path=next_path, login=login_value.strip())
 
 
 @bp.post("/logout")

@@ -181,10 +181,22 @@ def too_many_attempts(seconds: int) -> TooManyAttempts:
 
 def authenticate_from(client: str | None, login, password) -> User:
     """`accounts.authenticate`, answered with a wait instead when one of the limits asks for one."""
+    return sign_in_from(client, login, password)[0]
+
+
+def sign_in_from(client: str | None, login, password) -> tuple[User, str]:
+    """The password form's check under the limits: (person, method), the method being the local
+    password or, where LDAP is configured, the directory (app/services/ldap_auth.py); one
+    attempt, counted once whichever was tried."""
+    from app.services import ldap_auth
+
     if not isinstance(login, str) or not isinstance(password, str) or not login.strip():
         raise accounts.wrong_credentials()
     login = login.strip()[:200]
-    return _check_counted(client, login, accounts.find_login(login), password)
+    user = accounts.find_login(login)
+    return counted(
+        client, login, user, lambda: ldap_auth.password_or_directory(user, login, password)
+    )
 
 
 def verify_from(client: str | None, user: User, password) -> User:

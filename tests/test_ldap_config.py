@@ -1,6 +1,9 @@
 """The LDAP settings are checked at start with a clear reason, and the typed login is escaped
 in the search filter (the sign-in itself: tests/test_ldap_sign_in.py, against slapd)."""
 
+import re
+from pathlib import Path
+
 import pytest
 
 from app.config import LDAP_DEFAULT_FILTER, ldap_settings
@@ -64,3 +67,15 @@ def test_the_typed_login_is_escaped_in_the_filter():
     assert user_filter(template, "siti") == "(|(employeeNumber=siti)(sAMAccountName=siti))"
     assert user_filter("(uid={login})", "*)(uid=*") == "(uid=\\2a\\29\\28uid=\\2a)"
     assert user_filter("(uid={login})", "a\\b\x00") == "(uid=a\\5cb\\00)"
+
+
+def test_the_examples_in_the_deployment_guide_are_accepted():
+    text = (Path(__file__).resolve().parents[1] / "docs" / "deploy.md").read_text()
+    section = text.split("### LDAP / Active Directory", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(examples) == 2
+    for example in examples:
+        env = dict(line.split("=", 1) for line in example.strip().splitlines())
+        env["LDAP_CA_FILE"] = __file__  # any readable file stands for the CA here
+        settings = ldap_settings(env)
+        assert "{login}" in settings["LDAP_USER_FILTER"]

@@ -197,6 +197,12 @@ class Directory:
     def ldaps_url(self) -> str:
         return f"ldaps://127.0.0.1:{self.tls_port}"
 
+    @property
+    def listen(self) -> str:
+        # Also on 127.0.0.2, a loopback address the certificate does not name.
+        urls = (self.url, self.ldaps_url, f"ldaps://127.0.0.2:{self.tls_port}")
+        return " ".join(f"{url}/" for url in urls)
+
     def config(self, **extra) -> dict:
         """The app settings for signing in through this directory (plain LDAP on loopback)."""
         return {
@@ -219,8 +225,7 @@ class Directory:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [SLAPD, "-h", f"{self.url}/ {self.ldaps_url}/", "-f", str(self.folder / "slapd.conf")]
-            + ["-d", "0"],
+            [SLAPD, "-h", self.listen, "-f", str(self.folder / "slapd.conf")] + ["-d", "0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -248,6 +253,8 @@ class Directory:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
         self.process = None
 
 

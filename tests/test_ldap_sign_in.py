@@ -200,11 +200,12 @@ def test_ldaps_verifies_the_certificate(directory):
     assert t(UNREACHABLE) in answer.text
 
 
-def test_ldaps_checks_the_name_in_the_certificate(directory):
-    # The certificate is for localhost and 127.0.0.1, not for 127.0.0.2 (still loopback).
+def test_ldaps_checks_the_name_in_the_certificate(directory, caplog):
+    # slapd listens on 127.0.0.2 too, but its certificate names only localhost and 127.0.0.1.
     url = f"ldaps://127.0.0.2:{directory.tls_port}"
     app = build(directory, LDAP_URL=url, LDAP_CA_FILE=str(directory.ca_file))
     assert login(app.test_client(), SITI.nip, SITI.password).status_code == 503
+    assert "doesn't match any name" in caplog.text
 
 
 def test_directory_down_says_so_and_the_local_admin_still_signs_in(directory, caplog):

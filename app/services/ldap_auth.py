@@ -127,12 +127,22 @@ def _connect(server, dn: str, password: str):
 
     timeout = int(current_app.config.get("LDAP_TIMEOUT") or 5)
     connection = Connection(
-        server, user=dn, password=password, receive_timeout=timeout, raise_exceptions=False
+        server,
+        user=dn,
+        password=password,
+        receive_timeout=timeout,
+        raise_exceptions=False,
+        # A referral must not carry the password to another server (Active Directory answers
+        # searches at the domain's root with some).
+        auto_referrals=False,
     )
-    connection.open()
-    if current_app.config.get("LDAP_START_TLS") and not connection.start_tls():
-        connection.unbind()
-        raise LDAPException(f"StartTLS refused: {connection.result.get('description')}")
+    try:
+        connection.open()
+        if current_app.config.get("LDAP_START_TLS") and not connection.start_tls():
+            raise LDAPException(f"StartTLS refused: {connection.result.get('description')}")
+    except LDAPException:
+        connection.unbind()  # closes the socket a failed TLS handshake leaves open
+        raise
     if not connection.bind():
         connection.unbind()
         return None

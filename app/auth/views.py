@@ -6,7 +6,7 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.auth import bp, flow
+from app.auth import backends, bp, flow
 from app.extensions import htmx, login_manager
 from app.home.templating import here, local_referrer, safe_next
 from app.models import User, utcnow
@@ -146,6 +146,10 @@ def sessions_page(new_token=None, errors=None, values=None, status=200):
         browser_of=browser_of,
         idle_text=format_timedelta(idle, threshold=1),
         max_text=format_timedelta(absolute, threshold=1),
+        # How each session began and the latest sign-in attempts (app/auth/backends.py).
+        recent=signin.recent(user),
+        method_label=backends.label_of,
+        outcome_words=backends.outcome_words,
     )
     return page, status
 

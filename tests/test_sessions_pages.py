@@ -138,3 +138,19 @@ def test_the_api_lists_and_ends_a_persons_sessions_for_administrators(app, org, 
     assert rest.get_json() == {"sessions_ended": 1, "tokens_revoked": 0}
     assert live_sessions(app, staff) == []
     assert [note for note, _after in audit(app)] == ["Laptop dipinjam", "Semua"]
+
+
+def test_the_console_lists_and_ends_a_persons_sessions(app, org, runner):
+    staff = org.nips["staff"]
+    sign_in(app, staff)
+    listed = runner.invoke(args=["users", "sessions", staff])
+    assert listed.exit_code == 0, listed.output
+    assert (
+        "Firefox, Windows" in listed.output and f"#{live_sessions(app, staff)[0]}" in listed.output
+    )
+    missing = runner.invoke(args=["users", "sign-out", staff])
+    assert missing.exit_code != 0 and live_sessions(app, staff) != []
+    ended = runner.invoke(args=["users", "sign-out", staff, "--reason", "Cuti panjang"])
+    assert ended.exit_code == 0, ended.output
+    assert live_sessions(app, staff) == []
+    assert audit(app) == [("Cuti panjang", {"sessions_ended": 1, "tokens_revoked": 0})]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import LoginSession, SignInEvent, User, utcnow
 from tests.conftest import make_app
+from tests.i18n_helpers import t
 from tests.loading_plugins import copycat_sign_in, regional_sign_in
 
 STAFF = regional_sign_in.STAFF_NIP
@@ -75,7 +76,7 @@ def test_wrong_values_are_counted_and_then_slowed_down(app, client, org):
     for _ in range(app.config["LOGIN_PAIR_FREE_FAILURES"]):
         wrong = simpeg(client, "K-0001", "000000")
         assert wrong.status_code == 401
-        assert "These details are not correct." in wrong.get_data(as_text=True)
+        assert t("These details are not correct.") in wrong.get_data(as_text=True)
     waited = simpeg(client, "K-0001", "481516")
     assert waited.status_code == 429 and int(waited.headers["Retry-After"]) > 0
     outcomes = [outcome for _method, outcome, _login in log_of(app)]
@@ -100,7 +101,11 @@ def test_a_person_with_an_authenticator_is_asked_for_the_code_first(app, client,
 def test_an_unknown_or_inactive_person_is_refused(app, client, org):
     unknown = simpeg(client, "K-0404", "000000")
     assert unknown.status_code == 403
-    assert "no active Cergas account" in unknown.get_data(as_text=True)
+    refusal = (
+        "You proved who you are, but there is no active Cergas account for you. Ask your "
+        "administrator."
+    )
+    assert t(refusal) in unknown.get_data(as_text=True)
     with app.app_context():
         db.session.scalar(select(User).where(User.nip == STAFF)).active = False
         db.session.commit()
@@ -119,7 +124,8 @@ def test_a_failing_plugin_is_a_clear_error_logged_without_the_values_typed(
     caplog.set_level(logging.DEBUG)
     response = simpeg(client, regional_sign_in.PIN_IN_FAILURE, "987654")
     assert response.status_code == 502
-    assert "not working right now" in response.get_data(as_text=True)
+    failure = "This sign-in method is not working right now. Try again later or use another way."
+    assert t(failure) in response.get_data(as_text=True)
     assert "RuntimeError" in caplog.text and "987654" not in caplog.text
     record = app.extensions["cergas_plugins"].records["regional"]
     assert record.errors == 1 and "987654" not in record.last_error

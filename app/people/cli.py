@@ -155,10 +155,10 @@ def user_sessions(login):
     click.echo(_("Sessions of %(name)s:", name=seen.person.name))
     for row in seen.sessions:
         second = " + " + _("authenticator code") if row.two_factor else ""
+        active = _("last active %(when)s UTC", when=f"{row.last_seen_at:%Y-%m-%d %H:%M}")
         click.echo(
             f"  #{row.id}  {label_of(row.method)}{second}  {browser_of(row.user_agent)}"
-            f"  {row.address or '-'}  {row.created_at:%Y-%m-%d %H:%M} UTC"
-            f"  ({_('last active')} {row.last_seen_at:%Y-%m-%d %H:%M} UTC)"
+            f"  {row.address or '-'}  {row.created_at:%Y-%m-%d %H:%M} UTC  ({active})"
         )
     if not seen.sessions:
         click.echo("  " + _("Not signed in anywhere."))

@@ -49,7 +49,7 @@ def test_own_page_shows_the_method_and_recent_sign_ins_in_words(app, org):
     page = browser.get("/account/sessions").get_data(as_text=True)
     assert "Firefox, Windows" in page
     with app.test_request_context(), force_locale("id"):
-        from app.auth.backends import label_of, outcome_words
+        from app.auth.words import label_of, outcome_words
 
         assert gettext("Recent sign-ins") in page
         assert label_of("password") in page

@@ -124,35 +124,6 @@ def backends() -> dict[str, tuple[str, AuthBackend]]:
     return getattr(host, "auth_backends", {}) if host is not None else {}
 
 
-def label_of(method: str | None) -> str:
-    """A sign-in method in words, as the sessions pages show it."""
-    words = {
-        signin.PASSWORD: _("Password"),
-        signin.LDAP: _("LDAP / Active Directory"),
-        signin.OIDC: _("Single sign-on (SSO)"),
-        signin.TOTP: _("Authenticator code"),
-        signin.RECOVERY_CODE: _("Recovery code"),
-        signin.API_TOKEN: _("API token"),
-    }
-    if method in words:
-        return words[method]
-    found = backends().get(method or "")
-    return str(found[1].label) if found else _("Another sign-in method")
-
-
-def outcome_words(outcome: str) -> str:
-    """A sign-in log outcome in words."""
-    words = {
-        "ok": _("Signed in"),
-        "wrong_credentials": _("Wrong login or password"),
-        "wrong_code": _("Wrong code"),
-        "too_many_attempts": _("Too many attempts"),
-        "unknown_person": _("Not a Cergas account"),
-        "refused": _("Refused"),
-    }
-    return words.get(outcome, outcome)
-
-
 @flow.option_source
 def _plugin_options() -> list[flow.SignInOption]:
     return [

@@ -146,8 +146,7 @@ def reactivate_user(login):
 @_service_errors
 def user_sessions(login):
     """Where a person is signed in, and their recent sign-ins."""
-    from app.auth.backends import label_of, outcome_words
-    from app.auth.views import browser_of
+    from app.auth.words import browser_of, label_of, outcome_words
     from app.services import sessions_admin
 
     _require_schema()

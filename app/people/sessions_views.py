@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from app.auth.backends import label_of, outcome_words
-from app.auth.views import browser_of
+from app.auth.words import browser_of, label_of, outcome_words
 from app.people import bp
 from app.services import notifications, sessions_admin
 from app.services.errors import Invalid, NotFound

@@ -154,3 +154,13 @@ def test_the_console_lists_and_ends_a_persons_sessions(app, org, runner):
     assert ended.exit_code == 0, ended.output
     assert live_sessions(app, staff) == []
     assert audit(app) == [("Cuti panjang", {"sessions_ended": 1, "tokens_revoked": 0})]
+
+
+@pytest.mark.parametrize("session_id", [0, -1, 2**63, 10**30])
+def test_a_session_number_no_row_can_have_is_not_found(app, org, api, session_id):
+    answer = api("admin").post(
+        f"/api/v1/users/{org.nips['staff']}/sessions/end",
+        json={"reason": "Uji", "session_id": session_id},
+    )
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
+    assert audit(app) == []

@@ -70,7 +70,8 @@ def end_session(actor: User, login, session_id, reason) -> LoginSession:
     """End one live session of the person; NotFound when it is not theirs or already over."""
     person = person_of(actor, login)
     note = clean_reason(reason)
-    if not isinstance(session_id, int) or isinstance(session_id, bool):
+    # Any whole number may come from the API: one no row can have is simply not open.
+    if type(session_id) is not int or not 0 < session_id < 2**31:
         raise NotFound("not_found", _("This session is not open."))
     with write_transaction(keep=(person,)):
         row = db.session.scalar(

@@ -129,7 +129,7 @@ def test_a_failing_plugin_is_a_clear_error_logged_without_the_values_typed(
     assert "RuntimeError" in caplog.text and "987654" not in caplog.text
     record = app.extensions["cergas_plugins"].records["regional"]
     assert record.errors == 1 and "987654" not in record.last_error
-    assert log_of(app)[-1][:2] == ("simpeg", "wrong_credentials")
+    assert log_of(app)[-1][:2] == ("simpeg", "refused")
 
 
 def test_sign_in_as_works_only_inside_a_request(app, org):

@@ -209,10 +209,13 @@ def login_with(name: str):
     try:
         proved = ratelimit.counted(address, f"{name}:{typed.lower()}", None, check)
     except (Unauthorized, TooManyAttempts) as exc:
-        locked = isinstance(exc, TooManyAttempts)
+        if isinstance(exc, TooManyAttempts):
+            outcome = "too_many_attempts"
+        else:  # the plugin's own failure is no proof of a wrong guess: "refused"
+            outcome = "refused" if isinstance(exc, _PluginFailed) else "wrong_credentials"
         signin.record(
             name,
-            "too_many_attempts" if locked else "wrong_credentials",
+            outcome,
             login=typed,
             address=address,
             user_agent=browser,

@@ -56,6 +56,10 @@ def create_app(config: dict | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     security.init_app(app)
+    from app import logsafe
+
+    # No sign-in code or reset-link token in the request log of `cergas run` or gunicorn.
+    logsafe.install()
     web.init_app(app)
 
     from app.admin import bp as admin_bp

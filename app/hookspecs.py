@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.models import Notification
     from app.plugin_views import BoardView, CardView, ColumnView, SprintView, UserView
     from cergas.plugin import (
+        AuthBackend,
         Badge,
         BoardWarning,
         MoveScope,
@@ -575,5 +576,38 @@ def cergas_demo_content(office: DemoOffice) -> None:
     def cergas_demo_content(office):
         types = {"card_types": ["surat-keluar", "nota-dinas"]}
         office.configure("nomor-surat", "Persuratan", types)
+    ```
+    """
+
+
+@hookspec
+def cergas_auth_backends() -> list[AuthBackend]:
+    """Return sign-in methods to offer beside the password: a form or a button.
+
+    *Added in plugin API 1.1.0.* **When**: once, when plugins are loaded (every process).
+    **Transaction**: none. **Returns**: a list of `AuthBackend`. A form backend
+    (`fields` and `verify(values) -> login | None`) shows as a button on the login page leading
+    to its form at `/login/with/<name>`; `verify` runs under the core's rate limits (None or an
+    exception counts as a failed attempt; an exception is logged without the values typed and
+    shown as a clear error). A button backend (`start(next_path) -> response`) sends the browser
+    to the regional service; the plugin's blueprint handles the way back and ends with
+    `return sign_in_as(login, method=name, next_path=...)`. Both end in the core: second factor,
+    login session, sign-in log, audit. A name already taken (by the core's `password`, `ldap`,
+    `oidc`, ... or another plugin) is refused with a warning on the plugin.
+
+    ```python
+    @hookimpl
+    def cergas_auth_backends():
+        return [
+            AuthBackend(
+                name="simpeg",
+                label="Kode pegawai dan PIN",
+                fields=(
+                    AuthField("kode", "Kode pegawai", autocomplete="username"),
+                    AuthField("pin", "PIN", kind="password", autocomplete="current-password"),
+                ),
+                verify=lambda values: simpeg.nip_for(values["kode"], values["pin"]),
+            )
+        ]
     ```
     """

@@ -187,6 +187,8 @@ class PluginHost:
         self._lock = threading.Lock()
         self._loaded = False
         self._settings: dict[str, list] | None = None
+        # Sign-in methods of plugins: name -> (plugin, AuthBackend) (app/auth/backends.py).
+        self.auth_backends: dict = {}
 
     # --- loading ------------------------------------------------------------------------------
 
@@ -558,6 +560,9 @@ def init_app(app) -> PluginHost:
                 plugin, "register blueprint", app.register_blueprint, blueprint, url_prefix=prefix
             )
     host.call("cergas_register_commands", cli=app.cli)
+    from app.auth import backends
+
+    host.auth_backends = backends.collect(host)
     app.register_blueprint(static_files_blueprint())
 
     @app.context_processor

@@ -19,6 +19,7 @@ from app.api.plugin_support import (
     api_operation,
     api_query,
 )
+from app.auth.backends import AuthBackend, AuthField, sign_in_as
 from app.plugin_schema import plugin_model_base
 from app.plugin_views import (
     BoardView,
@@ -134,7 +135,7 @@ from app.workcal import (
     work_calendars,
 )
 
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 # The profile helpers the core's own pages share with plugins: plugins get a `UserView`.
 visible_person = for_plugins(visible_person)
@@ -277,6 +278,10 @@ __all__ = [
     "resolve_person",
     # the versioned contract: who a plugin is and which API versions it supports (app/plugins.py)
     "PluginInfo",
+    # sign-in methods of plugins, `cergas_auth_backends` (app/auth/backends.py; API 1.1.0)
+    "AuthBackend",
+    "AuthField",
+    "sign_in_as",
 ]
 
 

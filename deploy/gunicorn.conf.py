@@ -64,6 +64,9 @@ max_requests = 0
 
 accesslog = "-"
 errorlog = "-"
+# Access-log lines with the secrets of sign-in addresses (the single sign-on callback's `code`
+# and `state`, reset-link tokens, ...) replaced by "[redacted]" (app/logsafe.py).
+logger_class = "app.logsafe.GunicornLogger"
 loglevel = os.environ.get("CERGAS_LOG_LEVEL", "info")
 # Behind nginx, trust its X-Forwarded-* headers (set CERGAS_PROXY_COUNT=1 for the app as well).
 forwarded_allow_ips = os.environ.get("CERGAS_FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -111,6 +111,8 @@ TABLE = {
     "POST /api/v1/me/sign-out-everywhere":                    (401, 401, 200, 200, 200, 200, 200),
     "POST /api/v1/me/password":                               (401, 401, 200, 200, 200, 200, 200),
     "POST /api/v1/users/{login}/reset-link":                  (401, 401, 404, 403, 201, 201, 201),
+    "GET /api/v1/users/{login}/sessions":                     (401, 401, 403, 403, 403, 403, 200),
+    "POST /api/v1/users/{login}/sessions/end":                (401, 401, 403, 403, 403, 403, 200),
     "POST /api/v1/import/people":                             (401, 401, 403, 403, 200, 200, 200),
     "POST /api/v1/import/units":                              (401, 401, 403, 403, 403, 403, 200),
     "GET /api/v1/units":                                      (401, 401, 200, 200, 200, 200, 200),

@@ -199,6 +199,21 @@ MATRIX = [
         {"send_email": False},
         "api-person-verify",
     ),
+    # Someone's sessions and sign-ins: administrators only (not their heads, not themselves).
+    ("people.sessions", "GET", "/people/{staff}/sessions", None, "admin"),
+    ("people.end_session", "POST", "/people/{staff}/sessions/1/end", {"reason": "Uji"}, "admin"),
+    ("people.end_all_sessions", "POST", "/people/{staff}/sessions/end", {"reason": "Uji"}, "admin"),
+    ("api.user_sessions", "GET", "/api/v1/users/{staff}/sessions", None, "api-admin"),
+    (
+        "api.end_user_sessions",
+        "POST",
+        "/api/v1/users/{staff}/sessions/end",
+        {"reason": "Uji"},
+        "api-admin",
+    ),
+    # A plugin's sign-in method: the matrix app has none, so every name is unknown.
+    ("auth.login_with", "GET", "/login/with/simpeg", None, "gone"),
+    ("auth.login_with", "POST", "/login/with/simpeg", {"kode": "K-1", "pin": "1"}, "gone"),
     # Notifications: each person's own; `own` rows act on a notification addressed to staff.
     ("notifications.index", "GET", "/notifications", None, "login"),
     ("notifications.mark_read", "POST", "/notifications/{notification}/read", None, "own"),

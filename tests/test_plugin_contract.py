@@ -148,7 +148,14 @@ def test_a_plugin_declaring_the_current_range_loads_and_runs(app, client, auth, 
 
 @pytest.mark.parametrize(
     ("api_range", "refused"),
-    [(">=1.0,<2", False), ("~=1.0", False), (None, False), (">=1.1", True), ("<1", True)],
+    [
+        (">=1.0,<2", False),
+        ("~=1.0", False),
+        (None, False),
+        (">=1.1", False),
+        (">=1.2", True),
+        ("<1", True),
+    ],
 )
 def test_the_range_is_read_as_pep_440_specifiers(api_range, refused):
     info = PluginInfo("x", api_range=api_range)

@@ -9,6 +9,7 @@ from app.api import (  # noqa: E402,F401
     people,
     plugins,
     reference,
+    sessions,
     sprints,
     teams,
     units,

@@ -6,7 +6,8 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
-from app.auth import bp, flow
+from app.auth import bp, flow, words
+from app.auth.words import browser_of  # how a session's browser is named (moved there)
 from app.extensions import htmx, login_manager
 from app.home.templating import here, local_referrer, safe_next
 from app.models import User, utcnow
@@ -105,31 +106,6 @@ def me() -> User:
     return current_user._get_current_object()
 
 
-def browser_of(user_agent: str) -> str:
-    """ "Firefox, Windows" from a User-Agent header: enough to tell one's sessions apart."""
-    agent = user_agent or ""
-    browsers = (
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-    )
-    systems = (
-        ("Android", "Android"),
-        ("iPhone", "iPhone"),
-        ("iPad", "iPad"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    )
-    browser = next((name for mark, name in browsers if mark in agent), None)
-    system = next((name for mark, name in systems if mark in agent), None)
-    if browser is None and system is None:
-        return _("Other browser or program")
-    return ", ".join(part for part in (browser, system) if part)
-
-
 def sessions_page(new_token=None, errors=None, values=None, status=200):
     user = me()
     idle, absolute = accounts.session_lifetimes()
@@ -147,6 +123,10 @@ def sessions_page(new_token=None, errors=None, values=None, status=200):
         browser_of=browser_of,
         idle_text=format_timedelta(idle, threshold=1),
         max_text=format_timedelta(absolute, threshold=1),
+        # How each session began and the latest sign-in attempts (app/auth/words.py).
+        recent=signin.recent(user),
+        method_label=words.label_of,
+        outcome_words=words.outcome_words,
     )
     return page, status
 

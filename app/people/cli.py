@@ -1,5 +1,6 @@
-"""`cergas users edit|transfer|deactivate|reactivate`: people administration from the server's
-shell, through app/services/people.py like the pages and the API. The shell's operator acts as
+"""`cergas users edit|transfer|deactivate|reactivate|sessions|sign-out`: people administration
+from the server's shell, through app/services/people.py (and app/services/sessions_admin.py)
+like the pages and the API. The shell's operator acts as
 an administrator (whoever runs the server's commands owns its database); the administrative
 log records these changes without a person as actor."""
 
@@ -138,3 +139,56 @@ def reactivate_user(login):
     _require_schema()
     person = people.reactivate(console_actor(), login)
     click.echo(_("%(name)s is active again.", name=person.name))
+
+
+@users_cli.command("sessions")
+@click.argument("login")
+@_service_errors
+def user_sessions(login):
+    """Where a person is signed in, and their recent sign-ins."""
+    from app.auth.words import browser_of, label_of, outcome_words
+    from app.services import sessions_admin
+
+    _require_schema()
+    seen = sessions_admin.sessions_of(console_actor(), login)
+    click.echo(_("Sessions of %(name)s:", name=seen.person.name))
+    for row in seen.sessions:
+        second = " + " + _("authenticator code") if row.two_factor else ""
+        active = _("last active %(when)s UTC", when=f"{row.last_seen_at:%Y-%m-%d %H:%M}")
+        click.echo(
+            f"  #{row.id}  {label_of(row.method)}{second}  {browser_of(row.user_agent)}"
+            f"  {row.address or '-'}  {row.created_at:%Y-%m-%d %H:%M} UTC  ({active})"
+        )
+    if not seen.sessions:
+        click.echo("  " + _("Not signed in anywhere."))
+    click.echo(_("Recent sign-ins:"))
+    for event in seen.recent:
+        click.echo(
+            f"  {event.at:%Y-%m-%d %H:%M} UTC  {label_of(event.method)}"
+            f"  {outcome_words(event.outcome)}  {event.address or '-'}"
+        )
+
+
+@users_cli.command("sign-out")
+@click.argument("login")
+@click.option("--reason", required=True, help="Why, for the administrative log.")
+@click.option("--session", "session_id", type=int, help="End only this session (its #number).")
+@click.option("--tokens", is_flag=True, help="Also revoke the person's API tokens.")
+@_service_errors
+def sign_out_user(login, reason, session_id, tokens):
+    """End a person's sessions (all, or one with --session)."""
+    from app.services import sessions_admin
+
+    _require_schema()
+    if session_id is not None:
+        sessions_admin.end_session(console_actor(), login, session_id, reason)
+        click.echo(_("The session was ended; that browser must log in again."))
+        return
+    ended = sessions_admin.end_all(console_actor(), login, reason, tokens=tokens)
+    click.echo(
+        _(
+            "Sessions ended: %(sessions)d; API tokens revoked: %(tokens)d.",
+            sessions=ended.sessions,
+            tokens=ended.tokens,
+        )
+    )

@@ -24,9 +24,13 @@ ask, with the claim value (their NIP) to quote.
 
 Logging out of a single sign-on session sends the browser to the provider's end-session
 endpoint, when its metadata has one, with our client id and the login page to come back to.
+The pages' Content-Security-Policy allows forms to lead to the issuer's origin for that (the
+logout form's redirect), so the end-session endpoint must be on the issuer's origin, as it is
+with Keycloak.
 """
 
 import logging
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.errors import AuthlibBaseError
@@ -36,6 +40,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from joserfc.errors import JoseError
 
+from app import security
 from app.auth import bp, flow
 from app.config import oidc_problem
 from app.home.templating import safe_next
@@ -74,6 +79,7 @@ def _set_up(state) -> None:
         client_kwargs["verify"] = app.config["OIDC_CA_FILE"]
     if not app.config.get("OIDC_CLIENT_SECRET"):
         client_kwargs["token_endpoint_auth_method"] = "none"
+    _allow_logout_at(app, issuer)
     oauth = OAuth(app)
     app.extensions["cergas_oidc"] = oauth.register(
         NAME,
@@ -82,6 +88,23 @@ def _set_up(state) -> None:
         server_metadata_url=f"{issuer}/.well-known/openid-configuration",
         client_kwargs=client_kwargs,
     )
+
+
+def _allow_logout_at(app, issuer: str) -> None:
+    """Let pages send the browser on to the provider after the logout form (POST /logout
+    answers with a redirect to the provider's end-session page): the policy's `form-action
+    'self'` covers the redirects that follow a form too, so the provider's origin is added
+    to it, and to nothing else."""
+    parts = urlsplit(issuer)
+    origin = f"{parts.scheme}://{parts.netloc}"
+
+    @app.after_request
+    def provider_logout_allowed(response):
+        policy = response.headers.get("Content-Security-Policy", security.CSP)
+        if "form-action 'self';" in policy:
+            policy = policy.replace("form-action 'self';", f"form-action 'self' {origin};")
+        response.headers["Content-Security-Policy"] = policy
+        return response
 
 
 def _client():

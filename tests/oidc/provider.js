@@ -29,6 +29,8 @@ const ACCOUNTS = {
   staff: { name: 'Agus Pratama', email: 'agus@example.go.id', nip: '199001012015011004', preferred_username: 'agus' },
   staff2: { name: 'Dewi Lestari', email: 'dewi@example.go.id', nip: '199202022016012005', preferred_username: 'dewi' },
   stranger: { name: 'Yusuf Hidayat', email: 'yusuf@example.go.id', nip: '199505052020121007', preferred_username: 'yusuf' },
+  // tests/e2e/seed.py's staff member, for the browser test.
+  dimas: { name: 'Dimas Aditya Nugroho, S.I.Kom.', email: 'dimas@example.go.id', nip: '199101052015031002', preferred_username: 'dimas' },
   newcomer: { name: 'Wulan Sari, S.Kom.', email: 'wulan@example.go.id', nip: '199707072022032008', preferred_username: 'wulan' },
 };
 
@@ -61,7 +63,16 @@ const provider = new Provider(issuer, {
   },
   features: {
     devInteractions: { enabled: true },
-    rpInitiatedLogout: { enabled: true },
+    rpInitiatedLogout: {
+      enabled: true,
+      // The default page loads a web font from the internet; the tests have no internet.
+      async logoutSource(ctx, form) {
+        ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sign out</title></head>
+<body><h1>Sign out of the test provider too?</h1>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button></body></html>`;
+      },
+    },
   },
   async findAccount(ctx, sub) {
     const account = ACCOUNTS[sub];

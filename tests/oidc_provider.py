@@ -9,6 +9,7 @@ read its database directly; browsers (requests sessions) drive the provider's ow
 
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -31,14 +32,21 @@ def skip_reason() -> str | None:
     return None
 
 
-class Provider:
-    """`node tests/oidc/provider.js PORT APP_URL`, running until `stop()`."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
-    def __init__(self, port: int, app_url: str, log: Path):
+
+class Provider:
+    """`node tests/oidc/provider.js PORT APP_URL...`, running until `stop()`."""
+
+    def __init__(self, port: int, app_url: str | list[str], log: Path):
+        app_urls = [app_url] if isinstance(app_url, str) else list(app_url)
         self.issuer = f"http://127.0.0.1:{port}"
         self.log = log
         self.process = subprocess.Popen(
-            ["node", str(PROVIDER_DIR / "provider.js"), str(port), app_url],
+            ["node", str(PROVIDER_DIR / "provider.js"), str(port), *app_urls],
             cwd=PROVIDER_DIR,
             stdout=log.open("w"),
             stderr=subprocess.STDOUT,

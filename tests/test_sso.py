@@ -18,7 +18,6 @@ from app.extensions import db
 from app.models import AdminEvent, LoginSession, SignInEvent, User
 from tests import oidc_provider
 from tests.conftest import build_org, make_app
-from tests.e2e.conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -48,33 +47,49 @@ def sso(tmp_path_factory):
             pytest.fail(SKIP)
         pytest.skip(SKIP)
     folder = tmp_path_factory.mktemp("sso")
-    app_port, provider_port = free_port(), free_port()
+    app_port, public_port, provider_port = (oidc_provider.free_port() for _ in range(3))
     app_url = f"http://127.0.0.1:{app_port}"
-    provider = oidc_provider.Provider(provider_port, app_url, folder / "provider.log")
-    app = make_app(
-        f"sqlite:///{folder / 'sso.db'}",
-        OIDC_ISSUER=provider.issuer,
-        OIDC_CLIENT_ID=oidc_provider.CLIENT_ID,
-        OIDC_CLIENT_SECRET=oidc_provider.CLIENT_SECRET,
-        OIDC_SCOPES="openid profile email",
-        OIDC_MATCH_CLAIM="nip",
-        OIDC_NAME_CLAIM="name",
-        OIDC_CREATE_UNIT=None,
+    public_url = f"http://127.0.0.1:{public_port}"
+    provider = oidc_provider.Provider(provider_port, [app_url, public_url], folder / "provider.log")
+    settings = {
+        "OIDC_ISSUER": provider.issuer,
+        "OIDC_CLIENT_ID": oidc_provider.CLIENT_ID,
+        "OIDC_CLIENT_SECRET": oidc_provider.CLIENT_SECRET,
+        "OIDC_SCOPES": "openid profile email",
+        "OIDC_MATCH_CLAIM": "nip",
+        "OIDC_NAME_CLAIM": "name",
+        "OIDC_CREATE_UNIT": None,
         # The refusals below are many failures from one address: not slowed here
         # (tests/test_sso_settings.py checks that they count).
-        LOGIN_PAIR_FREE_FAILURES=1000,
-        LOGIN_IP_MAX_FAILURES=1000,
-    )
+        "LOGIN_PAIR_FREE_FAILURES": 1000,
+        "LOGIN_IP_MAX_FAILURES": 1000,
+    }
+    database = f"sqlite:///{folder / 'sso.db'}"
+    app = make_app(database, **settings)
     build_org(app)
+    # The same office as a public client (no secret: PKCE alone), matching by email.
+    public = make_app(
+        database,
+        **{
+            **settings,
+            "OIDC_CLIENT_ID": "cergas-public",
+            "OIDC_CLIENT_SECRET": None,
+            "OIDC_MATCH_CLAIM": "email",
+        },
+    )
     captured = Captured()
     root = logging.getLogger()
     root.addHandler(captured)
     previous = root.level
     root.setLevel(logging.DEBUG)
     server = oidc_provider.LiveServer(app, app_port)
+    public_server = oidc_provider.LiveServer(public, public_port)
     try:
-        yield SimpleNamespace(app=app, url=app_url, provider=provider, logs=captured.lines)
+        yield SimpleNamespace(
+            app=app, url=app_url, public_url=public_url, provider=provider, logs=captured.lines
+        )
     finally:
+        public_server.stop()
         server.stop()
         provider.stop()
         root.removeHandler(captured)
@@ -103,7 +118,19 @@ def signed_in(browser, sso) -> bool:
     return answer.status_code == 200
 
 
+def staff_sessions(sso) -> list[str]:
+    with sso.app.app_context():
+        staff = db.session.scalar(select(User).where(User.nip == NIP_STAFF))
+        return db.session.scalars(
+            select(LoginSession.method)
+            .where(LoginSession.user_id == staff.id)
+            .order_by(LoginSession.id)
+        ).all()
+
+
 def test_sign_in_through_the_provider(sso, browser):
+    before = staff_sessions(sso)
+    ok_before = len(events(sso.app, method="oidc", outcome="ok", login=NIP_STAFF))
     callback = oidc_provider.sign_in_at_provider(
         browser, sso.url, "staff", next_path="/account/sessions"
     )
@@ -113,17 +140,25 @@ def test_sign_in_through_the_provider(sso, browser):
     assert answer.status_code == 302, answer.text[:1000]
     assert answer.headers["Location"].endswith("/account/sessions")
     assert signed_in(browser, sso)
-    with sso.app.app_context():
-        staff = db.session.scalar(select(User).where(User.nip == NIP_STAFF))
-        methods = db.session.scalars(
-            select(LoginSession.method).where(LoginSession.user_id == staff.id)
-        ).all()
-    assert methods == ["oidc"]
-    (ok,) = events(sso.app, method="oidc", outcome="ok", user_id=staff.id)
-    assert ok.login == NIP_STAFF
+    assert staff_sessions(sso) == [*before, "oidc"]
+    assert len(events(sso.app, method="oidc", outcome="ok", login=NIP_STAFF)) == ok_before + 1
     # Neither the code nor the state reached Cergas' own logs (nor Authlib's).
     text = "\n".join(sso.logs)
     assert code not in text and state not in text
+
+
+def test_a_public_client_matching_by_email(sso, browser):
+    with sso.app.app_context():
+        person = db.session.scalar(select(User).where(User.nip == NIP_STAFF))
+        person.email = "Agus@example.go.id"
+        db.session.commit()
+    callback = oidc_provider.sign_in_at_provider(browser, sso.public_url, "staff")
+    answer = browser.get(callback, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text[:1000]
+    assert browser.get(f"{sso.public_url}/account/sessions", timeout=10).url.endswith(
+        "/account/sessions"
+    )
+    assert events(sso.app, outcome="ok", login="agus@example.go.id")
 
 
 def test_a_person_nobody_knows_gets_a_page_saying_whom_to_ask(sso, browser):

@@ -13,9 +13,8 @@ from app.extensions import db
 from app.models import SignInEvent
 from app.services import accounts
 from app.services import oidc as oidc_service
-from tests import conftest
+from tests import conftest, oidc_provider
 from tests.conftest import NIPS, build_org, make_app
-from tests.e2e.conftest import free_port
 
 GOOD = {
     **OIDC_DEFAULTS,
@@ -82,7 +81,7 @@ def sso_app():
     """Single sign-on configured with a provider that is not there (a closed port)."""
     app = make_app(
         "sqlite://",
-        OIDC_ISSUER=f"http://127.0.0.1:{free_port()}",
+        OIDC_ISSUER=f"http://127.0.0.1:{oidc_provider.free_port()}",
         OIDC_CLIENT_ID="cergas",
         OIDC_CLIENT_SECRET="secret",
         OIDC_LABEL="Masuk dengan SSO Pemda",

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests import oidc_provider
-from tests.e2e.conftest import DESKTOP, free_port, start_server
+from tests.e2e.conftest import DESKTOP, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def sso_server(tmp_path_factory):
             pytest.fail(reason)
         pytest.skip(reason)
     workdir = tmp_path_factory.mktemp("e2e-sso")
-    provider_port = free_port()
+    provider_port = oidc_provider.free_port()
     issuer = f"http://127.0.0.1:{provider_port}"
     process, url, seed = start_server(
         workdir,

@@ -1,8 +1,8 @@
 // A real OpenID Provider (npm oidc-provider) for Cergas' single sign-on tests.
 //
-//   node tests/oidc/provider.js PORT APP_URL
+//   node tests/oidc/provider.js PORT APP_URL [APP_URL...]
 //
-// serves the issuer http://127.0.0.1:PORT with two clients for the Cergas app at APP_URL:
+// serves the issuer http://127.0.0.1:PORT with two clients for the Cergas apps at APP_URL:
 // `cergas` (confidential, secret `cergas-test-secret`, client_secret_basic) and `cergas-public`
 // (public, no secret); both must use PKCE (S256), come back to APP_URL/login/sso/callback and
 // may end at APP_URL/login after logging out. Sign-in is oidc-provider's development form
@@ -17,9 +17,9 @@ import { exportJWK, generateKeyPair, decodeJwt, decodeProtectedHeader, SignJWT }
 import Provider from 'oidc-provider';
 
 const port = Number(process.argv[2]);
-const appUrl = (process.argv[3] || '').replace(/\/$/, '');
-if (!port || !appUrl) {
-  console.error('usage: node provider.js PORT APP_URL');
+const appUrls = process.argv.slice(3).map((url) => url.replace(/\/$/, ''));
+if (!port || !appUrls.length) {
+  console.error('usage: node provider.js PORT APP_URL [APP_URL...]');
   process.exit(2);
 }
 const issuer = `http://127.0.0.1:${port}`;
@@ -39,10 +39,9 @@ const signingKey = { ...(await exportJWK(privateKey)), kid: 'cergas-test', alg: 
 // Another key for forged ID tokens: never published.
 const { privateKey: otherKey } = await generateKeyPair('RS256', { extractable: true });
 
-const redirect = `${appUrl}/login/sso/callback`;
 const common = {
-  redirect_uris: [redirect],
-  post_logout_redirect_uris: [`${appUrl}/login`],
+  redirect_uris: appUrls.map((url) => `${url}/login/sso/callback`),
+  post_logout_redirect_uris: appUrls.map((url) => `${url}/login`),
   grant_types: ['authorization_code'],
   response_types: ['code'],
 };

@@ -154,10 +154,12 @@ def test_an_unreachable_provider_is_a_page_not_an_error(sso_app):
 
 def test_a_callback_cergas_did_not_start_is_refused_and_counted(sso_app):
     client = sso_app.test_client()
-    for _attempt in range(2):
-        answer = client.get("/login/sso/callback?code=stolen-code&state=forged-state")
-        assert answer.status_code == 400
-        assert "tidak dapat diselesaikan" in answer.text
+    answer = client.get("/login/sso/callback?code=stolen-code&state=forged-state")
+    assert answer.status_code == 400
+    assert "tidak dapat diselesaikan" in answer.text
+    # An answer naming another provider is refused before anything else.
+    answer = client.get("/login/sso/callback?code=c&state=s&iss=https%3A%2F%2Fevil.example")
+    assert answer.status_code == 400
     # The client address has had its free failures: now it waits, nothing is checked.
     answer = client.get("/login/sso/callback?code=stolen-code&state=forged-state")
     assert answer.status_code == 429

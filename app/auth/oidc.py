@@ -163,11 +163,22 @@ def sso_start():
         return problem_page("off", 404)
     session[NEXT] = safe_next(request.args.get("next"))
     try:
+        metadata = client.load_server_metadata()
+        if not _same_issuer(metadata.get("issuer")):
+            # RFC 8414: a discovery document for another issuer is not this provider's.
+            _log_failure(f"the discovery document names another issuer: {metadata.get('issuer')!r}")
+            return problem_page("unreachable", 502)
         return client.authorize_redirect(url_for("auth.sso_callback", _external=True))
     except (requests.RequestException, ValueError, RuntimeError, KeyError) as exc:
         # Discovery failed: the provider is down, unreachable or not an OpenID Provider.
         _log_failure("provider unreachable", exc)
         return problem_page("unreachable", 502)
+
+
+def _same_issuer(issuer) -> bool:
+    return isinstance(issuer, str) and issuer.rstrip("/") == current_app.config[
+        "OIDC_ISSUER"
+    ].rstrip("/")
 
 
 # Not a translated message: the Unauthorized raised inside the check carries only this code
@@ -194,6 +205,10 @@ def _log_failure(reason: str, exc: BaseException | None = None) -> None:
 def _exchange() -> dict:
     """The code for tokens and the ID token's claims, every check done; _Failed otherwise."""
     client = _client()
+    # RFC 9207: a provider that names itself in the answer must be ours (no mix-up).
+    if "iss" in request.args and not _same_issuer(request.args["iss"]):
+        _log_failure(f"the answer names another issuer: {request.args['iss'][:200]!r}")
+        raise _Failed("refused")
     try:
         token = client.authorize_access_token()
     except AuthlibBaseError as exc:

@@ -136,6 +136,8 @@ def from_environment(instance_path: Path, given: dict) -> dict:
     if "BOARD_CACHE_SECONDS" not in given and os.environ.get("CERGAS_BOARD_CACHE_SECONDS"):
         # How long a rendered board may be served from the cache (app/boards/cache.py); 0: off.
         config["BOARD_CACHE_SECONDS"] = _seconds(os.environ["CERGAS_BOARD_CACHE_SECONDS"])
+    # Single sign-on (OpenID Connect): the OIDC_* settings, checked when the app starts.
+    config.update(oidc_from_environment(os.environ, given))
     for key, variable in (
         # Open live streams (board pages) per worker and per person: app/live/streams.py.
         ("LIVE_STREAMS_PER_WORKER", "CERGAS_LIVE_STREAMS_PER_WORKER"),
@@ -318,3 +320,74 @@ def check_ldap_filter(template: str) -> None:
             break
     if not template.startswith("(") or not template.endswith(")") or depth != 0:
         raise SystemExit(f"LDAP_USER_FILTER must be one filter in parentheses, not {template!r}")
+
+
+# Single sign-on (OpenID Connect, app/auth/oidc.py) ---------------------------------------------
+
+OIDC_DEFAULTS = {
+    "OIDC_ISSUER": None,  # the provider's issuer URL; single sign-on is on when it is set
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,  # none: a public client, proved by PKCE alone
+    "OIDC_SCOPES": "openid profile email",
+    "OIDC_MATCH_CLAIM": "nip",  # or "email", or "preferred_username" (a NIP or username)
+    "OIDC_NAME_CLAIM": "name",
+    "OIDC_LABEL": None,  # the button's text; none: "Sign in with SSO", translated
+    "OIDC_CREATE_UNIT": None,  # a unit code: unknown people are added there as members
+    "OIDC_CA_FILE": None,  # the CA bundle that signed the provider's certificate
+    "OIDC_TRUST_PROVIDER_MFA": False,  # the provider's MFA (amr) stands for Cergas' own
+}
+OIDC_MATCH_CLAIMS = ("nip", "email", "preferred_username")
+
+
+def oidc_from_environment(environ, given: dict) -> dict:
+    """The OIDC_* settings from the environment (blank is unset), unless the caller gave them."""
+    config = {}
+    for key, default in OIDC_DEFAULTS.items():
+        if key in given:
+            continue
+        value = (environ.get(key) or "").strip()
+        if key == "OIDC_TRUST_PROVIDER_MFA":
+            config[key] = value.lower() in ("1", "true", "yes")
+        else:
+            config[key] = value or default
+    return config
+
+
+def oidc_problem(config) -> str | None:
+    """What is wrong with the single sign-on settings, in one sentence for the operator, or None.
+    Checked when the app starts (app/auth/oidc.py), so a bad combination stops the server
+    with this message instead of failing at someone's first sign-in."""
+    issuer = config.get("OIDC_ISSUER")
+    if not issuer:
+        others = [key for key in ("OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET") if config.get(key)]
+        if others:
+            return f"{others[0]} is set but OIDC_ISSUER is not: set the provider's issuer URL"
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(issuer)
+    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.query:
+        return f"OIDC_ISSUER must be the provider's issuer URL (https://...), not {issuer!r}"
+    if parts.scheme == "http" and not loopback:
+        return (
+            f"OIDC_ISSUER must use https (only a provider on this machine may use http): {issuer!r}"
+        )
+    if not config.get("OIDC_CLIENT_ID"):
+        return (
+            "OIDC_CLIENT_ID is required with OIDC_ISSUER: the client id registered at the provider"
+        )
+    scopes = str(config.get("OIDC_SCOPES") or "").split()
+    if "openid" not in scopes:
+        return f"OIDC_SCOPES must include openid, not {config.get('OIDC_SCOPES')!r}"
+    claim = config.get("OIDC_MATCH_CLAIM")
+    if claim not in OIDC_MATCH_CLAIMS:
+        return f"OIDC_MATCH_CLAIM must be one of {', '.join(OIDC_MATCH_CLAIMS)}, not {claim!r}"
+    if claim == "email" and "email" not in scopes:
+        return "OIDC_MATCH_CLAIM=email needs the email scope in OIDC_SCOPES"
+    if not config.get("OIDC_NAME_CLAIM"):
+        return "OIDC_NAME_CLAIM must name a claim (e.g. name)"
+    ca_file = config.get("OIDC_CA_FILE")
+    if ca_file and not Path(ca_file).is_file():
+        return f"OIDC_CA_FILE names no readable file: {ca_file!r}"
+    return None

@@ -333,9 +333,14 @@ def test_every_line_of_the_environment_file_reads_the_same_in_systemd_and_sh():
     for line in env_lines():
         if not line or line.startswith("#"):
             continue
-        assert re.fullmatch(r"[A-Z][A-Z0-9_]*=[^\s'\"#\\$`]*", line), (
-            f"{line!r}: write NAME=value with no spaces, quotes, $, ` or trailing comment, "
-            "or systemd and sh read it differently"
+        # Plain: nothing sh treats specially. Quoted: double quotes, which both drop, around
+        # anything but the characters they read differently inside them.
+        plain = r"[^\s'\"#\\$`()&|;<>]*"
+        quoted = r'"[^"\\$`]*"'
+        assert re.fullmatch(rf"[A-Z][A-Z0-9_]*=(?:{plain}|{quoted})", line), (
+            f"{line!r}: write NAME=value with no spaces, quotes, $, `, ( ) & | ; < > or "
+            'trailing comment, or NAME="value" for such values, or systemd and sh read it '
+            "differently"
         )
 
 

@@ -2,6 +2,7 @@
 in the search filter (the sign-in itself: tests/test_ldap_sign_in.py, against slapd)."""
 
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -71,11 +72,12 @@ def test_the_typed_login_is_escaped_in_the_filter():
 
 def test_the_examples_in_the_deployment_guide_are_accepted():
     text = (Path(__file__).resolve().parents[1] / "docs" / "deploy.md").read_text()
-    section = text.split("### LDAP / Active Directory", 1)[1].split("\n## ", 1)[0]
+    section = text.split("### LDAP / Active Directory", 1)[1].split("\n## ", 1)[0].split("\n### ")[0]
     examples = re.findall(r"```sh\n(.*?)```", section, re.S)
     assert len(examples) == 2
     for example in examples:
-        env = dict(line.split("=", 1) for line in example.strip().splitlines())
+        # As sh and systemd read deploy/cergas.env: double quotes around a value are dropped.
+        env = dict(shlex.split(line)[0].split("=", 1) for line in example.strip().splitlines())
         env["LDAP_CA_FILE"] = __file__  # any readable file stands for the CA here
         settings = ldap_settings(env)
         assert "{login}" in settings["LDAP_USER_FILTER"]

@@ -304,7 +304,8 @@ def recovery_codes_left(user: User) -> int:
 
 
 def _prove(user: User, code, password, client: Client, *, need_both: bool) -> None:
-    """The person proves it is them before a change: a current code and/or their password.
+    """The person proves it is them before a change: a current code (or a recovery code) and/or
+    their password.
     Invalid names the field that is missing or wrong (each try counted like a sign-in)."""
     fields = v.Fields()
     has_code = isinstance(code, str) and code.strip() != ""
@@ -323,7 +324,8 @@ def _prove(user: User, code, password, client: Client, *, need_both: bool) -> No
             fields.raise_if_any()
     if has_code or need_both:
         try:
-            verify_code(user, code, client)
+            # A recovery code stands in for the app here too (the phone may be the lost thing).
+            verify_second_factor(user, code, client)
         except Unauthorized as exc:
             fields.errors["code"] = exc.message
             fields.raise_if_any()

@@ -60,6 +60,12 @@ SECTIONS = (
         "admin",
     ),
     Section(
+        "admin.sign_in",
+        _l("Sign-in"),
+        _l("Who must use two-factor sign-in (a code from a phone app)."),
+        "admin",
+    ),
+    Section(
         "admin.log",
         _l("Administration log"),
         _l("Every change to units, people, roles, teams, imports and passwords: who, when, what."),

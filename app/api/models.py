@@ -102,6 +102,11 @@ class NewToken(ApiModel):
     expires_in_days: OptionalInteger = Field(
         None, description="1 to 3650: the token stops working after that many days; default: never."
     )
+    totp: OptionalText = Field(
+        None,
+        description="With two-factor sign-in on: the 6-digit code of the authenticator app, or "
+        "one of the recovery codes (used up).",
+    )
 
 
 class NewColumn(ApiModel):

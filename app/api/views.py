@@ -19,7 +19,7 @@ from app.api.serializers import (
     one_card_json,
     token_json,
 )
-from app.services import accounts, audit, boards, cards, ratelimit
+from app.services import accounts, audit, boards, cards, ratelimit, two_factor
 from app.services.access import visible_card
 from app.services.errors import Invalid
 
@@ -179,6 +179,10 @@ def add_comment(card_id: int):
         "With a NIP or username and password, a name and optionally a lifetime in days. The "
         "token is shown once; send it as `Authorization: Bearer <token>`. Failed attempts are "
         "slowed down: 429 with Retry-After."
+        " With two-factor sign-in on, send the current code of the authenticator app (or a "
+        "recovery code) as `totp`: without it the answer is 401 `totp_required`, with a wrong "
+        "one 401 `invalid_totp`. Someone the office requires to use two-factor sign-in who has "
+        "not set it up gets 401 `two_factor_enrolment_required` and sets it up in the browser."
     ),
     body=m.NewToken,
     responses={201: m.Token},
@@ -190,6 +194,7 @@ def create_token():
     body = request_body()
     name, days = accounts.clean_token_request(body.get("name"), body.get("expires_in_days"))
     user = ratelimit.authenticate_from(request.remote_addr, body["username"], body["password"])
+    two_factor.check_for_token(user, body.get("totp"), request.remote_addr, body["username"])
     row, secret = accounts.issue_token(user, name, days)
     response = jsonify({"token": secret, **token_json(row)})
     response.status_code = 201

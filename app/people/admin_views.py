@@ -201,3 +201,40 @@ def reactivate(login):
         return redirect(url_for("people.profile", login=person.login))
     flash(_("%(name)s is active again.", name=person.name), "success")
     return redirect(url_for("people.profile", login=person.login))
+
+
+# Two-factor sign-in: an administrator resets someone's enrolment ---------------------------
+
+
+@bp.route("/people/<login>/two-factor/reset", methods=["GET", "POST"])
+@login_required
+def reset_two_factor(login):
+    from app.services import two_factor
+
+    if not actor().is_admin:
+        raise Forbidden(
+            "forbidden", _("Only an administrator can reset someone's two-factor sign-in.")
+        )
+    person = people.visible_person(actor(), login)
+    page = {"person": person, "reason": request.form.get("reason", ""), "errors": {}}
+    if request.method == "GET":
+        if person.totp_secret is None:
+            return redirect(url_for("people.profile", login=person.login))
+        return render_template("people/two_factor_reset.html", **page)
+    try:
+        two_factor.reset(actor(), person.login, page["reason"])
+    except Invalid as exc:
+        page["errors"] = exc.fields
+        return render_template("people/two_factor_reset.html", **page), exc.status
+    except Conflict as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("people.profile", login=person.login))
+    flash(
+        _(
+            "Two-factor sign-in of %(name)s was reset. They sign in with their password and, "
+            "where the office requires it, set it up again.",
+            name=person.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("people.profile", login=person.login))

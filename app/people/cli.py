@@ -192,3 +192,18 @@ def sign_out_user(login, reason, session_id, tokens):
             tokens=ended.tokens,
         )
     )
+
+
+@users_cli.command("reset-two-factor")
+@click.argument("login")
+@click.option("--reason", required=True, help="Recorded in the administration log.")
+@_service_errors
+def reset_two_factor(login, reason):
+    """Reset a person's two-factor sign-in (a lost phone and lost recovery codes; also an
+    administrator locked out): their next sign-in asks only for the password, or sets it up
+    again where the office requires it."""
+    from app.services import two_factor
+
+    _require_schema()
+    person = two_factor.reset(console_actor(), login, reason)
+    click.echo(_("Two-factor sign-in of %(name)s was reset.", name=person.name))

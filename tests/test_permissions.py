@@ -211,6 +211,34 @@ MATRIX = [
         {"reason": "Uji"},
         "api-admin",
     ),
+    # Two-factor sign-in: the second step waits for a sign-in in progress (none here: back to
+    # the login page); one's own authenticator; the office's rule and a reset by administrators.
+    ("auth.second_factor", "GET", "/login/code", None, "public"),
+    ("auth.second_factor", "POST", "/login/code", {"code": "000000"}, "public"),
+    ("auth.two_factor_page", "GET", "/account/two-factor", None, "login"),
+    ("auth.two_factor_start", "POST", "/account/two-factor/start", None, "login"),
+    ("auth.two_factor_confirm", "POST", "/account/two-factor/confirm", {"code": "1"}, "login-409"),
+    (
+        "auth.two_factor_renew",
+        "POST",
+        "/account/two-factor/recovery-codes",
+        {"password": PASSWORD},
+        "login-409",
+    ),
+    ("auth.two_factor_off", "POST", "/account/two-factor/off", {"password": PASSWORD}, "login-409"),
+    ("admin.sign_in", "GET", "/admin/sign-in", None, "admin"),
+    ("admin.sign_in", "POST", "/admin/sign-in", {"two_factor_required": "nobody"}, "admin"),
+    ("people.reset_two_factor", "GET", "/people/{staff}/two-factor/reset", None, "admin"),
+    (
+        "people.reset_two_factor",
+        "POST",
+        "/people/{staff}/two-factor/reset",
+        {"reason": "Uji"},
+        "admin",
+    ),
+    # Single sign-on: not configured in the matrix app, so not there.
+    ("auth.sso_start", "GET", "/login/sso", None, "gone"),
+    ("auth.sso_callback", "GET", "/login/sso/callback", None, "gone"),
     # A plugin's sign-in method: the matrix app has none, so every name is unknown.
     ("auth.login_with", "GET", "/login/with/simpeg", None, "gone"),
     ("auth.login_with", "POST", "/login/with/simpeg", {"kode": "K-1", "pin": "1"}, "gone"),
@@ -736,6 +764,10 @@ def expected(level: str, role: str) -> set[int]:
         return {302}  # to the login page
     if level == "login":
         return ok_html
+    if level == "login-409":
+        # Allowed, but refused for what the person's account is (nothing to renew or turn off,
+        # no enrolment begun): the refusal, not a 403 or 404.
+        return {409}
     if level == "create":
         return ok_html if role in MANAGERS else {403}
     if level == "board":

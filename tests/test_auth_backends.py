@@ -8,9 +8,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import select
 
+from app.config import ldap_settings
 from app.extensions import db
 from app.models import LoginSession, SignInEvent, User, utcnow
-from tests.conftest import make_app
+from tests.conftest import PASSWORD, build_org, make_app
 from tests.i18n_helpers import t
 from tests.loading_plugins import copycat_sign_in, regional_sign_in
 
@@ -21,9 +22,6 @@ STAFF = regional_sign_in.STAFF_NIP
 def app(database_url):
     plugins = {"regional": regional_sign_in, "copycat": copycat_sign_in}
     app = make_app(database_url, CERGAS_PLUGIN_OBJECTS=plugins)
-    if "auth.second_factor" not in app.view_functions:
-        # The second-factor page is built elsewhere; these tests only follow the redirect to it.
-        app.add_url_rule("/login/code", "auth.second_factor", lambda: "second factor")
     yield app
     with app.app_context():
         db.session.remove()
@@ -156,3 +154,38 @@ def test_nothing_typed_into_a_sign_in_form_reaches_a_log(app, client, org, caplo
     client.post("/login", data={"username": "admin", "password": "bukan-sandinya"})
     assert "111111" not in caplog.text and "234234" not in caplog.text
     assert "bukan-sandinya" not in caplog.text
+
+
+def test_the_administrators_page_lists_every_way_to_sign_in(client, org):
+    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    page = client.get("/admin/sign-in").get_data(as_text=True)
+    # The password form always; LDAP and single sign-on are off without their settings; each
+    # plugin method with the plugin that offers it.
+    assert t("Password (NIP or username)") in page
+    assert t("Off: set LDAP_URL and the other LDAP_* settings on the server.") in page
+    assert t("Off: set OIDC_ISSUER and the other OIDC_* settings on the server.") in page
+    for label in ("Kode pegawai dan PIN", "Portal Pemda"):
+        assert f"<strong>{label}</strong>" in page
+    assert page.count(t("From the plugin %(title)s.", title="regional")) == 2
+
+
+def test_the_administrators_page_names_the_directory_when_ldap_is_on(database_url):
+    ldap = ldap_settings(
+        {
+            "LDAP_URL": "ldaps://dc1.pemda.go.id:636",
+            "LDAP_BIND_DN": "cn=cergas,dc=pemda,dc=go,dc=id",
+            "LDAP_BIND_PASSWORD": "rahasia",
+            "LDAP_BASE_DN": "dc=pemda,dc=go,dc=id",
+        }
+    )
+    app = make_app(database_url, **ldap)
+    try:
+        build_org(app)
+        client = app.test_client()
+        client.post("/login", data={"username": "admin", "password": PASSWORD})
+        page = client.get("/admin/sign-in").get_data(as_text=True)
+        assert t("Directory %(host)s, behind the password form.", host="dc1.pemda.go.id") in page
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

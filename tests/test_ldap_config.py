@@ -72,7 +72,8 @@ def test_the_typed_login_is_escaped_in_the_filter():
 
 def test_the_examples_in_the_deployment_guide_are_accepted():
     text = (Path(__file__).resolve().parents[1] / "docs" / "deploy.md").read_text()
-    section = text.split("### LDAP / Active Directory", 1)[1].split("\n## ", 1)[0].split("\n### ")[0]
+    section = text.split("### LDAP / Active Directory", 1)[1]
+    section = section.split("\n## ", 1)[0].split("\n### ")[0]
     examples = re.findall(r"```sh\n(.*?)```", section, re.S)
     assert len(examples) == 2
     for example in examples:

@@ -107,6 +107,9 @@ def test_finding_a_person_by_a_claim(sso_app):
         assert who({"email": "agus@example.go.id"}, "nip") is None  # not the configured claim
         assert who({"nip": ["a list"]}, "nip") is None
         assert who({"email": "AGUS@example.go.id"}, "email") == staff
+        assert who({"email": "agus@example.go.id", "email_verified": True}, "email") == staff
+        # An address the provider says it has not verified names nobody.
+        assert who({"email": "agus@example.go.id", "email_verified": False}, "email") is None
         assert who({"preferred_username": NIPS["staff"]}, "preferred_username") == staff
         assert who({"preferred_username": "admin"}, "preferred_username").username == "admin"
         # One address for two people names nobody.

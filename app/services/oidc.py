@@ -5,7 +5,9 @@ by NIP (or username, or email) and the provider's ids mean nothing here.
 - `nip` (the default): the claim `nip` against the NIP. A Keycloak realm sends it through a
   protocol mapper from the user attribute (docs/deploy.md).
 - `email`: the claim `email` against the email address, ignoring case. Two people with one
-  address name nobody: the sign-in is refused as unknown rather than guessed.
+  address name nobody: the sign-in is refused as unknown rather than guessed. An address the
+  provider itself marks unverified (`email_verified: false`) names nobody either: anyone could
+  have typed it into their account there.
 - `preferred_username`: that claim against the NIP or the username, like the login form.
 
 A person nobody knows is refused, unless OIDC_CREATE_UNIT names a unit: then they are added
@@ -53,7 +55,7 @@ def find_person(claims: Mapping, claim: str) -> Match:
     if value:
         if claim == "nip":
             user = db.session.scalar(select(User).where(User.nip == value))
-        elif claim == "email":
+        elif claim == "email" and claims.get("email_verified") is not False:
             found = db.session.scalars(
                 select(User).where(func.lower(User.email) == value.lower()).limit(2)
             ).all()

@@ -273,3 +273,23 @@ def test_username_fallback_never_reaches_another_civil_servant(app):
         )
         db.session.commit()
     assert login(app.test_client(), RINA.uid, RINA.password).status_code == 403
+
+
+def test_the_directory_password_proves_it_is_them_on_the_two_factor_page(app):
+    """Siti has no Cergas password: the directory's stands in where two-factor sign-in asks
+    for a password (new recovery codes, turning it off), and a wrong one is refused."""
+    import pyotp
+
+    from app.services import two_factor
+    from app.services.errors import Invalid
+
+    with app.app_context():
+        siti = accounts.find_login(SITI.nip)
+        two_factor.start_enrolment(siti)
+        secret = siti.totp_secret
+        two_factor.confirm_enrolment(siti, pyotp.TOTP(secret).now())
+        assert two_factor.has_password(siti)
+        with pytest.raises(Invalid) as refused:
+            two_factor.renew_recovery_codes(siti, password="bukan-sandinya")
+        assert set(refused.value.fields) == {"password"}
+        assert len(two_factor.renew_recovery_codes(siti, password=SITI.password)) == 10

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AdminEvent, LoginSession, RecoveryCode, SignInEvent, User
-from app.services import ratelimit, signin, site_settings, two_factor
+from app.services import person_fields, ratelimit, signin, site_settings, two_factor
 from app.services.errors import Forbidden, Invalid, TooManyAttempts, Unauthorized
 from tests.conftest import PASSWORD, get_user
 from tests.i18n_helpers import t
@@ -195,6 +195,24 @@ def test_turning_off_needs_password_and_code_and_is_refused_where_required(app, 
         assert admin.totp_secret is None and admin.totp_enabled_at is None
         assert db.session.scalars(select(RecoveryCode)).all() == []
         assert "user.two_factor_disabled" in db.session.scalars(select(AdminEvent.kind)).all()
+
+
+def test_someone_without_a_password_proves_it_with_a_code_alone(app, org, clock):
+    """A person who signs in only through single sign-on has no password to give: a current
+    code is the proof for renewing codes and turning it off; a password given is refused."""
+    with app.app_context():
+        staff = get_user("staff", org)
+        staff.password_hash = person_fields.UNUSABLE_PASSWORD
+        db.session.commit()
+        secret, _codes = enrol(staff)
+        assert not two_factor.has_password(staff)
+        with pytest.raises(Invalid) as refused:
+            two_factor.renew_recovery_codes(staff, password=PASSWORD)
+        assert set(refused.value.fields) == {"password"}
+        assert len(two_factor.renew_recovery_codes(staff, code=code_at(secret, NOW + 30))) == 10
+        clock.now = NOW + 60
+        two_factor.turn_off(get_user("staff", org), password="", code=code_at(secret, NOW + 60))
+        assert get_user("staff", org).totp_enabled_at is None
 
 
 # Signing in in the browser -------------------------------------------------------------------

@@ -148,6 +148,7 @@ def own_page(*, codes=None, errors=None, form=None, alert=None, status=200, head
         codes=codes,
         left=two_factor.recovery_codes_left(user) if two_factor.is_enabled(user) else 0,
         required=signin.two_factor_required(user),
+        has_password=two_factor.has_password(user),
         errors=errors or {},
         form=form or "",
         alert=alert,

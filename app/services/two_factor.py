@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, or_, select, update
 
 from app.extensions import db
 from app.models import RecoveryCode, Unit, User, utcnow
-from app.services import accounts, admin_log, ratelimit, signin
+from app.services import accounts, admin_log, person_fields, ratelimit, signin
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, NotFound, TooManyAttempts, Unauthorized
 from app.services.tx import write_transaction
@@ -303,26 +303,54 @@ def recovery_codes_left(user: User) -> int:
     )
 
 
+def has_password(user: User) -> bool:
+    """Whether the person has a password to prove it is them: their own, or the directory's
+    (LDAP). Someone who only ever signs in through single sign-on has neither; for them a
+    current code is the proof."""
+    from app.services import ldap_auth
+
+    return user.password_hash != person_fields.UNUSABLE_PASSWORD or ldap_auth.enabled()
+
+
+def _check_password(user: User, password: str, client: Client) -> None:
+    """The person's own password, else (an account without one, LDAP configured) the
+    directory's password of this same person; counted like a sign-in either way."""
+    from app.services import ldap_auth
+
+    if user.password_hash != person_fields.UNUSABLE_PASSWORD or not ldap_auth.enabled():
+        ratelimit.verify_from(client.address, user, password)
+        return
+
+    def directory() -> None:
+        found, _method = ldap_auth.password_or_directory(user, user.login, password)
+        if found.id != user.id:
+            raise accounts.wrong_credentials()
+
+    ratelimit.counted(client.address, user.login, user, directory)
+
+
 def _prove(user: User, code, password, client: Client, *, need_both: bool) -> None:
     """The person proves it is them before a change: a current code (or a recovery code) and/or
-    their password.
+    their password (`need_both`: the two, or only the code for someone with no password).
     Invalid names the field that is missing or wrong (each try counted like a sign-in)."""
     fields = v.Fields()
+    need_both = need_both and has_password(user)
     has_code = isinstance(code, str) and code.strip() != ""
-    has_password = isinstance(password, str) and password != ""
-    if need_both or not (has_code or has_password):
+    given_password = isinstance(password, str) and password != ""
+    if need_both or not (has_code or given_password):
         if not has_code:
             fields.errors["code"] = _("Enter the code from your authenticator app.")
-        if not has_password and need_both:
+        if not given_password and need_both:
             fields.errors["password"] = _("Enter your password.")
     fields.raise_if_any()
-    if has_password:
+    if given_password:
         try:
-            ratelimit.verify_from(client.address, user, password)
-        except Unauthorized:
-            fields.errors["password"] = _("The password is wrong.")
+            _check_password(user, password, client)
+        except Unauthorized as exc:
+            wrong = exc.code == "invalid_credentials"
+            fields.errors["password"] = _("The password is wrong.") if wrong else exc.message
             fields.raise_if_any()
-    if has_code or need_both:
+    if has_code or need_both or not given_password:
         try:
             # A recovery code stands in for the app here too (the phone may be the lost thing).
             verify_second_factor(user, code, client)

@@ -427,6 +427,13 @@ def test_api_token_asks_for_totp_and_accepts_a_code_or_a_recovery_code(app, clie
         client.post("/api/v1/tokens", json={**body, "totp": "999999x"})
     assert client.post("/api/v1/tokens", json={**body, "totp": codes[1]}).status_code == 429
     assert client.post("/api/v1/tokens", json={**body, "totp": 123456}).status_code == 422
+    wrong_password = client.post("/api/v1/tokens", json={**body, "password": "bukan-ini-123"})
+    assert wrong_password.status_code == 401
+    with app.app_context():
+        # Each token issued, and each wrong password, is in the person's sign-in log.
+        tokens = [(e.method, e.outcome) for e in events() if e.method == signin.API_TOKEN]
+        assert tokens == [("api_token", "ok")] * 2 + [("api_token", "wrong_credentials")]
+        assert all(e.login == org.nips["staff"] for e in events() if e.method == signin.API_TOKEN)
 
 
 def test_api_token_of_someone_who_must_enrol_is_refused(app, client, org):

@@ -19,9 +19,9 @@ from app.api.serializers import (
     one_card_json,
     token_json,
 )
-from app.services import accounts, audit, boards, cards, ratelimit, two_factor
+from app.services import accounts, audit, boards, cards, ratelimit, signin, two_factor
 from app.services.access import visible_card
-from app.services.errors import Invalid
+from app.services.errors import Invalid, TooManyAttempts, Unauthorized
 
 bp.before_request(require_token)
 bp.before_request(check_query)
@@ -183,19 +183,32 @@ def add_comment(card_id: int):
         "recovery code) as `totp`: without it the answer is 401 `totp_required`, with a wrong "
         "one 401 `invalid_totp`. Someone the office requires to use two-factor sign-in who has "
         "not set it up gets 401 `two_factor_enrolment_required` and sets it up in the browser."
+        " Where the password is the directory's (LDAP): 403 `unknown_person` for someone the "
+        "directory knows but Cergas does not, 503 `directory_unavailable` when it cannot be "
+        "reached. Every attempt is kept in the person's sign-in log."
     ),
     body=m.NewToken,
     responses={201: m.Token},
-    errors=(401, 429),
+    errors=(401, 403, 429, 503),
     tags=("tokens",),
 )
 @public
 def create_token():
     body = request_body()
     name, days = accounts.clean_token_request(body.get("name"), body.get("expires_in_days"))
-    user = ratelimit.authenticate_from(request.remote_addr, body["username"], body["password"])
+    login = body["username"].strip()[:200] if isinstance(body["username"], str) else ""
+    seen = {"login": login, "address": request.remote_addr, "user_agent": request.user_agent.string}
+    try:
+        user = ratelimit.authenticate_from(request.remote_addr, body["username"], body["password"])
+    except (Unauthorized, TooManyAttempts) as exc:
+        outcome = "too_many_attempts" if isinstance(exc, TooManyAttempts) else "wrong_credentials"
+        outcome = getattr(exc, "sign_in_outcome", outcome)
+        signin.record(signin.API_TOKEN, outcome, user=accounts.find_login(login), **seen)
+        raise
+    # Wrong codes are logged by the check itself (as `totp` or `recovery_code`).
     two_factor.check_for_token(user, body.get("totp"), request.remote_addr, body["username"])
     row, secret = accounts.issue_token(user, name, days)
+    signin.record(signin.API_TOKEN, "ok", user=user, **seen)
     response = jsonify({"token": secret, **token_json(row)})
     response.status_code = 201
     return response

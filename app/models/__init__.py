@@ -11,7 +11,15 @@ from app.models.admin import (
 )
 from app.models.auth import RecoveryCode, SignInEvent, SiteSetting
 from app.models.board import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn
-from app.models.card import PRIORITIES, Card, Comment, DeadlineChange, Event
+from app.models.card import (
+    PRIORITIES,
+    Card,
+    CardTemplate,
+    ChecklistItem,
+    Comment,
+    DeadlineChange,
+    Event,
+)
 from app.models.org import (
     ROLES,
     TIMEZONES,
@@ -93,4 +101,6 @@ __all__ = [
     "RecoveryCode",
     "SignInEvent",
     "SiteSetting",
+    "CardTemplate",
+    "ChecklistItem",
 ]

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -24,6 +24,9 @@ class Board(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     # Most cards one person may hold in `active` columns of this board; None = no limit.
     personal_wip_limit: Mapped[int | None]
+    # A card enters a `done` column only with every checklist item ticked (a core rule,
+    # app/services/checklists.py, checked on every path that moves a card).
+    checklist_required_for_done: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()

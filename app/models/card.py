@@ -47,6 +47,10 @@ class Card(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # How often the deadline moved (kept on the card so a board renders without counting).
     deadline_changes: Mapped[int] = mapped_column(default=0)
+    # The checklist's size and ticked items, kept with every change of its items so that the
+    # board's "3/5" badge needs no query (app/services/checklists.py).
+    checklist_total: Mapped[int] = mapped_column(default=0, server_default="0")
+    checklist_done: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -63,6 +67,56 @@ class Card(db.Model):
 
     def __repr__(self) -> str:
         return f"<Card {self.id} {self.title!r}>"
+
+
+class ChecklistItem(db.Model):
+    """One item of a card's checklist: text, ticked or not (by whom, when), optionally someone
+    who does it and a due date; `position` orders the list."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (Index("ix_checklist_items_card_id_position", "card_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    text: Mapped[str] = mapped_column(String(500))
+    done: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+
+
+class CardTemplate(db.Model):
+    """A board's pattern for new cards: the type, a title pattern, description, checklist,
+    labels, estimate and priority, and a due date counted in working days of the board's unit
+    after the card is made. Archived templates (`archived_at`) offer nothing new but stay for
+    what was made from them."""
+
+    __tablename__ = "card_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(default=0)
+    type: Mapped[str] = mapped_column(String(40), default="tugas")
+    # The new card's title; may hold placeholders (app/services/card_templates.py).
+    title_pattern: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    # The texts of the checklist items, in order.
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
+    labels: Mapped[list] = mapped_column(JSON, default=list)
+    estimate: Mapped[float | None] = mapped_column(Float)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    # Due this many working days (the unit's calendar) after the card is made; None: no date.
+    due_in_working_days: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    archived_at: Mapped[datetime | None]
 
 
 class DeadlineChange(db.Model):

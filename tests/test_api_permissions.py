@@ -29,6 +29,7 @@ from tests.test_permissions import (  # noqa: E402
     send,
     sprint_fixtures,
     team_and_acting_fixtures,
+    template_fixture,
 )
 
 CALLERS = ["no token", "revoked token", "other unit", "member", "head", "ancestor head", "admin"]
@@ -119,6 +120,11 @@ TABLE = {
     "POST /api/v1/units":                                     (401, 401, 403, 403, 403, 403, 201),
     "PATCH /api/v1/units/{code}":                             (401, 401, 403, 403, 403, 403, 200),
     "GET /api/v1/admin/log":                                  (401, 401, 403, 403, 403, 403, 200),
+    "GET /api/v1/boards/{board_id}/card-templates":           (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/card-templates":          (401, 401, 404, 403, 201, 201, 201),
+    "PATCH /api/v1/card-templates/{template_id}":             (401, 401, 404, 403, 200, 200, 200),
+    "DELETE /api/v1/card-templates/{template_id}":            (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/card-templates/{template_id}/cards":        (401, 401, 404, 201, 201, 201, 201),
 }
 # fmt: on
 
@@ -219,6 +225,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
                 staff,
                 {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01"},
             ).id
+        if "template" in needs:
+            ids["template"] = template_fixture(org)
         if "api_token" in needs:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"team", "acting"}:

@@ -64,6 +64,8 @@ ACTING_FORM = {
 }
 # Who appoints a Plt/Plh of Seksi Aplikasi: the heads above it and admins (not its own head).
 APPOINTERS = {"kabid", "kadis", "admin"}
+# A card template (issue 23): the matrix's seeded one and the body of a new or changed one.
+TEMPLATE = {"name": "Laporan bulanan", "title_pattern": "Laporan bulanan"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -592,6 +594,58 @@ MATRIX = [
     ("api.list_acting_heads", "GET", "/api/v1/acting-heads", None, "api-login"),
     ("api.appoint_acting_head", "POST", "/api/v1/acting-heads", ACTING_FORM, "api-acting"),
     ("api.end_acting_head", "POST", "/api/v1/acting-heads/{acting}/end", None, "api-acting-end"),
+    # Card templates (issue 23): managers keep them, everyone on the board makes cards from them.
+    ("boards.add_card_template", "POST", "/boards/{board}/card-templates", TEMPLATE, "manage"),
+    (
+        "boards.update_card_template",
+        "POST",
+        "/boards/{board}/card-templates/{template}",
+        TEMPLATE,
+        "manage",
+    ),
+    (
+        "boards.change_card_template",
+        "POST",
+        "/boards/{board}/card-templates/{template}/archive",
+        None,
+        "manage",
+    ),
+    (
+        "boards.add_card_from_template",
+        "POST",
+        "/boards/{board}/cards/from-template",
+        {"template_id": "{template}", "column_id": "{backlog}"},
+        "board",
+    ),
+    ("api.list_card_templates", "GET", "/api/v1/boards/{board}/card-templates", None, "api-board"),
+    (
+        "api.create_card_template",
+        "POST",
+        "/api/v1/boards/{board}/card-templates",
+        TEMPLATE,
+        "api-manage",
+    ),
+    (
+        "api.update_card_template",
+        "PATCH",
+        "/api/v1/card-templates/{template}",
+        {"name": "Laporan triwulan"},
+        "api-manage",
+    ),
+    (
+        "api.archive_card_template",
+        "DELETE",
+        "/api/v1/card-templates/{template}",
+        None,
+        "api-manage",
+    ),
+    (
+        "api.create_card_from_template",
+        "POST",
+        "/api/v1/card-templates/{template}/cards",
+        {"column_id": "{backlog}"},
+        "api-board",
+    ),
 ]
 
 
@@ -629,6 +683,13 @@ def team_and_acting_fixtures(org) -> dict:
         "800/0/SPT",
     )
     return {"team": team.code, "acting": item.id}
+
+
+def template_fixture(org) -> int:
+    """A card template of the board (for `{template}`)."""
+    from app.services import card_templates
+
+    return card_templates.create_template(get_user("admin", org), org.board_id, TEMPLATE).id
 
 
 def learning_fixture(staff) -> int:
@@ -682,6 +743,7 @@ def seed_matrix(app) -> SimpleNamespace:
         login_session_id = accounts.list_sessions(staff)[0].id
         reset = passwords.issue_link(None, staff.login).path.rsplit("/", 1)[1]
         team_ids = team_and_acting_fixtures(org)
+        template_id = template_fixture(org)
     ids = {
         "board": org.board_id,
         "card": card_id,
@@ -697,6 +759,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "login_session": login_session_id,
         "reset": reset,
         **team_ids,
+        "template": template_id,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 

@@ -146,6 +146,11 @@ class NewBoard(ApiModel):
         Field(min_length=1),
     ] = Field(None, description="Default: Backlog, Dikerjakan, Review, Selesai.")
     personal_wip_limit: OptionalInteger = None
+    copy_from: OptionalInteger = Field(
+        None,
+        description="The id of a board you can see to set the new one up like: its columns, "
+        "limits, plugin settings and card templates (not its cards); not with `columns`.",
+    )
 
 
 class PluginSettingsPut(ApiModel):

@@ -50,7 +50,8 @@ def list_boards():
     _l("Create a board"),
     description=_l(
         "Heads of the unit (or an ancestor unit) and administrators; for a team's board also "
-        "the team's leader."
+        "the team's leader. With `copy_from`: set up like that board (404 when you cannot "
+        "see it)."
     ),
     body=m.NewBoard,
     responses={201: m.Board},
@@ -59,6 +60,8 @@ def list_boards():
 )
 def create_board():
     body = request_body()
+    if body.get("copy_from") is not None:
+        return _created_board(_board_copy(body))
     if "columns" in body:
         errors = _column_errors(body["columns"])
         if errors:
@@ -71,6 +74,30 @@ def create_board():
         personal_wip_limit=body.get("personal_wip_limit"),
         team=body.get("team"),
     )
+    return _created_board(board)
+
+
+def _board_copy(body: dict):
+    """A board set up like `copy_from` (app/services/board_copy.py)."""
+    from app.services.board_copy import create_board_from
+
+    if "columns" in body:
+        raise Invalid(
+            "validation_error",
+            _("Some fields are not valid."),
+            fields={"columns": _("A copied board takes the columns of the board it copies.")},
+        )
+    return create_board_from(
+        caller(),
+        body["copy_from"],
+        body["name"],
+        body.get("unit"),
+        team=body.get("team"),
+        personal_wip_limit=body.get("personal_wip_limit"),
+    )
+
+
+def _created_board(board):
     response = jsonify(board_json(board, list(board.columns), {}))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_board", board_id=board.id)

@@ -83,7 +83,7 @@ def index():
     if request.method == "POST":
         values = {
             name: request.form.get(name, "")
-            for name in ("name", "unit", "owner", "personal_wip_limit")
+            for name in ("name", "unit", "owner", "personal_wip_limit", "copy_from")
         }
         # "Belongs to": `unit:<code>` or `team:<code>` from the picker (`unit` alone still works).
         kind, _sep, code = values["owner"].partition(":")
@@ -93,13 +93,7 @@ def index():
         elif kind == "unit":
             unit_code = code
         try:
-            board = boards.create_board(
-                user,
-                values["name"],
-                unit_code,
-                personal_wip_limit=values["personal_wip_limit"],
-                team=team_code,
-            )
+            board = _create_board(user, values, unit_code, team_code)
         except Invalid as exc:
             errors, status = exc.fields, exc.status
             if "team" in errors or "unit" in errors:
@@ -116,6 +110,35 @@ def index():
         values=values,
     )
     return page, status
+
+
+def _create_board(user: User, values: dict, unit_code, team_code):
+    """A new board, set up like the board chosen under "Copy the setup of" when one is."""
+    if values["copy_from"]:
+        from app.services.board_copy import create_board_from
+
+        source = form_int(values["copy_from"])
+        if source is None:
+            raise Invalid(
+                "validation_error",
+                _("Some fields are not valid."),
+                {"copy_from": _("Choose a board from the list.")},
+            )
+        return create_board_from(
+            user,
+            source,
+            values["name"],
+            unit_code,
+            team=team_code,
+            personal_wip_limit=values["personal_wip_limit"],
+        )
+    return boards.create_board(
+        user,
+        values["name"],
+        unit_code,
+        personal_wip_limit=values["personal_wip_limit"],
+        team=team_code,
+    )
 
 
 @bp.get("/<id:board_id>")

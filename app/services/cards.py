@@ -99,9 +99,11 @@ def clean_card_fields(data: dict, board: Board) -> dict:
 
 
 def create_card(
-    actor: User, board_id, data: dict, *, column_id=None, override_reason=None
+    actor: User, board_id, data: dict, *, column_id=None, override_reason=None, origin=None
 ) -> MoveResult:
-    """Create a card at the bottom of a column (the first column when none is given)."""
+    """Create a card at the bottom of a column (the first column when none is given).
+    `origin` (app/services/card_templates.py `Origin`): the template the card is made from,
+    named in its "created" event; it adds the template's checklist in the same transaction."""
     with write_transaction():
         board = visible_board(actor, board_id)
         lock_board(board.id)
@@ -139,6 +141,8 @@ def create_card(
             setattr(card, name, value)
         db.session.add(card)
         db.session.flush()
+        if origin is not None:
+            origin.complete(card)
         # A card created into a column passes the same plugin vetoes as a card moved there.
         ask_plugins(card, None, column, actor, board)
         record(
@@ -150,6 +154,7 @@ def create_card(
             column=column.name,
             assignee=card.assignee.login if card.assignee else None,
             due_date=card.due_date,
+            **(origin.event_data() if origin is not None else {}),
         )
         record_overrides(actor, card, overrides)
         _plugins().after("cergas_card_created", card=card, actor=actor, board=board)

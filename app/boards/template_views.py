@@ -1,0 +1,125 @@
+"""Card templates on the board pages: the settings section that keeps them, and the board's
+"new card from template" form (plain form; htmx swaps the column in like the add-card form)."""
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from app.boards import bp
+from app.boards.views import back_to_settings, board_page, settings_refused
+from app.extensions import htmx
+from app.services import card_templates, work
+from app.services.cards import CARD_TYPES
+from app.services.errors import Conflict, Forbidden, Invalid, NotFound
+from app.views_common import actor, columns_update, form_int, message
+
+
+def _template_values() -> dict:
+    return {name: request.form.get(name, "") for name in card_templates.TEMPLATE_FIELDS}
+
+
+def _of_board(user, board_id, template_id):
+    """The template, when it is one of this board's (else 404 as for any unknown one)."""
+    row = card_templates.get_template(user, template_id)
+    if row.board_id != board_id:
+        raise NotFound("not_found", _("Card template not found."))
+    return row
+
+
+@bp.app_template_global("card_template_rows")
+def card_template_rows(board) -> dict:
+    """The settings section's data: every template of the board (archived last) and the card
+    types its type picker offers."""
+    rows = card_templates.all_templates(actor(), board.id)
+    active = [row for row in rows if row.archived_at is None]
+    archived = [row for row in rows if row.archived_at is not None]
+    types = sorted(set(CARD_TYPES) | {row.type for row in rows})
+    return {
+        "active": active,
+        "archived": archived,
+        "types": types,
+        "placeholders": card_templates.PLACEHOLDERS,
+    }
+
+
+@bp.app_template_global("board_card_templates")
+def board_card_templates(board) -> list:
+    """The active templates the board's "new card from template" form offers."""
+    return card_templates.active_templates(actor(), board.id)
+
+
+@bp.post("/<id:board_id>/card-templates")
+@login_required
+def add_card_template(board_id):
+    values = _template_values()
+    try:
+        row = card_templates.create_template(actor(), board_id, values)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, "new-template", values, exc)
+    return back_to_settings(board_id, _("Card template %(name)s added.", name=row.name))
+
+
+@bp.post("/<id:board_id>/card-templates/<id:template_id>")
+@login_required
+def update_card_template(board_id, template_id):
+    user = actor()
+    _of_board(user, board_id, template_id)
+    values = _template_values()
+    try:
+        row = card_templates.update_template(user, template_id, values)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, f"template-{template_id}", values, exc)
+    return back_to_settings(board_id, _("Card template %(name)s saved.", name=row.name))
+
+
+@bp.post("/<id:board_id>/card-templates/<id:template_id>/<any(archive,restore,move):action>")
+@login_required
+def change_card_template(board_id, template_id, action):
+    """Archive, restore, or move up or down (`direction`)."""
+    user = actor()
+    _of_board(user, board_id, template_id)
+    try:
+        if action == "archive":
+            row = card_templates.archive_template(user, template_id)
+            text = _("Card template %(name)s archived.", name=row.name)
+        elif action == "restore":
+            row = card_templates.restore_template(user, template_id)
+            text = _("Card template %(name)s restored.", name=row.name)
+        else:
+            row = card_templates.move_template(user, template_id, request.form.get("direction"))
+            text = _("Card template %(name)s moved.", name=row.name)
+    except (Invalid, Conflict) as exc:
+        return settings_refused(board_id, f"template-{template_id}", {}, exc)
+    return back_to_settings(board_id, text)
+
+
+@bp.post("/<id:board_id>/cards/from-template")
+@login_required
+def add_card_from_template(board_id):
+    user = actor()
+    template_id = form_int(request.form.get("template_id"))
+    try:
+        if template_id is None:
+            raise Invalid(
+                "validation_error",
+                _("Choose a card template."),
+                {"template_id": _("Choose a card template.")},
+            )
+        _of_board(user, board_id, template_id)
+        result = card_templates.create_card_from_template(
+            user, template_id, column_id=request.form.get("column_id") or None
+        )
+    except (Invalid, Conflict, Forbidden) as exc:
+        if htmx:
+            alert = [message("error", exc.message)]
+            return columns_update(user, board_id, [], alert, status=exc.status)
+        flash(exc.message, "error")
+        return board_page(user, board_id, work.BoardFilters(), status=exc.status)
+    card = result.card
+    messages = [message("success", _("Card “%(title)s” added.", title=card.title))]
+    messages += [message("warning", text) for text in result.warnings]
+    if htmx:
+        return columns_update(user, board_id, [card.column_id], messages)
+    for each in messages:
+        flash(each["text"], each["category"])
+    return redirect(url_for("boards.board", board_id=board_id))

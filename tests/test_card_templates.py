@@ -196,7 +196,9 @@ def test_settings_section_and_board_control_without_javascript(app, org, client,
     with app.app_context():
         template_id = ct.active_templates(get_user("kasi", org), org.board_id)[0].id
     board = client.get(f"/boards/{org.board_id}").get_data(as_text=True)
-    assert 'name="template_id"' in board
+    assert f"/boards/{org.board_id}/cards/from-template" in board
+    form_page = client.get(f"/boards/{org.board_id}/cards/from-template").get_data(as_text=True)
+    assert 'name="template_id"' in form_page and "Laporan bulanan" in form_page
     made = client.post(
         f"/boards/{org.board_id}/cards/from-template",
         data={"template_id": str(template_id), "column_id": str(org.backlog)},

@@ -610,8 +610,9 @@ MATRIX = [
         None,
         "manage",
     ),
+    ("boards.card_from_template", "GET", "/boards/{board}/cards/from-template", None, "board"),
     (
-        "boards.add_card_from_template",
+        "boards.card_from_template",
         "POST",
         "/boards/{board}/cards/from-template",
         {"template_id": "{template}", "column_id": "{backlog}"},

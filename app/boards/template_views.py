@@ -1,14 +1,15 @@
-"""Card templates on the board pages: the settings section that keeps them, and the board's
-"new card from template" form (plain form; htmx swaps the column in like the add-card form)."""
+"""Card templates on the board pages: the settings section that keeps them, and "new card from
+template" (a page of its own without JavaScript, the board's dialog with it; the column is then
+swapped in as after the add-card form)."""
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.boards import bp
-from app.boards.views import back_to_settings, board_page, settings_refused
+from app.boards.views import back_to_settings, settings_refused
 from app.extensions import htmx
-from app.services import card_templates, work
+from app.services import access, card_templates, work
 from app.services.cards import CARD_TYPES
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.views_common import actor, columns_update, form_int, message
@@ -40,12 +41,6 @@ def card_template_rows(board) -> dict:
         "types": types,
         "placeholders": card_templates.PLACEHOLDERS,
     }
-
-
-@bp.app_template_global("board_card_templates")
-def board_card_templates(board) -> list:
-    """The active templates the board's "new card from template" form offers."""
-    return card_templates.active_templates(actor(), board.id)
 
 
 @bp.post("/<id:board_id>/card-templates")
@@ -93,11 +88,37 @@ def change_card_template(board_id, template_id, action):
     return back_to_settings(board_id, text)
 
 
-@bp.post("/<id:board_id>/cards/from-template")
+def in_dialog() -> bool:
+    return bool(htmx) and htmx.target == "dialog-body"
+
+
+def from_template_form(user, board_id, *, values=None, errors=None, error=None, status=200):
+    """The form: in the board's dialog (htmx), else as a page of its own."""
+    board = access.visible_board(user, board_id)
+    page = render_template(
+        "boards/_from_template.html" if in_dialog() else "boards/from_template.html",
+        board=board,
+        templates=card_templates.active_templates(user, board.id),
+        columns=sorted(board.columns, key=lambda c: c.position),
+        counts=work.column_card_counts(board.id),
+        values=values or {},
+        errors=errors or {},
+        error=error,
+        in_dialog=in_dialog(),
+    )
+    return page, status
+
+
+@bp.route("/<id:board_id>/cards/from-template", methods=["GET", "POST"])
 @login_required
-def add_card_from_template(board_id):
+def card_from_template(board_id):
+    """A new card from one of the board's active templates, into a chosen column. Opened from
+    the board (a link: no query on the board page itself)."""
     user = actor()
-    template_id = form_int(request.form.get("template_id"))
+    if request.method == "GET":
+        return from_template_form(user, board_id)
+    values = {name: request.form.get(name, "") for name in ("template_id", "column_id")}
+    template_id = form_int(values["template_id"])
     try:
         if template_id is None:
             raise Invalid(
@@ -107,19 +128,17 @@ def add_card_from_template(board_id):
             )
         _of_board(user, board_id, template_id)
         result = card_templates.create_card_from_template(
-            user, template_id, column_id=request.form.get("column_id") or None
+            user, template_id, column_id=values["column_id"] or None
         )
     except (Invalid, Conflict, Forbidden) as exc:
-        if htmx:
-            alert = [message("error", exc.message)]
-            return columns_update(user, board_id, [], alert, status=exc.status)
-        flash(exc.message, "error")
-        return board_page(user, board_id, work.BoardFilters(), status=exc.status)
+        return from_template_form(
+            user, board_id, values=values, errors=exc.fields, error=exc.message, status=exc.status
+        )
     card = result.card
     messages = [message("success", _("Card “%(title)s” added.", title=card.title))]
     messages += [message("warning", text) for text in result.warnings]
     if htmx:
-        return columns_update(user, board_id, [card.column_id], messages)
+        return columns_update(user, board_id, [card.column_id], messages, dialog=in_dialog())
     for each in messages:
         flash(each["text"], each["category"])
     return redirect(url_for("boards.board", board_id=board_id))

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from helpers import run_axe
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +33,7 @@ def expected_title_and_due():
 def test_a_template_made_in_settings_makes_a_card_on_the_board(new_page, login, board, server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     scene = board("templates")
-    page = login(new_page(), "head")
+    page = login(new_page(bypass_csp=True), "head")
     page.goto(f"{scene.url}/settings")
     page.locator("#card-templates summary", has_text="Tambah templat kartu").click()
     page.fill("#new-tpl-name", "Laporan bulanan")
@@ -45,8 +46,11 @@ def test_a_template_made_in_settings_makes_a_card_on_the_board(new_page, login, 
     expect(section.locator(".template-setting h3")).to_have_text("Laporan bulanan")
     expect(section.locator(".template-summary")).to_contain_text("3 butir daftar periksa")
     section.locator(".template-setting summary").click()
+    assert run_axe(page) == []
     section.screenshot(path=str(SHOTS / "templates-settings-desktop.png"))
 
+    page.goto(f"{scene.url}/cards/from-template")
+    assert run_axe(page) == []
     page.goto(scene.url)
     page.get_by_role("link", name="Kartu baru dari templat").click()
     dialog = page.locator("#dialog")

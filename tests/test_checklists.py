@@ -294,7 +294,7 @@ def test_drag_into_done_is_refused_with_the_count(app, client, auth, org):
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert re.search(r'<p class="alert alert-error">2 [^<]*Selesai', html)
+    assert re.search(r'<p class="alert alert-error">[^<]*2 [^<]*Selesai', html)
     # The move form without JavaScript says the same.
     response = client.post(f"/cards/{card_id}/move", data={"column_id": org.done})
     assert response.status_code == 409 and "Selesai" in response.get_data(as_text=True)

@@ -24,7 +24,17 @@ from app.workcal import work_calendar  # noqa: E402
 
 PASSWORD = "rahasia-e2e-123"
 STAFF_NIP = "199101052015031002"
-SCENARIOS = ("drag", "full", "keyboard", "deadline", "mobile", "pages", "live", "sprint")
+SCENARIOS = (
+    "drag",
+    "full",
+    "keyboard",
+    "deadline",
+    "mobile",
+    "pages",
+    "live",
+    "sprint",
+    "checklist",
+)
 PEOPLE = {
     # key: (name, login kwargs, role, unit)
     "head": ("Retno Widyaningsih, S.Kom.", {"nip": "198204182006042012"}, "head", "SEKSI-PIP"),

@@ -250,6 +250,8 @@ class CardView(_View):
     created_by_id = _Attribute("int | None", "Who created it, or None (an import, a plugin).")
     due_date = _Attribute("date | None", "Its due date, or None.")
     deadline_changes = _Attribute("int", "How often its due date was changed (with a reason).")
+    checklist_total = _Attribute("int", "How many items its checklist has (0: none).")
+    checklist_done = _Attribute("int", "How many of its checklist items are ticked.")
     estimate = _Attribute("float | None", "Estimated hours, or None.")
     sprint_id = _Attribute("int | None", "The planned or active sprint it is in, or None.")
     created_at = _Attribute("datetime", "When it was created (naive UTC).")

@@ -32,6 +32,7 @@ CARD_KEYS = {
     "created_at",
     "updated_at",
     "plugins",
+    "checklist",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -339,6 +340,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "version": 1,
         "deadline_changes": 0,
         "sprint_id": None,
+        "checklist": {"total": 0, "done": 0},
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
         "plugins": {},
@@ -368,6 +370,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "version": 1,
         "deadline_changes": 0,
         "sprint_id": None,
+        "checklist": {"total": 0, "done": 0},
     }
 
 

@@ -23,6 +23,7 @@ from app.services.notifications import notify  # noqa: E402
 from tests.conftest import NIPS, SeededApp, build_org, build_tokens, get_user  # noqa: E402
 from tests.test_permissions import (  # noqa: E402
     MATRIX,
+    checklist_fixture,
     expected,
     fill,
     matrix_app,
@@ -125,6 +126,10 @@ TABLE = {
     "PATCH /api/v1/card-templates/{template_id}":             (401, 401, 404, 403, 200, 200, 200),
     "DELETE /api/v1/card-templates/{template_id}":            (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/card-templates/{template_id}/cards":        (401, 401, 404, 201, 201, 201, 201),
+    "GET /api/v1/cards/{card_id}/checklist":                  (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/cards/{card_id}/checklist":                 (401, 401, 404, 201, 201, 201, 201),
+    "PATCH /api/v1/checklist-items/{item_id}":                (401, 401, 404, 200, 200, 200, 200),
+    "DELETE /api/v1/checklist-items/{item_id}":               (401, 401, 404, 200, 200, 200, 200),
 }
 # fmt: on
 
@@ -231,6 +236,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"team", "acting"}:
             ids.update(team_and_acting_fixtures(org))
+        if "checklist_item" in needs:
+            ids["checklist_item"] = checklist_fixture(org, ids["card"])
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
         token = tokens.get(person)

@@ -647,6 +647,59 @@ MATRIX = [
         {"column_id": "{backlog}"},
         "api-board",
     ),
+    # Checklists (issue 23): whoever may see the card works on its checklist; `{checklist_item}`
+    # is an item of `{card}`.
+    ("cards.add_checklist_item", "POST", "/cards/{card}/checklist", {"text": "Draf"}, "board"),
+    (
+        "cards.edit_checklist_item",
+        "POST",
+        "/cards/{card}/checklist/{checklist_item}",
+        {"text": "Draf surat"},
+        "board",
+    ),
+    (
+        "cards.tick_checklist_item",
+        "POST",
+        "/cards/{card}/checklist/{checklist_item}/tick",
+        {"done": "1"},
+        "board",
+    ),
+    (
+        "cards.move_checklist_item",
+        "POST",
+        "/cards/{card}/checklist/{checklist_item}/move",
+        {"position": "0"},
+        "board",
+    ),
+    (
+        "cards.delete_checklist_item",
+        "POST",
+        "/cards/{card}/checklist/{checklist_item}/delete",
+        None,
+        "board",
+    ),
+    ("api.get_checklist", "GET", "/api/v1/cards/{card}/checklist", None, "api-board"),
+    (
+        "api.add_checklist_item",
+        "POST",
+        "/api/v1/cards/{card}/checklist",
+        {"text": "Draf"},
+        "api-board",
+    ),
+    (
+        "api.update_checklist_item",
+        "PATCH",
+        "/api/v1/checklist-items/{checklist_item}",
+        {"done": True},
+        "api-board",
+    ),
+    (
+        "api.delete_checklist_item",
+        "DELETE",
+        "/api/v1/checklist-items/{checklist_item}",
+        None,
+        "api-board",
+    ),
 ]
 
 
@@ -691,6 +744,13 @@ def template_fixture(org) -> int:
     from app.services import card_templates
 
     return card_templates.create_template(get_user("admin", org), org.board_id, TEMPLATE).id
+
+
+def checklist_fixture(org, card_id: int) -> int:
+    """An item of the card's checklist (for `{checklist_item}`)."""
+    from app.services import checklists
+
+    return checklists.add_item(get_user("admin", org), card_id, {"text": "Draf"}).id
 
 
 def learning_fixture(staff) -> int:
@@ -745,6 +805,7 @@ def seed_matrix(app) -> SimpleNamespace:
         reset = passwords.issue_link(None, staff.login).path.rsplit("/", 1)[1]
         team_ids = team_and_acting_fixtures(org)
         template_id = template_fixture(org)
+        checklist_item_id = checklist_fixture(org, card_id)
     ids = {
         "board": org.board_id,
         "card": card_id,
@@ -761,6 +822,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "reset": reset,
         **team_ids,
         "template": template_id,
+        "checklist_item": checklist_item_id,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 

@@ -2,9 +2,11 @@
 that decorates every card (badges, warnings, API data)."""
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
-from app.services import boards, cards
+from app.models import Card
+from app.services import boards, cards, checklists
 from cergas.plugin import Badge, BoardWarning, hookimpl
 from tests.conftest import get_user, make_app
 from tests.query_counter import count_queries
@@ -123,3 +125,26 @@ def test_board_api_query_count_does_not_grow_with_cards(app, client, org, tokens
         assert calls == [("api", 3), ("warnings", 3), ("api", 63), ("warnings", 63)]
         assert all(c["plugins"]["decorator"]["column_kind"] for c in body["columns"][0]["cards"])
         assert body["warnings"][0]["plugin"] == "decorator"
+
+
+def test_board_page_query_count_is_constant_with_checklists_on_every_card(app, client, auth, org):
+    """The "☑ 3/5" badge comes from the card's counters: no query per card (issue 23)."""
+
+    def add_checklists():
+        with app.app_context():
+            staff = get_user("staff", org)
+            for card_id in db.session.scalars(
+                select(Card.id).where(Card.checklist_total == 0, Card.board_id == org.board_id)
+            ).all():
+                checklists.add_item(staff, card_id, {"text": "Draf"})
+
+    auth.login(org.nips["staff"])
+    add_cards(app, org, 3)
+    add_checklists()
+    few = board_page_queries(app, client, org)
+    add_cards(app, org, 5, start=3)
+    add_checklists()
+    with count_queries(app) as statements:
+        html = client.get(f"/boards/{org.board_id}").get_data(as_text=True)
+    assert html.count('class="checklist-badge"') == 8 and "0/1</span>" in html
+    assert few == len(statements)

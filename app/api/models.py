@@ -172,6 +172,11 @@ class Warning(ApiResponse):
     tone: str
 
 
+class ChecklistCount(ApiResponse):
+    total: int
+    done: int
+
+
 class Card(ApiResponse):
     model_config = response_examples(
         {
@@ -190,6 +195,7 @@ class Card(ApiResponse):
             "version": 1,
             "deadline_changes": 0,
             "sprint_id": None,
+            "checklist": {"total": 5, "done": 3},
             "created_at": "2026-11-20T02:15:00Z",
             "updated_at": "2026-11-20T02:15:00Z",
             "plugins": {},
@@ -211,6 +217,7 @@ class Card(ApiResponse):
     version: int
     deadline_changes: int
     sprint_id: int | None = Field(description="The sprint the card is planned in, if any.")
+    checklist: ChecklistCount = Field(description="Its checklist's items and how many are done.")
     created_at: Timestamp | None
     updated_at: Timestamp | None
     plugins: dict[str, Any] = Field(description="What each enabled plugin adds, by plugin name.")

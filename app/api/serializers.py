@@ -66,6 +66,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "version": card.version,
         "deadline_changes": card.deadline_changes,
         "sprint_id": card.sprint_id,
+        "checklist": {"total": card.checklist_total, "done": card.checklist_done},
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
         "plugins": plugins or {},

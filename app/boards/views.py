@@ -217,6 +217,8 @@ def settings(board_id):
     if request.method == "GET":
         return settings_page(board)
     values = {name: request.form.get(name, "") for name in ("name", "personal_wip_limit")}
+    # A checkbox: sent when ticked, absent when not.
+    values["checklist_required_for_done"] = "checklist_required_for_done" in request.form
     try:
         boards.update_board(user, board_id, values)
     except (Invalid, Conflict) as exc:

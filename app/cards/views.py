@@ -9,7 +9,7 @@ from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
 from app.models import Card, User
-from app.services import access, audit, cards, work
+from app.services import access, audit, cards, checklists, work
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.views_common import actor, columns_update, form_int, message, plugin_host
@@ -59,12 +59,17 @@ def plugin_panels(card: Card, board) -> list[dict]:
 
 
 def card_page(user: User, card_id, *, status=200, **extra):
+    from app.cards.checklists import checklist_context  # it renders its refusals with this page
+
     card, events = audit.card_events(user, card_id)
     board = card.board
     people = access.board_viewers(board)
     timezone = board.unit.timezone
+    items = checklists.items_of(card.id)
+    refusal = extra.get("checklist_refusal") or {}
     page = render_template(
         "cards/card.html",
+        **checklist_context(card, items, people=people, **refusal),
         card=card,
         board=board,
         column=card.column,

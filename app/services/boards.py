@@ -161,7 +161,7 @@ def manageable_owners(user: User) -> list[tuple[str, str, str]]:
 
 
 def update_board(actor: User, board_id, data: dict) -> Board:
-    unknown = sorted(set(data) - {"name", "personal_wip_limit"})
+    unknown = sorted(set(data) - {"name", "personal_wip_limit", "checklist_required_for_done"})
     if unknown:
         raise v.invalid({name: _("Unknown field.") for name in unknown}) from None
     fields = v.Fields()
@@ -172,6 +172,12 @@ def update_board(actor: User, board_id, data: dict) -> Board:
         changes["personal_wip_limit"] = fields.clean(
             "personal_wip_limit", v.optional_int, data["personal_wip_limit"], minimum=1, maximum=999
         )
+    if "checklist_required_for_done" in data:
+        rule = data["checklist_required_for_done"]
+        if isinstance(rule, bool):
+            changes["checklist_required_for_done"] = rule
+        else:
+            fields.errors["checklist_required_for_done"] = _("Must be true or false.")
     fields.raise_if_any()
     with write_transaction():
         board = managed_board(actor, board_id)

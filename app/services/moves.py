@@ -35,6 +35,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -117,6 +118,29 @@ def require_due_date(column: BoardColumn, due) -> None:
             "due_date_required",
             _("Set a due date before the card enters column %(column)s.", column=column.name),
             {"due_date": _("A card needs a due date in this column.")},
+        )
+
+
+def require_checklist_done(board: Board, column: BoardColumn, total: int, done: int) -> None:
+    """The board rule `checklist_required_for_done`: a card enters a done column only with every
+    checklist item ticked. `total` and `done` are the card's counters (`Card.checklist_total`,
+    `checklist_done`), kept with every item change, so the rule reads nothing more. Every path
+    that puts a card in a column asks this: moves (both the quick path's read and the general
+    path under the lock), card creation, and the checklist's own writes (an unticked item may
+    not appear on a card that is already in a done column)."""
+    if column.kind != "done" or not board.checklist_required_for_done:
+        return
+    open_items = total - done
+    if open_items > 0:
+        raise Conflict(
+            "checklist_open",
+            ngettext(
+                "%(num)d checklist item is still open: tick it before the card enters %(column)s.",
+                "%(num)d checklist items are still open: tick them before the card enters "
+                "%(column)s.",
+                open_items,
+                column=column.name,
+            ),
         )
 
 
@@ -269,7 +293,9 @@ SELECT card.id,
  WHERE card.id = %(card)s AND card.version = %(version)s AND card.column_id = %(source)s
    AND EXISTS (SELECT 1 FROM boards WHERE id = %(board)s
                   AND coalesce(personal_wip_limit, -1)
-                      = coalesce(CAST(%(personal_limit)s AS integer), -1))
+                      = coalesce(CAST(%(personal_limit)s AS integer), -1)
+                  AND CASE WHEN checklist_required_for_done THEN 1 ELSE 0 END
+                      = %(checklist_rule)s)
    AND EXISTS (SELECT 1 FROM board_columns WHERE id = %(source)s AND board_id = %(board)s
                   AND name = %(source_name)s AND kind = %(source_kind)s)
    AND EXISTS (SELECT 1 FROM board_columns WHERE id = %(target)s AND board_id = %(board)s
@@ -481,6 +507,8 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
         same_column = source.id == target.id
         if not same_column:
             require_due_date(target, card.due_date)
+            # The counters are the card's: its version, a premise, changes with every item.
+            require_checklist_done(board, target, card.checklist_total, card.checklist_done)
     except (ServiceError, v.FieldError):
         return None
     host = plugins()
@@ -505,6 +533,7 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
         "target_policy": target.wip_policy,
         "target_limit": target.wip_limit,
         "personal_limit": board.personal_wip_limit,
+        "checklist_rule": int(board.checklist_required_for_done),
         "counts_assignee": counted,
         # Which plugins are on and how they are set decided that none may refuse this move;
         # confirmed, the rows are also current at the commit for the answer's plugin data.
@@ -638,6 +667,7 @@ def move_card_locked(
     same_column = source.id == target.id
     if not same_column:
         require_due_date(target, card.due_date)
+        require_checklist_done(board, target, card.checklist_total, card.checklist_done)
     entering_active = enters_active(source, target)
     counted = holds_counted(board, card, entering_active)
     warnings, overrides = check_limits(

@@ -34,6 +34,7 @@ SCENARIOS = (
     "live",
     "sprint",
     "templates",
+    "checklist",
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)

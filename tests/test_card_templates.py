@@ -123,6 +123,27 @@ def test_wip_limit_refuses_a_card_from_a_template_into_a_full_column(app, org):
         assert db.session.query(ChecklistItem).count() == 3 * 3
 
 
+def test_a_done_column_that_wants_finished_checklists_refuses_a_card_from_a_template(app, org):
+    with app.app_context():
+        row = make_template(org, due_in_working_days=None)
+        kasi = get_user("kasi", org)
+        board = get_board(org.board_id)
+        board.checklist_required_for_done = True
+        db.session.commit()
+        before = db.session.query(Card).count()
+        with pytest.raises(Conflict) as refused:
+            ct.create_card_from_template(kasi, row.id, column_id=org.done, due_date="2026-12-31")
+        assert refused.value.code == "checklist_open"
+        assert db.session.query(Card).count() == before
+        assert db.session.query(ChecklistItem).count() == 0
+        # Without the rule (or without a checklist) the card may be made there.
+        board = get_board(org.board_id)
+        board.checklist_required_for_done = False
+        db.session.commit()
+        made = ct.create_card_from_template(kasi, row.id, column_id=org.done, due_date="2026-12-31")
+        assert made.card.checklist_total == 3
+
+
 def test_only_managers_change_templates_and_outsiders_see_nothing(app, org):
     with app.app_context():
         with pytest.raises(Forbidden):

@@ -308,8 +308,10 @@ class Origin:
 
 
 def _add_checklist(card: Card, texts: list[str]) -> None:
-    """The template's checklist on the new card (in its transaction), with the card's counts.
-    Kept apart so that it can later go through app/services/checklists.py."""
+    """The template's checklist on the new card, in the card's own creation transaction, with
+    the card's counts. Written here rather than item by item through app/services/checklists.py:
+    the items are born with the card (its one "created" event names the template), and the
+    done-column rule is asked by `cards.create_card` right after."""
     for position, text in enumerate(texts):
         db.session.add(
             ChecklistItem(

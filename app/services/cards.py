@@ -24,6 +24,7 @@ from app.services.moves import (
     move_card,
     move_card_locked,
     record_overrides,
+    require_checklist_done,
     require_due_date,
 )
 from app.services.tx import lock_board, write_transaction
@@ -143,6 +144,9 @@ def create_card(
         db.session.flush()
         if origin is not None:
             origin.complete(card)
+            # A template's checklist comes unticked: a done column of a board that asks for
+            # finished checklists does not take the card.
+            require_checklist_done(board, column, card.checklist_total, card.checklist_done)
         # A card created into a column passes the same plugin vetoes as a card moved there.
         ask_plugins(card, None, column, actor, board)
         record(

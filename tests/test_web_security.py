@@ -11,7 +11,7 @@ from importlib.metadata import entry_points
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from app import plugin_schema
 from app.extensions import db
@@ -37,15 +37,21 @@ def html_write_routes() -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith("/api/") or rule.endpoint == "static":
             continue
-        values = {}
+        # One URL per value of an `any(...)` part (each is its own action), else 1 or "x".
+        choices = [{}]
         for name, converter in rule._converters.items():
-            values[name] = 1 if isinstance(converter, IntegerConverter) else "x"
-        with app.test_request_context():
-            from flask import url_for
+            if isinstance(converter, AnyConverter):
+                options = sorted(converter.items)
+            else:
+                options = [1 if isinstance(converter, IntegerConverter) else "x"]
+            choices = [{**values, name: option} for values in choices for option in options]
+        for values in choices:
+            with app.test_request_context():
+                from flask import url_for
 
-            url = url_for(rule.endpoint, **values)
-        for method in sorted(rule.methods & STATE_CHANGING):
-            routes.add((method, url))
+                url = url_for(rule.endpoint, **values)
+            for method in sorted(rule.methods & STATE_CHANGING):
+                routes.add((method, url))
     return sorted(routes)
 
 

@@ -153,9 +153,12 @@ def _check_restorable(path: Path) -> None:
     and the schema of this release (the migration head in `alembic_version`)."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        broken = conn.execute("PRAGMA foreign_key_check").fetchmany(5)
+        # Every table that holds such rows (not only those of the first few rows found).
+        broken = conn.execute(
+            'SELECT DISTINCT "table" FROM pragma_foreign_key_check ORDER BY 1 LIMIT 12'
+        ).fetchall()
         if broken:
-            tables = ", ".join(sorted({row[0] for row in broken}))
+            tables = ", ".join(row[0] for row in broken)
             raise _refuse(
                 _(
                     "%(path)s has rows that point at missing rows (in %(tables)s).",

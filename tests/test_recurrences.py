@@ -156,7 +156,7 @@ def test_archived_template_or_full_column_leaves_the_day_for_the_next_tick(app, 
         report = rc.run_due(at(date(2026, 11, 30)))
         assert (report.made, report.problems) == (0, 1)
         row = db.session.get(Recurrence, rule.id)
-        assert "archived" in row.problem and "30" in row.problem
+        assert "diarsipkan" in row.problem and "30 Oktober 2026" in row.problem
         assert rc.state(row)
         ct.restore_template(kasi, rule.template_id)
         # Full column: Review (soft limit 2) is fine, Dikerjakan hard 3; fill it.
@@ -171,7 +171,7 @@ def test_archived_template_or_full_column_leaves_the_day_for_the_next_tick(app, 
                 column_id=org.doing,
             )
         assert rc.run_due(at(date(2026, 11, 30))).problems == 1
-        assert "limit" in db.session.get(Recurrence, rule.id).problem.lower()
+        assert "WIP" in db.session.get(Recurrence, rule.id).problem
         assert made(rule.id) == []
         rc.update_recurrence(kasi, rule.id, {"column_id": org.backlog})
         assert rc.run_due(at(date(2026, 11, 30))).made == 2
@@ -251,3 +251,36 @@ def test_two_ticks_at_once_make_one_card_per_day(tmp_path):
         assert sum(r.made for r in reports) == 3
         db.session.remove()
         db.engine.dispose()
+
+
+def test_settings_section_without_javascript(app, org, client, auth):
+    with app.app_context():
+        template_id = ct.create_template(get_user("kasi", org), org.board_id, TEMPLATE).id
+    auth.login(org.nips["kasi"])
+    base = f"/boards/{org.board_id}/recurrences"
+    form = {
+        "template_id": str(template_id),
+        "column_id": str(org.backlog),
+        "kind": "yearly",
+        "weekday": "0",
+        "day": "17",
+        "month": "8",
+        "n": "",
+        "period": "month",
+        "on_holiday": "before",
+        "starts_on": "2026-12-01",
+        "ends_on": "",
+    }
+    assert client.post(base, data=form).status_code == 302
+    page = client.get(f"/boards/{org.board_id}/settings").get_data(as_text=True)
+    assert "Setiap 17 Agustus; bila libur, hari kerja sebelumnya" in page
+    assert "Senin, 16 Agustus 2027" in page
+    refused = client.post(base, data={**form, "day": "40"})
+    assert refused.status_code == 422 and "rec-" not in refused.get_data(as_text=True)[:0]
+    with app.app_context():
+        rule_id = db.session.scalar(select(Recurrence.id))
+    assert client.post(f"{base}/{rule_id}/pause").status_code == 302
+    assert "Dijeda" in client.get(f"/boards/{org.board_id}/settings").get_data(as_text=True)
+    assert client.post(f"{base}/{rule_id}/delete").status_code == 302
+    auth.login(org.nips["staff"])
+    assert client.post(base, data=form).status_code == 403

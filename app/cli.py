@@ -589,7 +589,8 @@ def _ran_moments_ago(now) -> bool:
     "--now", "now_text", metavar="ISO-8601", help="Pretend it is this time (default: now)."
 )
 def tick(now_text):
-    """Run every plugin's periodic work once, and remove ended or expired login sessions;
+    """Run every plugin's periodic work once, make the recurring cards that are due, and remove
+    ended or expired login sessions;
     meant for cron (e.g. every 5 minutes).
 
     A plugin that fails does not stop the others; the command then reports it and exits 1.
@@ -610,6 +611,9 @@ def tick(now_text):
         answered = {plugin for plugin, _result in host.call("cergas_periodic", now=now)}
         purged = accounts.purge_sessions()
         signin.purge_log()
+        from app.services import recurrences
+
+        recurring = recurrences.run_due(now)
         db.session.remove()
     failed = [name for name in implementations if name not in answered]
     click.echo(
@@ -626,6 +630,14 @@ def tick(now_text):
                 "Removed %(num)d ended or expired login session.",
                 "Removed %(num)d ended or expired login sessions.",
                 purged,
+            )
+        )
+    if recurring.made or recurring.problems:
+        click.echo(
+            _(
+                "Recurring cards: %(made)d made, %(problems)d refused (see the boards' settings).",
+                made=recurring.made,
+                problems=recurring.problems,
             )
         )
     if failed:

@@ -27,6 +27,7 @@ from tests.test_permissions import (  # noqa: E402
     expected,
     fill,
     matrix_app,
+    recurrence_fixture,
     send,
     sprint_fixtures,
     team_and_acting_fixtures,
@@ -126,6 +127,10 @@ TABLE = {
     "PATCH /api/v1/card-templates/{template_id}":             (401, 401, 404, 403, 200, 200, 200),
     "DELETE /api/v1/card-templates/{template_id}":            (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/card-templates/{template_id}/cards":        (401, 401, 404, 201, 201, 201, 201),
+    "GET /api/v1/boards/{board_id}/recurrences":             (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/recurrences":            (401, 401, 404, 403, 201, 201, 201),
+    "PATCH /api/v1/recurrences/{recurrence_id}":              (401, 401, 404, 403, 200, 200, 200),
+    "DELETE /api/v1/recurrences/{recurrence_id}":             (401, 401, 404, 403, 200, 200, 200),
     "GET /api/v1/cards/{card_id}/checklist":                  (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/cards/{card_id}/checklist":                 (401, 401, 404, 201, 201, 201, 201),
     "PATCH /api/v1/checklist-items/{item_id}":                (401, 401, 404, 200, 200, 200, 200),
@@ -230,8 +235,10 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
                 staff,
                 {"test": "TOEIC", "score": "700", "taken_on": "2025-01-01"},
             ).id
-        if "template" in needs:
+        if "template" in needs or "recurrence" in needs:
             ids["template"] = template_fixture(org)
+        if "recurrence" in needs:
+            ids["recurrence"] = recurrence_fixture(org, ids["template"])
         if "api_token" in needs:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"team", "acting"}:

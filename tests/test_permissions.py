@@ -68,6 +68,8 @@ ACTING_FORM = {
 APPOINTERS = {"kabid", "kadis", "admin"}
 # A card template (issue 23): the matrix's seeded one and the body of a new or changed one.
 TEMPLATE = {"name": "Laporan bulanan", "title_pattern": "Laporan bulanan"}
+# A recurring card (issue 23): the body of a new or changed rule.
+RECURRENCE = {"template_id": "{template}", "kind": "monthly_last_working_day"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -655,6 +657,39 @@ MATRIX = [
         {"column_id": "{backlog}"},
         "api-board",
     ),
+    # Recurring cards (issue 23): managers keep the rules, everyone on the board reads them;
+    # `{recurrence}` is a rule made from `{template}`.
+    ("boards.add_recurrence", "POST", "/boards/{board}/recurrences", RECURRENCE, "manage"),
+    (
+        "boards.update_recurrence",
+        "POST",
+        "/boards/{board}/recurrences/{recurrence}",
+        RECURRENCE,
+        "manage",
+    ),
+    (
+        "boards.change_recurrence",
+        "POST",
+        "/boards/{board}/recurrences/{recurrence}/pause",
+        None,
+        "manage",
+    ),
+    ("api.list_recurrences", "GET", "/api/v1/boards/{board}/recurrences", None, "api-board"),
+    (
+        "api.create_recurrence",
+        "POST",
+        "/api/v1/boards/{board}/recurrences",
+        RECURRENCE,
+        "api-manage",
+    ),
+    (
+        "api.update_recurrence",
+        "PATCH",
+        "/api/v1/recurrences/{recurrence}",
+        {"paused": True},
+        "api-manage",
+    ),
+    ("api.delete_recurrence", "DELETE", "/api/v1/recurrences/{recurrence}", None, "api-manage"),
     # Checklists (issue 23): whoever may see the card works on its checklist; `{checklist_item}`
     # is an item of `{card}`.
     ("cards.add_checklist_item", "POST", "/cards/{card}/checklist", {"text": "Draf"}, "board"),
@@ -754,6 +789,14 @@ def template_fixture(org) -> int:
     return card_templates.create_template(get_user("admin", org), org.board_id, TEMPLATE).id
 
 
+def recurrence_fixture(org, template_id: int) -> int:
+    """A recurring card of the board made from `{template}` (for `{recurrence}`)."""
+    from app.services import recurrences
+
+    body = {"template_id": template_id, "kind": "monthly_last_working_day"}
+    return recurrences.create_recurrence(get_user("admin", org), org.board_id, body).id
+
+
 def checklist_fixture(org, card_id: int) -> int:
     """An item of the card's checklist (for `{checklist_item}`)."""
     from app.services import checklists
@@ -814,6 +857,7 @@ def seed_matrix(app) -> SimpleNamespace:
         team_ids = team_and_acting_fixtures(org)
         template_id = template_fixture(org)
         checklist_item_id = checklist_fixture(org, card_id)
+        recurrence_id = recurrence_fixture(org, template_id)
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
     ids = {
@@ -833,6 +877,7 @@ def seed_matrix(app) -> SimpleNamespace:
         **team_ids,
         "template": template_id,
         "checklist_item": checklist_item_id,
+        "recurrence": recurrence_id,
         "card_version": card_version,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
@@ -969,7 +1014,7 @@ def form(body):
 
 def typed(body: dict) -> dict:
     """JSON bodies carry numbers as numbers."""
-    numbers = ("column_id", "version")
+    numbers = ("column_id", "template_id", "version")
     typed_body = {key: int(value) if key in numbers else value for key, value in body.items()}
     if "card_ids" in typed_body and isinstance(typed_body["card_ids"], list):
         typed_body["card_ids"] = [int(item) for item in typed_body["card_ids"]]

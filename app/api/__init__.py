@@ -10,6 +10,7 @@ from app.api import (  # noqa: E402,F401
     passwords,
     people,
     plugins,
+    recurrences,
     reference,
     sessions,
     sprints,

@@ -31,6 +31,13 @@ from app.models.org import (
     utcnow,
 )
 from app.models.plugin import BoardPlugin, Notification, PluginData
+from app.models.recurrence import (
+    ON_HOLIDAY,
+    RECURRENCE_KINDS,
+    RECURRENCE_PERIODS,
+    Recurrence,
+    RecurrenceOccurrence,
+)
 from app.models.skill import (
     LANGUAGE_TESTS,
     LEARNING_ACTIVITIES,
@@ -103,4 +110,9 @@ __all__ = [
     "SiteSetting",
     "CardTemplate",
     "ChecklistItem",
+    "ON_HOLIDAY",
+    "RECURRENCE_KINDS",
+    "RECURRENCE_PERIODS",
+    "Recurrence",
+    "RecurrenceOccurrence",
 ]

@@ -35,6 +35,7 @@ SCENARIOS = (
     "sprint",
     "templates",
     "checklist",
+    "recurrences",
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)

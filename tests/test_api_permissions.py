@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # `python tests/test_api_permissions.py` (make permissions-doc)
     sys.path.insert(0, str(ROOT))
 
+from app.extensions import db  # noqa: E402
+from app.models import Card  # noqa: E402
 from app.services import accounts, cards, skills  # noqa: E402
 from app.services.notifications import notify  # noqa: E402
 from tests.conftest import NIPS, SeededApp, build_org, build_tokens, get_user  # noqa: E402
@@ -247,6 +249,9 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids["checklist_item"] = checklist_fixture(org, ids["card"])
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
+        if "card" in ids:
+            # The version an edit must name, after the fixtures that changed the card.
+            ids["card_version"] = db.session.get(Card, ids["card"]).version
         token = tokens.get(person)
         if caller == "revoked token":
             token = accounts.create_token(staff, "revoked")

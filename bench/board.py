@@ -1,6 +1,7 @@
 """Benchmark: the board page and a card move on boards of 500 and 2,000 cards.
 
-    .venv/bin/python bench/board.py [--sizes 500,2000] [--repeat 50] [--check] [--json FILE]
+    .venv/bin/python bench/board.py [--sizes 500,2000] [--repeat 50] [--checklists] [--check]
+        [--json FILE]
 
 For each size it builds a fresh SQLite file database (migrated like production), seeds one
 board (the people, unit and board through the services; the cards by bulk insert, since only the
@@ -10,6 +11,9 @@ client:
 - GET /boards/<id> as the unit head;
 - POST /api/v1/cards/<id>/move with a bearer token, moving one backlog card between positions
   0 and 1 so no WIP limit is ever involved.
+
+With --checklists, six cards in ten carry a checklist of 2 to 8 items, some ticked (the board
+shows "☑ done/total" on them, read from the card's counters: no query more).
 
 It prints the median and 90th-percentile time per request, the SQL statements per request
 (counted with a before_cursor_execute listener) and the response size. Targets (issue 2): board
@@ -89,7 +93,7 @@ def make_app(database: Path):
     )
 
 
-def seed(app, size: int, rng: random.Random) -> dict:
+def seed(app, size: int, rng: random.Random, checklists: bool = False) -> dict:
     """One unit with a head and PEOPLE members, one board, `size` cards; returns ids."""
     with app.app_context():
         flask_migrate.upgrade()
@@ -132,6 +136,9 @@ def seed(app, size: int, rng: random.Random) -> dict:
                         "created_by_id": head.id,
                     }
                 )
+                total = rng.randint(2, 8) if checklists and rng.random() < 0.6 else 0
+                rows[-1]["checklist_total"] = total
+                rows[-1]["checklist_done"] = rng.randint(0, total)
         db.session.execute(insert(Card), rows)
         db.session.commit()
         moving = db.session.scalar(
@@ -174,14 +181,14 @@ def measure(label: str, size: int, repeat: int, counter: QueryCounter, send) -> 
     )
 
 
-def run_size(size: int, repeat: int) -> list[Measure]:
+def run_size(size: int, repeat: int, checklists: bool = False) -> list[Measure]:
     print(
         f"Seeding a board of {size} cards and measuring {repeat} requests each...", file=sys.stderr
     )
     rng = random.Random(size)
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp) / "bench.db")
-        ids = seed(app, size, rng)
+        ids = seed(app, size, rng, checklists)
         with app.app_context():
             counter = QueryCounter(db.engine)
         client = app.test_client()
@@ -238,12 +245,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="500,2000", help="card counts, comma-separated")
     parser.add_argument("--repeat", type=int, default=50, help="requests per measurement")
+    parser.add_argument(
+        "--checklists", action="store_true", help="six cards in ten with a checklist"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    results = [m for size in sizes for m in run_size(size, args.repeat)]
+    results = [m for size in sizes for m in run_size(size, args.repeat, args.checklists)]
     row = "{:>6}  {:<24} {:>4} {:>10} {:>8} {:>8} {:>8}"
     print(row.format("cards", "request", "HTTP", "median ms", "p90 ms", "queries", "size KB"))
     for m in results:

@@ -107,6 +107,10 @@ def defaults() -> dict:
         # The least time the answer to "forgot password" takes, whether the account exists
         # or not (seconds).
         "PASSWORD_RESET_ANSWER_SECONDS": 0.3,
+        # Documents on cards: the largest file accepted (CERGAS_DOCUMENT_MAX_MB), and where
+        # the bytes live (CERGAS_DOCUMENT_STORAGE: "local", a folder; "s3": app/storage/s3.py).
+        "DOCUMENT_MAX_MB": 25,
+        "DOCUMENT_STORAGE": "local",
     }
 
 
@@ -146,7 +150,29 @@ def from_environment(instance_path: Path, given: dict) -> dict:
         if key not in given and os.environ.get(variable):
             config[key] = _count(variable, os.environ[variable])
     config.update({k: val for k, val in ldap_settings(os.environ).items() if k not in given})
+    config.update({k: val for k, val in document_settings(instance_path).items() if k not in given})
     return config
+
+
+def document_settings(instance_path: Path) -> dict:
+    """Where documents live: a folder outside the web root (default `instance/documents`), or
+    S3-compatible object storage (`CERGAS_DOCUMENT_STORAGE=s3` and the `CERGAS_S3_*`)."""
+    env = os.environ
+    settings = {
+        "DOCUMENT_FOLDER": env.get("CERGAS_DOCUMENT_FOLDER") or str(instance_path / "documents"),
+        "S3_BUCKET": env.get("CERGAS_S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("CERGAS_S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("CERGAS_S3_REGION") or None,
+        "S3_PREFIX": env.get("CERGAS_S3_PREFIX") or "",
+    }
+    if env.get("CERGAS_DOCUMENT_STORAGE"):
+        kind = env["CERGAS_DOCUMENT_STORAGE"].strip().lower()
+        if kind not in ("local", "s3"):
+            raise SystemExit(f"CERGAS_DOCUMENT_STORAGE must be local or s3, not {kind!r}")
+        if kind == "s3" and not settings["S3_BUCKET"]:
+            raise SystemExit("CERGAS_DOCUMENT_STORAGE=s3 needs CERGAS_S3_BUCKET")
+        settings["DOCUMENT_STORAGE"] = kind
+    return settings
 
 
 # Settings that are whole numbers of at least 1, and the environment variable of each.
@@ -156,6 +182,7 @@ _WHOLE_NUMBERS = {
     "SESSION_IDLE_MINUTES": "CERGAS_SESSION_IDLE_MINUTES",
     "SESSION_MAX_HOURS": "CERGAS_SESSION_MAX_HOURS",
     "SIGN_IN_LOG_DAYS": "CERGAS_SIGN_IN_LOG_DAYS",
+    "DOCUMENT_MAX_MB": "CERGAS_DOCUMENT_MAX_MB",
     "PASSWORD_MIN_LENGTH": "CERGAS_PASSWORD_MIN_LENGTH",
     "PASSWORD_RESET_MINUTES": "CERGAS_PASSWORD_RESET_MINUTES",
     "PASSWORD_ISSUED_RESET_HOURS": "CERGAS_PASSWORD_ISSUED_RESET_HOURS",

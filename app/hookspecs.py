@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from app.demo import DemoOffice
     from app.models import Notification
     from app.plugin_views import BoardView, CardView, ColumnView, SprintView, UserView
+    from app.services.attachment_data import AttachmentChange, AttachmentFile
     from cergas.plugin import (
         AuthBackend,
         Badge,
@@ -283,6 +284,58 @@ def cergas_board_plugin_before_change(
     def cergas_board_plugin_before_change(board, plugin, enabled, settings, actor):
         if plugin == "nomor-surat" and not enabled and not actor.is_admin:
             return Veto("Hanya admin yang boleh mematikan penomoran surat.")
+        return None
+    ```
+    """
+
+
+@hookspec
+def cergas_attachment_check(
+    file: AttachmentFile, card: CardView, actor: UserView, board: BoardView
+) -> Veto | None:
+    """Check a file uploaded to a card before it is stored (a virus scanner, a regional rule).
+
+    *Added in plugin API 1.2.0.* **When**: for every new document and every new version, from
+    the card page, the API or a plugin helper, after the core's own checks passed: the size
+    limit and the type allow-list decided from the content (`file.kind`). **Transaction**:
+    none yet: nothing is stored and no lock is held, so a slow check (a scanner) delays only
+    this upload. **Returns**:
+    `Veto(message)` to refuse the file (`409 vetoed`, the message shown next to the file field;
+    nothing is stored), or `None`. An exception refuses the file too (fail closed), naming the
+    plugin. `file.open()` reads the bytes from the start; read them in chunks. Not asked on
+    boards where the plugin is switched off.
+
+    ```python
+    @hookimpl
+    def cergas_attachment_check(file):
+        if file.kind == "zip" and file.size > 10 * 1024 * 1024:
+            return Veto("Arsip zip paling besar 10 MB.")
+        return None
+    ```
+    """
+
+
+@hookspec
+def cergas_attachment_before_change(
+    card: CardView, change: AttachmentChange, actor: UserView, board: BoardView
+) -> Veto | None:
+    """Refuse, or act on, a change of a card's documents inside its transaction.
+
+    *Added in plugin API 1.2.0.* **When**: when a document is added to a card, gets a new
+    version, is removed or restored (`change.change`: `"added"`, `"version"`, `"removed"`,
+    `"restored"`), after the rows are written and flushed: `card_attachments(card)` already
+    answers the documents as they will be.
+    **Transaction**: inside the change's transaction, under the board lock; what the hook
+    writes (the approvals plugin voids a paraf given to an earlier version) commits or rolls
+    back with it. **Returns**: `Veto(message)` to refuse (`409 vetoed`; nothing changes, the
+    stored bytes are deleted), or `None`. An exception refuses too, naming the plugin. Not asked
+    on boards where the plugin is switched off.
+
+    ```python
+    @hookimpl
+    def cergas_attachment_before_change(card, change):
+        if change.change == "removed" and card.column_kind == "done":
+            return Veto("Dokumen kartu yang selesai tidak dihapus.")
         return None
     ```
     """

@@ -252,6 +252,10 @@ class CardView(_View):
     deadline_changes = _Attribute("int", "How often its due date was changed (with a reason).")
     checklist_total = _Attribute("int", "How many items its checklist has (0: none).")
     checklist_done = _Attribute("int", "How many of its checklist items are ticked.")
+    attachment_count = _Attribute(
+        "int",
+        "How many documents it holds (removed ones not counted); `card_attachments` lists them.",
+    )
     estimate = _Attribute("float | None", "Estimated hours, or None.")
     sprint_id = _Attribute("int | None", "The planned or active sprint it is in, or None.")
     created_at = _Attribute("datetime", "When it was created (naive UTC).")

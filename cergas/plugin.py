@@ -39,6 +39,7 @@ from app.services.access import (
     can_view_unit,
     is_head_of,
 )
+from app.services.attachment_data import AttachmentChange, AttachmentFile, AttachmentInfo
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.services.mail import absolute_link, check_mail_settings, parse_smtp_url, send_email
 from app.services.notifications import notify
@@ -58,6 +59,7 @@ from app.services.plugin_reads import (
     CardRow,
     EventRow,
     assign_card,
+    card_attachments,
     card_events_since,
     card_rows,
     column_kinds,
@@ -135,7 +137,7 @@ from app.workcal import (
     work_calendars,
 )
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 
 # The profile helpers the core's own pages share with plugins: plugins get a `UserView`.
 visible_person = for_plugins(visible_person)
@@ -157,6 +159,10 @@ __all__ = [
     "SettingError",
     "Veto",
     "MoveScope",
+    "AttachmentChange",
+    "AttachmentFile",
+    "AttachmentInfo",
+    "card_attachments",
     "hookimpl",
     "notify",
     "NavItem",

@@ -32,6 +32,8 @@ from app.models import Board, Card, User
 
 PASSWORD = "rahasia123"
 IMPORT_FOLDER = tempfile.mkdtemp(prefix="cergas-test-imports-")
+# Documents uploaded to cards in tests (the local storage backend): not the checkout's instance/.
+DOCUMENT_FOLDER = tempfile.mkdtemp(prefix="cergas-test-documents-")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)"
 FULL_MATRIX_ENV = "CERGAS_FULL_MATRIX"
 _pg_schema_ready = False
@@ -130,6 +132,8 @@ def test_config(database_url: str, **extra) -> dict:
         "PASSWORD_RESET_ANSWER_SECONDS": 0,
         # Uploads waiting between an import's dry run and its apply: not the checkout's instance/.
         "CERGAS_IMPORT_FOLDER": IMPORT_FOLDER,
+        "DOCUMENT_FOLDER": DOCUMENT_FOLDER,
+        "DOCUMENT_STORAGE": "local",
         **extra,
     }
 

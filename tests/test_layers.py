@@ -17,7 +17,15 @@ import app
 APP_DIR = Path(app.__file__).parent
 SERVICES = APP_DIR / "services"
 # Packages of `app` that are not web code; every other package is a blueprint or the API.
-NOT_WEB = {"models", "services", "static", "translations", "templates", "migrations"}
+NOT_WEB = {
+    "models",
+    "services",
+    "storage",
+    "static",
+    "translations",
+    "templates",
+    "migrations",
+}
 WEB_MODULES = {"app.web", "app.views_common", "app.cli", "app.security"}
 # Built on the services for plugins; importing either from a service pulls in the web layer.
 PLUGIN_FACADES = {"cergas.plugin", "app.plugins"}

@@ -9,6 +9,7 @@ from app.models.admin import (
     Team,
     TeamMember,
 )
+from app.models.attachment import Attachment, AttachmentVersion
 from app.models.auth import RecoveryCode, SignInEvent, SiteSetting
 from app.models.board import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn
 from app.models.card import (
@@ -63,6 +64,8 @@ __all__ = [
     "ACTING_KINDS",
     "ActingHead",
     "AdminEvent",
+    "Attachment",
+    "AttachmentVersion",
     "PasswordReset",
     "SetupCode",
     "Team",

@@ -51,6 +51,8 @@ class Card(db.Model):
     # board's "3/5" badge needs no query (app/services/checklists.py).
     checklist_total: Mapped[int] = mapped_column(default=0, server_default="0")
     checklist_done: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The documents on the card that are not removed (the board's paperclip badge reads it).
+    attachment_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -226,3 +226,15 @@ def memberships_of(user_ids) -> dict[int, list[tuple[int, str]]]:
             if (unit_id, "head") not in result[user_id]:
                 result[user_id].append((unit_id, "head"))
     return result
+
+
+def card_attachments(card) -> list:
+    """The documents on a card now (`AttachmentInfo`: id, name, latest version number, its
+    sha256, kind, media type, size, when and by whom it was uploaded), oldest first; removed
+    documents are left out. One query. `card` is a `CardView` or a card id; no permission check
+    (the plugin holds the card already)."""
+    from app.plugin_views import row_of
+    from app.services.attachments import infos_of
+
+    row = row_of(card)
+    return infos_of(row if isinstance(row, int) else row.id)

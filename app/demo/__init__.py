@@ -10,6 +10,7 @@ the core office is built with a `DemoOffice` naming its people, units and boards
 knows no plugin's settings.
 """
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -30,10 +31,11 @@ from app.demo.office import (
     UNITS,
     DemoBoard,
 )
+from app.demo.pdf import simple_pdf
 from app.demo.teams import TEAM_CARDS, create_team_demo
 from app.extensions import db
 from app.models import Board, Card, User
-from app.services import accounts, boards, cards, sprints
+from app.services import accounts, attachments, boards, cards, sprints
 from app.services import plugins as board_plugins
 
 __all__ = [
@@ -121,6 +123,9 @@ def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: d
             "labels": list(item.labels),
         }
         card = cards.create_card(people[spec.head], board.id, data).card
+        if item.type == "surat-keluar":
+            # The draft letter is on the card, where its paraf can see it.
+            add_draft_letter(owner, card, spec.name, revised=bool(item.comments))
         for column_id in column_ids[1 : item.column + 1]:
             cards.move_card(owner, card.id, column_id)
         for slip in item.slips:
@@ -134,6 +139,23 @@ def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: d
         for author, body in item.comments:
             cards.add_comment(people[author], card.id, body)
     return board
+
+
+def add_draft_letter(owner: User, card: Card, board: str, *, revised: bool) -> None:
+    """A draft of the letter (a one-page PDF) on an outgoing letter's card; a letter someone
+    already commented on has a second, revised version."""
+    lines = ["PEMERINTAH KOTA CONTOH", board.upper(), "", card.title, "", "KONSEP"]
+    title = card.title[:80]
+    name = f"{title}.pdf" if title.lower().startswith("konsep") else f"Konsep {title}.pdf"
+    document = attachments.add(
+        owner, card.id, attachments.Upload(io.BytesIO(simple_pdf(lines, title=card.title)), name)
+    )
+    if revised:
+        lines[-1] = "KONSEP (perbaikan)"
+        revised_pdf = simple_pdf(lines, title=card.title)
+        attachments.add_version(
+            owner, document.id, attachments.Upload(io.BytesIO(revised_pdf), name)
+        )
 
 
 def create_demo(password: str = PASSWORD) -> DemoSummary:

@@ -1,7 +1,7 @@
 """Benchmark: the board page and a card move on boards of 500 and 2,000 cards.
 
-    .venv/bin/python bench/board.py [--sizes 500,2000] [--repeat 50] [--checklists] [--check]
-        [--json FILE]
+    .venv/bin/python bench/board.py [--sizes 500,2000] [--repeat 50] [--checklists]
+        [--documents] [--check] [--json FILE]
 
 For each size it builds a fresh SQLite file database (migrated like production), seeds one
 board (the people, unit and board through the services; the cards by bulk insert, since only the
@@ -13,7 +13,9 @@ client:
   0 and 1 so no WIP limit is ever involved.
 
 With --checklists, six cards in ten carry a checklist of 2 to 8 items, some ticked (the board
-shows "☑ done/total" on them, read from the card's counters: no query more).
+shows "☑ done/total" on them, read from the card's counters: no query more). With --documents,
+one card in two holds 1 to 3 documents of 1 or 2 versions each (rows only: the board page reads
+the card's `attachment_count` for its paperclip badge and never the documents themselves).
 
 It prints the median and 90th-percentile time per request, the SQL statements per request
 (counted with a before_cursor_execute listener) and the response size. Targets (issue 2): board
@@ -35,11 +37,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import flask_migrate  # noqa: E402
-from sqlalchemy import event, insert, select  # noqa: E402
+from sqlalchemy import bindparam, event, insert, select, update  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.models import Card, User  # noqa: E402
+from app.models import Attachment, AttachmentVersion, Card, User  # noqa: E402
 from app.services import accounts, boards  # noqa: E402
 
 PASSWORD = "bench-password"
@@ -93,7 +95,53 @@ def make_app(database: Path):
     )
 
 
-def seed(app, size: int, rng: random.Random, checklists: bool = False) -> dict:
+def seed_documents(card_ids: list[int], uploader: int, rng: random.Random) -> None:
+    attachments, versions, counts = [], [], []
+    next_id = 1
+    for card_id in card_ids:
+        if rng.random() >= 0.5:
+            continue
+        number = rng.randint(1, 3)
+        counts.append({"id": card_id, "count": number})
+        for _ in range(number):
+            latest = rng.randint(1, 2)
+            attachments.append(
+                {
+                    "id": next_id,
+                    "card_id": card_id,
+                    "name": f"Dokumen {next_id}.pdf",
+                    "latest": latest,
+                    "created_by_id": uploader,
+                }
+            )
+            for version in range(1, latest + 1):
+                versions.append(
+                    {
+                        "attachment_id": next_id,
+                        "number": version,
+                        "filename": f"Dokumen {next_id}.pdf",
+                        "kind": "pdf",
+                        "content_type": "application/pdf",
+                        "size": 120_000,
+                        "sha256": f"{next_id:032x}{version:032x}",
+                        "storage_key": f"bench/{next_id}/{version}",
+                        "uploaded_by_id": uploader,
+                    }
+                )
+            next_id += 1
+    db.session.execute(insert(Attachment), attachments)
+    db.session.execute(insert(AttachmentVersion), versions)
+    db.session.connection().execute(
+        update(Card.__table__)
+        .where(Card.__table__.c.id == bindparam("card"))
+        .values(attachment_count=bindparam("n")),
+        [{"card": row["id"], "n": row["count"]} for row in counts],
+    )
+
+
+def seed(
+    app, size: int, rng: random.Random, checklists: bool = False, documents: bool = False
+) -> dict:
     """One unit with a head and PEOPLE members, one board, `size` cards; returns ids."""
     with app.app_context():
         flask_migrate.upgrade()
@@ -140,6 +188,9 @@ def seed(app, size: int, rng: random.Random, checklists: bool = False) -> dict:
                 rows[-1]["checklist_total"] = total
                 rows[-1]["checklist_done"] = rng.randint(0, total)
         db.session.execute(insert(Card), rows)
+        if documents:
+            card_ids = list(db.session.scalars(select(Card.id).order_by(Card.id)))
+            seed_documents(card_ids, head.id, rng)
         db.session.commit()
         moving = db.session.scalar(
             select(Card.id).where(Card.column_id == column_ids[0], Card.position == 0)
@@ -181,14 +232,16 @@ def measure(label: str, size: int, repeat: int, counter: QueryCounter, send) -> 
     )
 
 
-def run_size(size: int, repeat: int, checklists: bool = False) -> list[Measure]:
+def run_size(
+    size: int, repeat: int, checklists: bool = False, documents: bool = False
+) -> list[Measure]:
     print(
         f"Seeding a board of {size} cards and measuring {repeat} requests each...", file=sys.stderr
     )
     rng = random.Random(size)
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp) / "bench.db")
-        ids = seed(app, size, rng, checklists)
+        ids = seed(app, size, rng, checklists, documents)
         with app.app_context():
             counter = QueryCounter(db.engine)
         client = app.test_client()
@@ -248,12 +301,17 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--checklists", action="store_true", help="six cards in ten with a checklist"
     )
+    parser.add_argument(
+        "--documents", action="store_true", help="one card in two with 1 to 3 documents"
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    results = [m for size in sizes for m in run_size(size, args.repeat, args.checklists)]
+    results = [
+        m for size in sizes for m in run_size(size, args.repeat, args.checklists, args.documents)
+    ]
     row = "{:>6}  {:<24} {:>4} {:>10} {:>8} {:>8} {:>8}"
     print(row.format("cards", "request", "HTTP", "median ms", "p90 ms", "queries", "size KB"))
     for m in results:

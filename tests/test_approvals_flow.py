@@ -330,6 +330,7 @@ def test_a_card_created_in_the_review_column_starts_its_chain(chain):
         "state": "none",
         "current_step": None,
         "round": 0,
+        "documents": [],
         "steps": [],
     }
 

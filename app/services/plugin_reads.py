@@ -238,3 +238,17 @@ def card_attachments(card) -> list:
 
     row = row_of(card)
     return infos_of(row if isinstance(row, int) else row.id)
+
+
+def cards_attachments(cards) -> dict[int, list]:
+    """card id -> its documents now (as `card_attachments` lists them), for many cards (`CardView`s
+    or ids) in two queries whatever their number; a card without documents is left out. For a
+    board's badges or a list of cards."""
+    from app.plugin_views import row_of
+    from app.services.attachments import infos_by_card
+
+    ids = []
+    for card in cards:
+        row = row_of(card)
+        ids.append(row if isinstance(row, int) else row.id)
+    return infos_by_card(ids)

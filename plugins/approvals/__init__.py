@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from cergas.plugin import (
     Badge,
@@ -25,7 +26,7 @@ from cergas.plugin import (
     hookimpl,
     plugin_settings,
 )
-from plugins.approvals import clock, delegations, edits, inbox, paraf, posts
+from plugins.approvals import clock, delegations, documents, edits, inbox, paraf, posts
 from plugins.approvals.chains import NAME, chain_setting, chains_of, same_column
 from plugins.approvals.store import N_
 
@@ -123,6 +124,15 @@ def cergas_card_before_update(card, changes, reason, actor, board):
 
 
 @hookimpl
+def cergas_attachment_before_change(card, change, actor, board):
+    """A paraf vouches for the card's documents: a change of them voids a waiting or approved
+    round (a new one starts in the review column); in a done column they do not change."""
+    chain = chains_of(plugin_settings(board, NAME)).get(card.type)
+    message = documents.before_change(card, change, actor, chain)
+    return Veto(message) if message else None
+
+
+@hookimpl
 def cergas_move_scope(board):
     # The veto acts only on chained card types: into or out of their review column (start,
     # withdraw) and into a done column (the gate). Every other move takes the core's fast path.
@@ -146,6 +156,9 @@ def cergas_card_created(card, actor, board):
 @hookimpl
 def cergas_card_badges(cards, board):
     states = paraf.states_of([card.id for card in cards])
+    # The documents of the approved cards (their stamps cover them), in two queries at most.
+    approved = [card for card in cards if (states.get(card.id) or {}).get("state") == "approved"]
+    files = paraf.documents_by_card(approved)
     badges = {}
     for card in cards:
         state = states.get(card.id)
@@ -161,7 +174,7 @@ def cergas_card_badges(cards, board):
                     title=_("Waiting for paraf of %(step)s", step=step["label"]),
                 )
             ]
-        elif kind == "approved" and not paraf.approval_holds(state, card):
+        elif kind == "approved" and not paraf.approval_holds(state, card, files.get(card.id, [])):
             badges[card.id] = [
                 Badge(
                     _("Paraf outdated"),
@@ -214,6 +227,7 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
             name=approver.name,
         )
     refusal = paraf.decision_refusal(card, state, user, how) if how else None
+    files = paraf.documents_of(card)
     return {
         "card": card,
         "chain": chain,
@@ -227,13 +241,55 @@ def panel_context(card, board, chain, state, *, errors=None, note="") -> dict:
         "blocked": blocked,
         "outdated": bool(state)
         and state.get("state") == "approved"
-        and not paraf.approval_holds(state, card),
+        and not paraf.approval_holds(state, card, files),
+        # The card's documents now (with their download links) and, per decided step of a
+        # waiting or approved round, those it approved that changed since.
+        "documents": [{**doc, "url": download_url(card, doc)} for doc in files],
+        "seen": {
+            number: versions_text(step["documents"])
+            for number, step in enumerate((state or {}).get("steps", []), start=1)
+            if step.get("documents")
+        },
+        "changed_since": {
+            number: versions_text(paraf.changed_documents(step["documents"], files))
+            for number, step in enumerate((state or {}).get("steps", []), start=1)
+            if step.get("documents") is not None
+        },
+        "voided": voided_line(state, people),
         "can_reassign": step is not None and posts.above_step(user, step["spec"]),
         "errors": errors or {},
         "note": note,
         "decide_url": url_for("approvals.decide", card_id=card.id),
         "when": clock.naive_utc,
     }
+
+
+def versions_text(docs) -> str:
+    """ "surat.pdf version 2, lampiran.xlsx version 1" ("" for none)."""
+    return ", ".join(
+        _("%(name)s version %(n)d", name=doc["name"], n=doc["version"]) for doc in docs
+    )
+
+
+def download_url(card, doc) -> str | None:
+    """The link to a document's latest version (the core's card pages), or None when this
+    Cergas has no such page."""
+    try:
+        return url_for("cards.download_attachment", card_id=card.id, attachment_id=doc["id"])
+    except BuildError:
+        return None
+
+
+def voided_line(state, people) -> str | None:
+    """While a round waits: what voided the round before it (a new version, an edit), as the
+    history says it, e.g. "Agus Pratama uploaded a new version of “surat.pdf”: the approval of
+    round 1 is void"."""
+    voided = (state or {}).get("voided")
+    if not voided or state.get("state") != "pending":
+        return None
+    by = people.get(voided.get("by_id"))
+    text = _(voided["text"], **(voided.get("params") or {}))
+    return f"{by.name} {text}" if by else text
 
 
 @hookimpl

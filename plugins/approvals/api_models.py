@@ -52,6 +52,13 @@ class NewDelegation(ApiModel):
 # Responses
 
 
+class ApprovalDocument(ApiResponse):
+    id: int = Field(description="The document's id on the card.")
+    name: str
+    version: int = Field(description="The version the paraf saw (its latest then).")
+    sha256: str = Field(description="The checksum of that version's content (hex).")
+
+
 class ApprovalStep(ApiResponse):
     number: int
     label: str
@@ -62,6 +69,11 @@ class ApprovalStep(ApiResponse):
     acting_for: str | None
     at: str | None = Field(json_schema_extra=DATE_TIME)
     note: str | None
+    documents: list[ApprovalDocument] | None = Field(
+        None,
+        description="Once decided: the card's documents the step saw (and, approving, "
+        "approved); None before.",
+    )
 
 
 class ApprovalState(ApiResponse):
@@ -70,6 +82,11 @@ class ApprovalState(ApiResponse):
     round: int
     since: str | None = Field(
         None, description="While pending: since when.", json_schema_extra=DATE_TIME
+    )
+    documents: list[ApprovalDocument] = Field(
+        default_factory=list,
+        description="The card's documents the round is about (once approved: those approved); "
+        "a new document, version, removal or restore voids the round.",
     )
     steps: list[ApprovalStep]
 
@@ -85,6 +102,7 @@ class ApprovalInboxCard(ApiResponse):
     type: str
     board_id: int
     board: str = Field(description="The board's name.")
+    documents: int = Field(0, description="How many documents the card holds.")
 
 
 class ApprovalInboxItem(ApiResponse):

@@ -41,6 +41,10 @@ class Round(Base):
     content_stamp: Mapped[str | None] = mapped_column(String(64))
     stamp: Mapped[str | None] = mapped_column(String(64))
     assignees: Mapped[list] = mapped_column(JSON, default=list)
+    # The card's documents the round is about ([{id, name, version, sha256}], None: none), and
+    # what voided the round before it when that made this one start ({round, text, params}).
+    documents: Mapped[list | None] = mapped_column(JSON)
+    voided: Mapped[dict | None] = mapped_column(JSON)
 
     steps: Mapped[list["Step"]] = relationship(
         order_by="Step.number", cascade="all, delete-orphan", lazy="selectin"
@@ -67,6 +71,8 @@ class Step(Base):
     note: Mapped[str | None] = mapped_column(Text)
     stamp: Mapped[str | None] = mapped_column(String(64))
     reassigned_by_id: Mapped[int | None] = mapped_column(Integer)
+    # The documents the step approved (or returned, rejected): as the round's, once decided.
+    documents: Mapped[list | None] = mapped_column(JSON)
 
 
 class Pending(Base):

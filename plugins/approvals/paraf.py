@@ -37,9 +37,10 @@ from plugins.approvals.store import N_
 
 DECISIONS = ("approve", "return", "reject")
 MAX_NOTE = 2000
-# What an approval vouches for: the card's content as it was approved. When cards get
-# attachments, add them here (e.g. their names and checksums): every approval stamped before
-# then stops matching, so those cards need a new round before they reach a done column.
+# What an approval vouches for: the card's content as it was approved, these fields and, when
+# the card has documents, each document's latest version (id, version number, sha256; see
+# `content_of`). A card without documents stamps exactly what it stamped before documents
+# existed, so approvals given then still match.
 STAMPED_FIELDS = ("title", "description", "type")
 
 
@@ -47,13 +48,45 @@ def state_of(card_id: int) -> dict | None:
     return store.load_state(card_id)
 
 
-def content_of(card, changes: dict | None = None) -> dict:
+def document_entry(info) -> dict:
+    """What a paraf records of one document (an `AttachmentInfo`): its latest version."""
+    return {"id": info.id, "name": info.name, "version": info.version, "sha256": info.sha256}
+
+
+def documents_of(card) -> list[dict]:
+    """The card's documents as a paraf sees them, oldest first: `[{id, name, version,
+    sha256}]`. No query for a card without documents (its `attachment_count` is 0)."""
+    if not getattr(card, "attachment_count", 0):
+        return []
+    return [document_entry(info) for info in api.card_attachments(card.id)]
+
+
+def documents_by_card(cards) -> dict[int, list[dict]]:
+    """card id -> `documents_of(card)` for many cards, in two queries whatever their number
+    (none when no card has documents)."""
+    with_documents = [card for card in cards if getattr(card, "attachment_count", 0)]
+    if not with_documents:
+        return {}
+    found = api.cards_attachments(with_documents)
+    return {card_id: [document_entry(info) for info in infos] for card_id, infos in found.items()}
+
+
+def content_of(card, changes: dict | None = None, documents: list | None = None) -> dict:
     """The content an approval stamps, read from `card`; with `changes` (field -> [old, new], as
-    an edit gives them) the content the card will have after the edit."""
+    an edit gives them) the content the card will have after the edit. The card's documents
+    (`documents`, else read with `documents_of`) join it only when it has some: the stamp of a
+    card without documents is the one it had before documents existed."""
     content = {name: getattr(card, name) or "" for name in STAMPED_FIELDS}
     for name, (_old, new) in (changes or {}).items():
         if name in content:
             content[name] = new or ""
+    if documents is None:
+        documents = documents_of(card)
+    if documents:
+        content["documents"] = [
+            {"id": doc["id"], "version": doc["version"], "sha256": doc["sha256"]}
+            for doc in documents
+        ]
     return content
 
 
@@ -62,15 +95,29 @@ def stamp_of(content: dict) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def approval_holds(state: dict | None, card) -> bool:
-    """True when the chain approved the card's current content (title, description, type):
-    the only condition under which a card of a chained type may stand in a done column."""
+def approval_holds(state: dict | None, card, documents: list | None = None) -> bool:
+    """True when the chain approved the card's current content (title, description, type and
+    the latest version of each document; `documents` when already read): the only condition
+    under which a card of a chained type may stand in a done column."""
     return (
         bool(state)
         and state.get("state") == "approved"
         and state.get("stamp") is not None
-        and state.get("stamp") == stamp_of(content_of(card))
+        and state.get("stamp") == stamp_of(content_of(card, documents=documents))
     )
+
+
+def changed_documents(seen: list | None, now: list) -> list[dict]:
+    """The documents of `now` that are not as a paraf saw them (`seen`): new ones, and new
+    versions. A removed document is not listed (it is not on the card any more)."""
+    before = {doc["id"]: doc for doc in seen or []}
+    return [
+        doc
+        for doc in now
+        if doc["id"] not in before
+        or (before[doc["id"]]["version"], before[doc["id"]]["sha256"])
+        != (doc["version"], doc["sha256"])
+    ]
 
 
 def states_of(card_ids) -> dict[int, dict]:
@@ -183,6 +230,7 @@ def start_chain(card, chain: Chain, actor) -> dict:
     assignees = list(previous.get("assignees") or []) if previous.get("state") == "none" else []
     if card.assignee_id and card.assignee_id not in assignees:
         assignees.append(card.assignee_id)
+    documents = documents_of(card)
     state = {
         "state": "pending",
         "round": int(previous.get("round") or 0) + 1,
@@ -197,8 +245,12 @@ def start_chain(card, chain: Chain, actor) -> dict:
         "reminded_on": None,
         # The content the round is about, and everyone assigned to the card during the round
         # (nobody of them decides a step of it).
-        "content_stamp": stamp_of(content_of(card)),
+        "content_stamp": stamp_of(content_of(card, documents=documents)),
         "assignees": assignees,
+        # The documents the round is about, and what voided the round before it (when that made
+        # this one start: an edit, a new version of a document).
+        "documents": documents or None,
+        "voided": previous.get("voided") if previous.get("state") == "none" else None,
         "steps": [
             {
                 "spec": dict(spec),
@@ -231,7 +283,7 @@ def _stopped(state: dict, **changes) -> dict:
 
 def withdraw(card, state: dict, actor, target_name: str) -> None:
     """The card left its review column while waiting: the round ends without a decision."""
-    state = _stopped(state)
+    state = _stopped(state, voided=None)
     record_card_event(
         "approval_withdrawn",
         actor,
@@ -246,13 +298,23 @@ def withdraw(card, state: dict, actor, target_name: str) -> None:
 def void(card, state: dict, actor, text: str, params: dict | None = None, **data) -> dict:
     """The round (waiting or approved) no longer stands: what it was about changed, or the card
     left review. Records `approval_voided` in the card's history; the state becomes `none`."""
-    voided = _stopped(state, stamp=None)
+    params = {"round": state["round"], **(params or {})}
+    voided = _stopped(
+        state,
+        stamp=None,
+        voided={
+            "round": state["round"],
+            "text": text,
+            "params": params,
+            "by_id": getattr(actor, "id", None),
+        },
+    )
     record_card_event(
         "approval_voided",
         actor,
         card,
         text=text,
-        params={"round": state["round"], **(params or {})},
+        params=params,
         round=state["round"],
         previous=state["state"],
         **data,
@@ -443,7 +505,8 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
         refusal = decision_refusal(card, state, actor, how)
         if refusal:
             raise Forbidden(*refusal)
-        current_stamp = stamp_of(content_of(card))
+        documents = documents_of(card)
+        current_stamp = stamp_of(content_of(card, documents=documents))
         if state.get("content_stamp", current_stamp) != current_stamp:
             # Only possible when the card was edited while the plugin was switched off.
             raise Conflict(
@@ -455,6 +518,7 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
                 ),
             )
         state["content_stamp"] = current_stamp
+        state["documents"] = documents or None
         now = utcnow()
         people = users_by_ids([held["approver_id"]])
         approver = people.get(held["approver_id"])
@@ -467,6 +531,7 @@ def decide(actor, card_id, decision, note=None, step=None) -> Outcome:
             at=iso(now),
             note=note,
             stamp=current_stamp,
+            documents=documents,
         )
         if how["as"] is None:
             text = {
@@ -628,7 +693,7 @@ def reassign(actor, card_id, to, step=None) -> Outcome:
 
 def state_json(state: dict | None, people: dict) -> dict:
     if not state:
-        return {"state": "none", "current_step": None, "round": 0, "steps": []}
+        return {"state": "none", "current_step": None, "round": 0, "documents": [], "steps": []}
 
     def login(user_id):
         user = people.get(user_id)
@@ -639,6 +704,7 @@ def state_json(state: dict | None, people: dict) -> dict:
         "current_step": state.get("current_step"),
         "round": state.get("round", 0),
         "since": state.get("since") if state["state"] == "pending" else None,
+        "documents": [dict(doc) for doc in state.get("documents") or []],
         "steps": [
             {
                 "number": index,
@@ -650,6 +716,11 @@ def state_json(state: dict | None, people: dict) -> dict:
                 "acting_for": login(step["as_id"]),
                 "at": step["at"],
                 "note": step["note"],
+                "documents": (
+                    [dict(doc) for doc in step["documents"]]
+                    if step.get("documents") is not None
+                    else None
+                ),
             }
             for index, step in enumerate(state["steps"], start=1)
         ],
@@ -659,6 +730,9 @@ def state_json(state: dict | None, people: dict) -> dict:
 def people_of(states) -> dict:
     ids = set()
     for state in states:
+        by_id = ((state or {}).get("voided") or {}).get("by_id")
+        if by_id:
+            ids.add(by_id)
         for step in (state or {}).get("steps", []):
             ids.update(x for x in (step["approver_id"], step["by_id"], step["as_id"]) if x)
     return users_by_ids(ids)

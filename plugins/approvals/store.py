@@ -3,7 +3,8 @@
 The rest of the plugin works on plain dicts, as it did when these lived in the key-value store:
 a card's round is `{"state", "round", "board_id", "tz", "type", "review_column",
 "return_column", "current_step", "since", "started_at", "finished_at", "reminded_on",
-"content_stamp", "stamp", "assignees", "steps": [...]}` with ISO-8601 stamps; a delegation is
+"content_stamp", "stamp", "assignees", "documents", "voided", "steps": [...]}` with ISO-8601
+stamps; a delegation is
 `{"id", "from_id", "to_id", "kind", "start", "end", "created_by_id", "created_at",
 "revoked_at", "revoked_by_id"}`. This module turns them into rows and back.
 """
@@ -28,6 +29,8 @@ ROUND_FIELDS = (
     "current_step",
     "content_stamp",
     "stamp",
+    "documents",
+    "voided",
 )
 ROUND_TIMES = ("since", "started_at", "finished_at")
 STEP_FIELDS = (
@@ -41,6 +44,7 @@ STEP_FIELDS = (
     "note",
     "stamp",
     "reassigned_by_id",
+    "documents",
 )
 DELEGATION_FIELDS = ("id", "from_id", "to_id", "kind", "created_by_id", "revoked_by_id")
 
@@ -79,13 +83,19 @@ def round_dict(row: Round) -> dict:
     state.update({name: to_iso(getattr(row, name)) for name in ROUND_TIMES})
     state["reminded_on"] = row.reminded_on.isoformat() if row.reminded_on else None
     state["assignees"] = list(row.assignees or [])
+    # Written only when the round is about documents, or started because the one before it was
+    # voided: a round of a card without documents reads as it did before documents existed.
+    for name in ("documents", "voided"):
+        if state[name] is None:
+            del state[name]
     state["steps"] = [
         {**{name: getattr(step, name) for name in STEP_FIELDS}, "at": to_iso(step.at)}
         for step in row.steps
     ]
     for step in state["steps"]:
-        # Written only once a step is decided (stamp) or given to someone else (reassigned).
-        for name in ("stamp", "reassigned_by_id"):
+        # Written only once a step is decided (stamp, documents) or given to someone else
+        # (reassigned).
+        for name in ("stamp", "reassigned_by_id", "documents"):
             if step[name] is None:
                 del step[name]
         step["spec"] = dict(step["spec"] or {})

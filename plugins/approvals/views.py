@@ -276,6 +276,7 @@ def api_inbox():
                         "type": item.card.type,
                         "board_id": item.card.board_id,
                         "board": item.card.board.name,
+                        "documents": item.card.attachment_count,
                     },
                     "step": item.step,
                     "label": item.label,

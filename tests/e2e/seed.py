@@ -112,6 +112,9 @@ def seed() -> dict:
     ids["approval_plh"] = seed_approval(
         admin, people, today, "Papan paraf Plh", "Surat undangan rapat koordinasi PPID"
     )
+    ids["approval_documents"] = seed_approval(
+        admin, people, today, "Papan paraf dokumen", "Surat edaran keterbukaan informasi"
+    )
     ids["sla"] = seed_sla(admin, people, today)
     ids["workload"] = seed_workload(admin, people, today)
     return ids

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from app.demo.pdf import simple_pdf
 from app.extensions import db
 from app.models import Card
 from app.services import accounts, cards, passwords, skills
@@ -70,6 +71,8 @@ APPOINTERS = {"kabid", "kadis", "admin"}
 TEMPLATE = {"name": "Laporan bulanan", "title_pattern": "Laporan bulanan"}
 # A recurring card (issue 23): the body of a new or changed rule.
 RECURRENCE = {"template_id": "{template}", "kind": "monthly_last_working_day"}
+# A document to upload (issue 23).
+PDF = simple_pdf(["Surat"], title="Surat")
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -721,6 +724,32 @@ MATRIX = [
         None,
         "board",
     ),
+    # Documents (issue 23): `{document}` is on `{card}`, uploaded by admin (staff may not remove
+    # it); `{removed_document}` was removed (only those who manage the board see and restore it).
+    ("cards.upload_attachment", "POST", "/cards/{card}/documents", {"file": PDF}, "board"),
+    (
+        "cards.upload_attachment_version",
+        "POST",
+        "/cards/{card}/documents/{document}/versions",
+        {"file": PDF},
+        "board",
+    ),
+    ("cards.download_attachment", "GET", "/cards/{card}/documents/{document}", None, "board"),
+    ("cards.view_attachment", "GET", "/cards/{card}/documents/{document}/view", None, "board"),
+    (
+        "cards.remove_attachment",
+        "POST",
+        "/cards/{card}/documents/{document}/remove",
+        {"reason": "Salah berkas"},
+        "manage",
+    ),
+    (
+        "cards.restore_attachment",
+        "POST",
+        "/cards/{card}/documents/{removed_document}/restore",
+        None,
+        "manage-hidden",
+    ),
     ("api.get_checklist", "GET", "/api/v1/cards/{card}/checklist", None, "api-board"),
     (
         "api.add_checklist_item",
@@ -804,6 +833,17 @@ def checklist_fixture(org, card_id: int) -> int:
     return checklists.add_item(get_user("admin", org), card_id, {"text": "Draf"}).id
 
 
+def document_fixtures(org, card_id: int) -> dict:
+    """A document of the card and a removed one (for `{document}`, `{removed_document}`)."""
+    from app.services import attachments
+
+    admin = get_user("admin", org)
+    document = attachments.add(admin, card_id, attachments.Upload(io.BytesIO(PDF), "surat.pdf"))
+    removed = attachments.add(admin, card_id, attachments.Upload(io.BytesIO(PDF), "lama.pdf"))
+    attachments.remove(admin, removed.id)
+    return {"document": document.id, "removed_document": removed.id}
+
+
 def learning_fixture(staff) -> int:
     """A learning activity in staff's log (for the row that removes one)."""
     return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
@@ -858,6 +898,7 @@ def seed_matrix(app) -> SimpleNamespace:
         template_id = template_fixture(org)
         checklist_item_id = checklist_fixture(org, card_id)
         recurrence_id = recurrence_fixture(org, template_id)
+        document_ids = document_fixtures(org, card_id)
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
     ids = {
@@ -878,6 +919,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "template": template_id,
         "checklist_item": checklist_item_id,
         "recurrence": recurrence_id,
+        **document_ids,
         "card_version": card_version,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
@@ -966,6 +1008,9 @@ def expected(level: str, role: str) -> set[int]:
         return {404}
     if level == "manage":
         return ok_html if role in MANAGERS else ({403} if role in VIEWERS else {404})
+    if level == "manage-hidden":
+        # What only those who manage the board see (a removed document): others get 404.
+        return ok_html if role in MANAGERS else {404}
     if level == "person":
         return ok_html if role in MANAGERS | {"staff"} else {404}
     if level == "acting":
@@ -1006,9 +1051,11 @@ def send(client, url: str, method: str, body, headers: dict):
 
 
 def form(body):
-    """An HTML form's fields; a `file` field is uploaded as a CSV file."""
+    """An HTML form's fields; a `file` field is uploaded as a CSV file (bytes: a PDF)."""
     if not body or "file" not in body:
         return body
+    if isinstance(body["file"], bytes):
+        return {**body, "file": (io.BytesIO(body["file"]), "surat.pdf")}
     return {**body, "file": (io.BytesIO(body["file"].encode()), "pegawai.csv")}
 
 

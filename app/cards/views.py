@@ -9,7 +9,7 @@ from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
 from app.models import Card, User
-from app.services import access, audit, cards, checklists, work
+from app.services import access, attachments, audit, cards, checklists, work
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
 from app.views_common import actor, columns_update, form_int, message, plugin_host
@@ -59,6 +59,7 @@ def plugin_panels(card: Card, board) -> list[dict]:
 
 
 def card_page(user: User, card_id, *, status=200, **extra):
+    from app.cards.attachments import documents_context  # as the checklist: refusals re-render
     from app.cards.checklists import checklist_context  # it renders its refusals with this page
 
     card, events = audit.card_events(user, card_id)
@@ -67,9 +68,12 @@ def card_page(user: User, card_id, *, status=200, **extra):
     timezone = board.unit.timezone
     items = checklists.items_of(card.id)
     refusal = extra.get("checklist_refusal") or {}
+    _card, documents = attachments.attachments_of(user, card.id, include_removed=True)
+    documents_refusal = extra.get("documents_refusal") or {}
     page = render_template(
         "cards/card.html",
         **checklist_context(card, items, people=people, **refusal),
+        **documents_context(user, card, documents, **documents_refusal),
         card=card,
         board=board,
         column=card.column,

@@ -182,6 +182,144 @@
     });
   }
 
+  /* Documents on the card page (templates/cards/_attachments.html): a file dropped anywhere on
+   * the page goes into the upload form of the documents section (onto a document's "new
+   * version" form: that one), which htmx posts with a progress bar. A file over the size limit
+   * is refused here before it is sent; the server refuses it too. */
+  function documentsSection() {
+    return document.getElementById("documents");
+  }
+
+  function showFileError(form, text) {
+    var input = form.querySelector('input[type="file"]');
+    if (!input) return;
+    var id = input.id + "-error";
+    var error = document.getElementById(id);
+    if (!error) {
+      error = document.createElement("p");
+      error.className = "field-error";
+      error.id = id;
+      input.parentNode.appendChild(error);
+    }
+    error.textContent = text;
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id + " documents-hint");
+    var details = form.closest("details");
+    if (details) details.open = true;
+    input.focus();
+  }
+
+  function fileTooLarge(form) {
+    var section = documentsSection();
+    var input = form.querySelector('input[type="file"]');
+    var max = section ? Number(section.dataset.maxBytes) : 0;
+    if (!max || !input || !input.files || !input.files.length) return false;
+    if (input.files[0].size <= max) return false;
+    showFileError(form, section.dataset.tooLarge);
+    return true;
+  }
+
+  function uploadForm(elt) {
+    return elt && elt.matches && elt.matches("form.document-upload") ? elt : null;
+  }
+
+  function draggingFiles(event) {
+    var types = event.dataTransfer && event.dataTransfer.types;
+    return !!types && Array.prototype.indexOf.call(types, "Files") !== -1;
+  }
+
+  var dragDepth = 0;
+
+  function dragEnded() {
+    dragDepth = 0;
+    var section = documentsSection();
+    if (section) section.classList.remove("is-dragging");
+  }
+
+  document.addEventListener("dragenter", function (event) {
+    var section = documentsSection();
+    if (!section || !draggingFiles(event)) return;
+    dragDepth += 1;
+    section.classList.add("is-dragging");
+  });
+  document.addEventListener("dragleave", function (event) {
+    if (!documentsSection() || !draggingFiles(event)) return;
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) dragEnded();
+  });
+  document.addEventListener("dragover", function (event) {
+    if (!documentsSection() || !draggingFiles(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  });
+  document.addEventListener("drop", function (event) {
+    var section = documentsSection();
+    if (!section || !draggingFiles(event)) return;
+    event.preventDefault();
+    dragEnded();
+    var files = event.dataTransfer.files;
+    if (!files || !files.length) return;
+    var form =
+      (event.target.closest && event.target.closest("form.document-upload")) ||
+      section.querySelector("form.document-new");
+    var input = form && form.querySelector('input[type="file"]');
+    if (!input) return;
+    var chosen = new DataTransfer();
+    chosen.items.add(files[0]);
+    input.files = chosen.files;
+    form.requestSubmit();
+  });
+
+  htmx.onLoad(function (root) {
+    if (!root || !root.querySelectorAll) return;
+    var section = root.id === "documents" ? root : root.querySelector("#documents");
+    if (section) section.classList.add("js-drop");
+  });
+
+  document.body.addEventListener("htmx:confirm", function (event) {
+    var form = uploadForm(event.detail.elt);
+    if (form && fileTooLarge(form)) event.preventDefault();
+  });
+  document.body.addEventListener("htmx:beforeRequest", function (event) {
+    var form = uploadForm(event.detail.elt);
+    if (!form) return;
+    var bar = form.querySelector(".upload-progress");
+    if (bar) {
+      bar.value = 0;
+      bar.hidden = false;
+    }
+    form.querySelectorAll("button").forEach(function (button) {
+      button.disabled = true;
+    });
+  });
+  document.body.addEventListener("htmx:xhr:progress", function (event) {
+    var form = uploadForm(event.detail.elt || event.target);
+    var bar = form && form.querySelector(".upload-progress");
+    if (bar && event.detail.lengthComputable && event.detail.total) {
+      bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
+    }
+  });
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    // On success the section is swapped; after a failure the form must work again.
+    var form = uploadForm(event.detail.elt);
+    if (!form || !document.body.contains(form)) return;
+    var bar = form.querySelector(".upload-progress");
+    if (bar) bar.hidden = true;
+    form.querySelectorAll("button").forEach(function (button) {
+      button.disabled = false;
+    });
+  });
+  // The section's refusals that base.html's htmx config does not swap (too large, gone, the
+  // document store down) still come back as the section, with the message by the field.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (!target || target.id !== "documents" || [404, 413, 503].indexOf(status) === -1) return;
+    if ((event.detail.serverResponse || "").indexOf('id="documents"') === -1) return;
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  });
+
   document.body.addEventListener("htmx:responseError", function (event) {
     showFailure();
     var elt = event.detail.elt;

@@ -85,6 +85,8 @@ def start_server(workdir: Path, extra_env: dict | None = None, *, seeded: bool =
         "DATABASE_URL": f"sqlite:///{workdir / 'e2e.db'}",
         "SECRET_KEY": "e2e-secret",
         "FLASK_DEBUG": "0",
+        # Documents uploaded in browser tests: the server's own folder, not the checkout's.
+        "CERGAS_DOCUMENT_FOLDER": str(workdir / "documents"),
         **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)

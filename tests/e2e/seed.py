@@ -36,6 +36,7 @@ SCENARIOS = (
     "templates",
     "checklist",
     "recurrences",
+    "documents",
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)

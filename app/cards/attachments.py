@@ -23,7 +23,7 @@ from flask_login import login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.cards import bp
-from app.cards.views import card_page
+from app.cards.views import card_page, plugin_panels
 from app.extensions import csrf, htmx
 from app.models import Attachment, Card, User
 from app.services import access, attachments, filetypes
@@ -106,9 +106,14 @@ def answer(card_id, *, notice=None, status=200, **refusal):
     if htmx:
         card, documents = attachments.attachments_of(user, card_id, include_removed=True)
         context = documents_context(user, card, documents, notice=notice, oob=True, **refusal)
-        return render_template(
+        section = render_template(
             "cards/_attachments.html", card=card, timezone=card.board.unit.timezone, **context
-        ), status
+        )
+        if status < 400:
+            # A plugin's panel may read the documents (the paraf a new version voids).
+            panels = plugin_panels(card, card.board)
+            section += render_template("cards/_plugin_panels.html", panels=panels, panels_oob=True)
+        return section, status
     if status >= 400:
         return card_page(user, card_id, status=status, documents_refusal=refusal)
     if notice:

@@ -30,6 +30,10 @@ def upload_form(page, card_id: int, document_id: int | None = None):
 
 
 def send_file(page, form, path) -> None:
+    # A new version's form folds away under its document ("Unggah versi baru"): open it.
+    folded = form.locator("xpath=ancestor::details[1]")
+    if folded.count() and folded.get_attribute("open") is None:
+        folded.locator("summary").first.click()
     form.locator('input[type="file"][name="file"]').set_input_files(str(path))
     form.locator('button[type="submit"], input[type="submit"]').first.click()
     page.wait_for_load_state()

@@ -14,6 +14,7 @@ from app.storage import StorageError, storage
 from app.web import local_today
 from tests import documents
 from tests.conftest import get_user, make_app
+from tests.i18n_helpers import catalog, t
 
 DOWN = "http://127.0.0.1:9"
 
@@ -37,6 +38,13 @@ def two_versions(org):
     return doc, storage().root
 
 
+def nt(singular: str, plural: str, num: int, **params) -> str:
+    """The Indonesian text of a plural message, as the command prints it."""
+    translated = catalog().ngettext(singular, plural, num)
+    assert translated not in (singular, plural), f"no Indonesian translation for {singular!r}"
+    return translated % {"num": num, **params}
+
+
 def age(path, days: float) -> None:
     then = time.time() - days * 86400
     os.utime(path, (then, then))
@@ -47,7 +55,14 @@ def test_every_file_present_is_exit_0(app, org, runner):
         two_versions(org)
     result = runner.invoke(args=["documents", "check"])
     assert result.exit_code == 0, result.output
-    assert "Checked 2 versions: every file is in the document store." in result.output
+    assert (
+        nt(
+            "Checked %(num)d version: its file is in the document store.",
+            "Checked %(num)d versions: every file is in the document store.",
+            2,
+        )
+        in result.output
+    )
 
 
 def test_a_missing_file_is_named_and_exit_1(app, org, runner):
@@ -60,11 +75,25 @@ def test_a_missing_file_is_named_and_exit_1(app, org, runner):
         attachments.remove(get_user("staff", org), doc.id, "salah")
     result = runner.invoke(args=["documents", "check"])
     assert result.exit_code == 1
-    assert (
-        f"Missing: card {card_id}, document {doc_id} “draf.pdf”, version 1 (stored as {key})"
-        in (result.output)
+    missing = t(
+        "Missing: card %(card)d, document %(document)d “%(name)s”, version %(version)d "
+        "(stored as %(key)s)",
+        card=card_id,
+        document=doc_id,
+        name="draf.pdf",
+        version=1,
+        key=key,
     )
-    assert "1 of 2 versions has no file in the document store." in result.output
+    assert missing in result.output
+    assert (
+        nt(
+            "%(num)d of %(total)d versions has no file in the document store.",
+            "%(num)d of %(total)d versions have no file in the document store.",
+            1,
+            total=2,
+        )
+        in result.output
+    )
 
 
 def test_orphans_are_listed_and_only_old_ones_deleted(app, org, runner):
@@ -87,14 +116,22 @@ def test_orphans_are_listed_and_only_old_ones_deleted(app, org, runner):
     listed = runner.invoke(args=["documents", "check", "--orphans"])
     assert listed.exit_code == 0, listed.output
     for path in (old, temporary, fresh):
-        assert f"Unused: {path} (" in listed.output
+        unused = t("Unused: %(path)s (%(size)d bytes, %(when)s)", path=path, size=0, when="")
+        assert unused.split(" (")[0] + " (" in listed.output
     for path in used:
         assert str(path) not in listed.output
     assert old.exists() and fresh.exists()
 
     deleted = runner.invoke(args=["documents", "check", "--delete-orphans"])
     assert deleted.exit_code == 0, deleted.output
-    assert "Deleted 2 unused files older than a day." in deleted.output
+    assert (
+        nt(
+            "Deleted %(num)d unused file older than a day.",
+            "Deleted %(num)d unused files older than a day.",
+            2,
+        )
+        in deleted.output
+    )
     assert not old.exists() and not temporary.exists()
     assert fresh.exists() and all(path.exists() for path in used)
 
@@ -109,7 +146,7 @@ def test_orphans_are_for_a_local_folder_only(database_url, tmp_path):
     )
     result = app.test_cli_runner().invoke(args=["documents", "check", "--orphans"])
     assert result.exit_code == 1
-    assert "local document folder only" in result.output
+    assert t("Looking for unused files works on a local document folder only.") in result.output
 
 
 def test_an_unreachable_store_is_a_clear_error(app, org, runner, monkeypatch):
@@ -122,4 +159,5 @@ def test_an_unreachable_store_is_a_clear_error(app, org, runner, monkeypatch):
         monkeypatch.setattr(storage(), "exists", down)
     result = runner.invoke(args=["documents", "check"])
     assert result.exit_code == 1
-    assert "The document store cannot be reached: connection refused" in result.output
+    message = t("The document store cannot be reached: %(error)s", error="connection refused")
+    assert message in result.output

@@ -47,9 +47,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale)
     htmx.init_app(app)
 
-    from app import broker, security, web
+    from app import broker, security, storage, web
 
     broker.init_app(app)
+    # Documents: a wrong storage setting stops the app here, with what to fix.
+    storage.init_app(app)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -696,6 +696,85 @@ def restore_command(path, yes):
     click.echo(_("The database as it was before is kept in %(path)s.", path=info.kept))
 
 
+documents_cli = AppGroup("documents", help="Documents on cards and where their bytes live.")
+
+
+@documents_cli.command("check")
+@with_appcontext
+@click.option(
+    "--orphans", "list_orphans", is_flag=True, help="Also list unused files (local folder only)."
+)
+@click.option(
+    "--delete-orphans",
+    is_flag=True,
+    help="Delete unused files older than a day (implies --orphans).",
+)
+@_service_errors
+def check_documents(list_orphans, delete_orphans):
+    """Check that every stored version's file is in the document store (exit 1 if any is
+    missing)."""
+    from app.services import document_store
+    from app.storage import StorageError
+
+    _require_schema()
+    missing = checked = 0
+    try:
+        for version in document_store.versions_checked():
+            checked += 1
+            if version is not None:
+                missing += 1
+                click.echo(
+                    _(
+                        "Missing: card %(card)d, document %(document)d “%(name)s”, version "
+                        "%(version)d (stored as %(key)s)",
+                        card=version.card_id,
+                        document=version.attachment_id,
+                        name=version.name,
+                        version=version.number,
+                        key=version.storage_key,
+                    )
+                )
+    except StorageError as exc:
+        raise click.ClickException(
+            _("The document store cannot be reached: %(error)s", error=exc)
+        ) from None
+    if list_orphans or delete_orphans:
+        for orphan in document_store.orphans():
+            click.echo(
+                _(
+                    "Unused: %(path)s (%(size)d bytes, %(when)s)",
+                    path=orphan.path,
+                    size=orphan.size,
+                    when=orphan.modified.strftime("%Y-%m-%d %H:%M UTC"),
+                )
+            )
+        if delete_orphans:
+            deleted = document_store.delete_orphans()
+            click.echo(
+                ngettext(
+                    "Deleted %(num)d unused file older than a day.",
+                    "Deleted %(num)d unused files older than a day.",
+                    len(deleted),
+                )
+            )
+    if missing:
+        raise click.ClickException(
+            ngettext(
+                "%(num)d of %(total)d versions has no file in the document store.",
+                "%(num)d of %(total)d versions have no file in the document store.",
+                missing,
+                total=checked,
+            )
+        )
+    click.echo(
+        ngettext(
+            "Checked %(num)d version: its file is in the document store.",
+            "Checked %(num)d versions: every file is in the document store.",
+            checked,
+        )
+    )
+
+
 def init_app(app):
     """Register Cergas' commands on the app, so they appear under `cergas` and `flask`."""
     from app.auth import commands  # noqa: F401  (adds the password commands to `users`)
@@ -713,6 +792,7 @@ def init_app(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(plugin_cli)
+    app.cli.add_command(documents_cli)
 
 
 def _create_app():

@@ -6,6 +6,7 @@ back as a readable stream, and deletes it. Everything goes through streams in ch
 upload or download never sits whole in memory (docs/benchmarks.md has the measurement).
 """
 
+import re
 import secrets
 from typing import BinaryIO, Protocol
 
@@ -42,6 +43,18 @@ class StorageError(RuntimeError):
     the administrator's log (never shown to a user with its details)."""
 
 
+# What a key may be: `/`-separated names of letters, digits, `.`, `_` and `-` (no `.` or `..`
+# name, no empty one): the same object name on every backend, and never a path out of the folder.
+_KEY = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+
+
+def check_key(key: str) -> str:
+    """`key` when it is one the core makes; ValueError for anything else ("", "../x", "/x")."""
+    if not isinstance(key, str) or len(key) > 500 or not _KEY.fullmatch(key):
+        raise ValueError(f"bad storage key {key!r}")
+    return key
+
+
 def new_key() -> str:
     """A fresh random key, spread over 256 × 256 folders so no folder grows too large."""
     token = secrets.token_hex(16)
@@ -57,8 +70,15 @@ def storage() -> Storage:
     return backend
 
 
+def init_app(app) -> None:
+    """Check the storage settings when the app starts: a wrong one stops it with a message for
+    the administrator, rather than failing the first upload. Nothing is contacted yet."""
+    app.extensions["cergas.storage"] = build(app.config)
+
+
 def build(config) -> Storage:
-    kind = (config.get("DOCUMENT_STORAGE") or "local").lower()
+    """The backend the settings name; SystemExit with what to fix when they are wrong."""
+    kind = str(config.get("DOCUMENT_STORAGE") or "local").strip().lower()
     if kind == "s3":
         from app.storage.s3 import S3Storage
 
@@ -66,6 +86,8 @@ def build(config) -> Storage:
     if kind == "local":
         from app.storage.local import LocalStorage
 
+        if not config.get("DOCUMENT_FOLDER"):
+            raise SystemExit("CERGAS_DOCUMENT_FOLDER must name a folder")
         return LocalStorage(config["DOCUMENT_FOLDER"])
     raise SystemExit(f"CERGAS_DOCUMENT_STORAGE must be 'local' or 's3', not {kind!r}")
 

@@ -325,7 +325,10 @@ def add_version(actor: User, attachment_id, upload: Upload, *, card_id=None) -> 
 def remove(actor: User, attachment_id, reason=None, *, card_id=None) -> Attachment:
     """Take a document off the card. Its versions and bytes stay (the history names it); those
     who manage the board can still read and restore it."""
-    cleaned_reason = v.text(reason, field_max=MAX_REASON, required=False) if reason else ""
+    try:
+        cleaned_reason = v.text(reason, field_max=MAX_REASON, required=False) if reason else ""
+    except v.FieldError as exc:
+        raise v.invalid({"reason": str(exc)}) from None
     with write_transaction():
         card, attachment = _open_attachment(actor, attachment_id, card_id)
         if attachment.removed_at is not None:

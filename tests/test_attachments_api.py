@@ -292,6 +292,11 @@ def test_outsiders_get_404_everywhere(app, api, card_id, doc):
         outsider.delete(url),
         outsider.post(f"{url}/restore"),
     ]
+    # Whatever the body: not looked at for someone who may not see the card.
+    answers += [
+        outsider.post(f"/api/v1/cards/{card_id}/attachments", json={"file": "x"}),
+        outsider.post(f"{url}/versions", data=b"x", content_type="text/plain"),
+    ]
     assert [answer.status_code for answer in answers] == [404] * len(answers)
     assert all(answer.get_json()["error"]["code"] == "not_found" for answer in answers)
     assert all(doc["name"] not in answer.get_data(as_text=True) for answer in answers)
@@ -316,3 +321,37 @@ def test_without_a_token_nothing_is_answered(client, card_id, doc):
         client.post(f"/api/v1/cards/{card_id}/attachments", **multipart(documents.PNG, "a.png")),
     ):
         assert response.status_code == 401
+
+
+def test_the_document_describes_multipart_uploads_and_binary_answers(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = document["paths"]
+    for path in (
+        "/api/v1/cards/{card_id}/attachments",
+        "/api/v1/attachments/{attachment_id}/versions",
+    ):
+        post = paths[path]["post"]
+        assert list(post["requestBody"]["content"]) == ["multipart/form-data"]
+        form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert form["required"] == ["file"]
+        assert form["properties"]["file"]["type"] == "string"
+        assert form["properties"]["file"]["contentMediaType"] == "application/octet-stream"
+        assert {"201", "400", "404", "409", "413", "422", "503"} <= set(post["responses"])
+        assert post["responses"]["201"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/AttachmentOut"
+        }
+    content = paths["/api/v1/attachments/{attachment_id}/content"]["get"]
+    answer = content["responses"]["200"]
+    assert answer["content"] == {
+        "application/octet-stream": {
+            "schema": {"type": "string", "contentMediaType": "application/octet-stream"}
+        }
+    }
+    assert set(answer["headers"]) == {"Content-Disposition", "ETag"}
+    assert [param["name"] for param in content["parameters"]] == ["attachment_id", "version"]
+    delete = paths["/api/v1/attachments/{attachment_id}"]["delete"]
+    assert "requestBody" not in delete
+    assert [param["name"] for param in delete["parameters"]] == ["attachment_id", "reason"]
+    schemas = document["components"]["schemas"]
+    assert "attachment_count" in schemas["Card"]["required"]
+    assert {"versions", "links", "removed_reason"} <= set(schemas["AttachmentOut"]["properties"])

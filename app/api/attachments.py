@@ -33,7 +33,7 @@ from app.api.serializers import login, timestamp
 from app.models import Attachment, AttachmentVersion
 from app.services import attachments
 from app.services import validation as v
-from app.services.access import can_manage_board
+from app.services.access import can_manage_board, visible_card
 from app.services.errors import ServiceError
 from app.storage import CHUNK
 
@@ -283,6 +283,7 @@ def list_attachments(card_id: int):
     tags=TAGS,
 )
 def upload_attachment(card_id: int):
+    visible_card(caller(), card_id)  # outsiders: 404 before the body is looked at
     attachment = attachments.add(caller(), card_id, uploaded())
     return _created(attachment, url_for("api.get_attachment", attachment_id=attachment.id))
 
@@ -332,6 +333,7 @@ def attachment_content(attachment_id: int):
     tags=TAGS,
 )
 def upload_attachment_version(attachment_id: int):
+    attachments.attachment(caller(), attachment_id)  # 404 before the body is looked at
     attachment = attachments.add_version(caller(), attachment_id, uploaded())
     location = url_for(
         "api.attachment_content", attachment_id=attachment.id, version=attachment.latest

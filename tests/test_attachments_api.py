@@ -355,3 +355,23 @@ def test_the_document_describes_multipart_uploads_and_binary_answers(client):
     schemas = document["components"]["schemas"]
     assert "attachment_count" in schemas["Card"]["required"]
     assert {"versions", "links", "removed_reason"} <= set(schemas["AttachmentOut"]["properties"])
+
+
+def test_listing_sends_as_many_queries_for_many_documents_as_for_two(app, api, card_id, doc):
+    """Versions and the people named are loaded in one query each, whatever their number."""
+    from tests.query_counter import count_queries
+
+    url = f"/api/v1/cards/{card_id}/attachments?include_removed=true"
+    removed = upload(api, "staff2", card_id, documents.PNG, "foto.png").get_json()
+    api("kasi").delete(f"/api/v1/attachments/{removed['id']}")
+    api("kasi").get(url)  # the token's first use is written down once
+    with count_queries(app) as two:
+        assert len(api("kasi").get(url).get_json()["attachments"]) == 2
+    for n, role in enumerate(("staff2", "kabid", "admin")):
+        added = upload(api, role, card_id, documents.PNG, f"foto {n}.png").get_json()
+        versions = f"/api/v1/attachments/{added['id']}/versions"
+        assert api(role).post(versions, **multipart(documents.pdf(), "v2.pdf")).status_code == 201
+    api("admin").delete(f"/api/v1/attachments/{added['id']}")
+    with count_queries(app) as five:
+        assert len(api("kasi").get(url).get_json()["attachments"]) == 5
+    assert len(five) == len(two)

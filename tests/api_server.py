@@ -6,8 +6,9 @@ installed plugin, a free loopback port.
 creates DIRECTORY/cergas.sqlite, seeds it (units, one person per role, a board with cards, a
 notification, an API token per role and a revoked one, and what the built-in plugins' endpoints
 answer about: skills, a certificate and learning, a paraf chain with a card waiting in it, a
-Plh delegation), serves on 127.0.0.1 on a free port and writes {"url", "tokens", "ids"} to
-DIRECTORY/server.json once it accepts connections.
+Plh delegation; documents on a card, stored in DIRECTORY/documents), serves on 127.0.0.1 on a
+free port and writes {"url", "tokens", "ids"} to DIRECTORY/server.json once it accepts
+connections.
 """
 
 import json
@@ -75,6 +76,7 @@ def seed() -> dict:
     spare_tokens = [accounts.issue_token(spare, f"cadangan {n}")[0].id for n in range(3)]
     tokens["spare"] = accounts.create_token(spare, "fuzz")
     notification = notify(users["staff"], "Kartu baru untuk Anda", card=None)
+    attachment_ids = seed_documents(users, card_ids[2])
     return {
         "tokens": tokens,
         "ids": {
@@ -86,8 +88,23 @@ def seed() -> dict:
             "logins": [*NIPS.values(), "admin"],
             "delegations": [delegation],
             "spare_tokens": spare_tokens,
+            "attachments": attachment_ids,
         },
     }
+
+
+def seed_documents(users: dict, card_id: int) -> list[int]:
+    """Documents on a card: a PDF with two versions, an image, and a removed PDF."""
+    from app.services import attachments
+    from tests import documents
+
+    staff, kasi = users["staff"], users["kasi"]
+    pdf = attachments.add(staff, card_id, documents.upload(documents.pdf(), "nota dinas.pdf"))
+    attachments.add_version(kasi, pdf.id, documents.upload(documents.pdf("Versi 2"), "nota.pdf"))
+    image = attachments.add(kasi, card_id, documents.upload(documents.PNG, "denah.png"))
+    removed = attachments.add(staff, card_id, documents.upload(documents.pdf(), "salah.pdf"))
+    attachments.remove(staff, removed.id, "Salah unggah")
+    return [pdf.id, image.id, removed.id]
 
 
 def seed_plugins(users: dict, board, card_ids: list[int], set_board_plugin) -> str:
@@ -145,6 +162,7 @@ def main(directory: str) -> None:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'cergas.sqlite'}",
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "REDIS_URL": None,
+            "DOCUMENT_FOLDER": str(folder / "documents"),
         }
     )
     with app.app_context():

@@ -33,6 +33,7 @@ CARD_KEYS = {
     "updated_at",
     "plugins",
     "checklist",
+    "attachment_count",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -341,6 +342,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "deadline_changes": 0,
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
+        "attachment_count": 0,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
         "plugins": {},
@@ -371,6 +373,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "deadline_changes": 0,
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
+        "attachment_count": 0,
     }
 
 

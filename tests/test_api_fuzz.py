@@ -36,6 +36,7 @@ SEEDED = {
     "card_id": "cards",
     "notification_id": "notification",
     "token_id": "spare_tokens",
+    "attachment_id": "attachments",
 }
 # Operations that revoke the caller's own tokens: called as a spare person (tests/api_server.py),
 # so every other caller keeps a working token for the rest of the run.

@@ -25,6 +25,7 @@ from app.services.notifications import notify  # noqa: E402
 from tests.conftest import NIPS, SeededApp, build_org, build_tokens, get_user  # noqa: E402
 from tests.test_permissions import (  # noqa: E402
     MATRIX,
+    attachment_fixture,
     checklist_fixture,
     expected,
     fill,
@@ -137,6 +138,13 @@ TABLE = {
     "POST /api/v1/cards/{card_id}/checklist":                 (401, 401, 404, 201, 201, 201, 201),
     "PATCH /api/v1/checklist-items/{item_id}":                (401, 401, 404, 200, 200, 200, 200),
     "DELETE /api/v1/checklist-items/{item_id}":               (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/cards/{card_id}/attachments":                (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/cards/{card_id}/attachments":               (401, 401, 404, 201, 201, 201, 201),
+    "GET /api/v1/attachments/{attachment_id}":                (401, 401, 404, 200, 200, 200, 200),
+    "DELETE /api/v1/attachments/{attachment_id}":             (401, 401, 404, 403, 200, 200, 200),
+    "GET /api/v1/attachments/{attachment_id}/content":        (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/attachments/{attachment_id}/versions":      (401, 401, 404, 201, 201, 201, 201),
+    "POST /api/v1/attachments/{attachment_id}/restore":       (401, 401, 404, 404, 200, 200, 200),
 }
 # fmt: on
 
@@ -247,6 +255,10 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids.update(team_and_acting_fixtures(org))
         if "checklist_item" in needs:
             ids["checklist_item"] = checklist_fixture(org, ids["card"])
+        if "attachment" in needs:
+            ids["attachment"] = attachment_fixture(org, ids["card"])
+        if "removed_attachment" in needs:
+            ids["removed_attachment"] = attachment_fixture(org, ids["card"], removed=True)
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
         if "card" in ids:
@@ -314,7 +326,9 @@ def render(document: dict | None = None) -> str:
         "notifications, delegations, API tokens) use the member's objects, so others get 404.",
         "Rows about a person (`{login}`: competency, learning log) are about the member, whom",
         "the heads above and admins may see and change too. Rows about a unit (`{code}`) are",
-        "about the board's Seksi.",
+        "about the board's Seksi. Rows about a document (`{attachment_id}`) use a PDF the admin",
+        "uploaded to a card of the board (a member may read it, not remove it); the restore row",
+        "uses one the admin removed, which members no longer see.",
         "",
         "| Operation | What | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

@@ -16,12 +16,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.demo.pdf import simple_pdf
 from app.extensions import db
 from app.models import Card
 from app.services import accounts, cards, passwords, skills
 from app.services.notifications import notify
 from cergas.plugin import Setting, hookimpl
+from tests import documents
 from tests.conftest import (
     NIPS,
     PASSWORD,
@@ -71,8 +71,8 @@ APPOINTERS = {"kabid", "kadis", "admin"}
 TEMPLATE = {"name": "Laporan bulanan", "title_pattern": "Laporan bulanan"}
 # A recurring card (issue 23): the body of a new or changed rule.
 RECURRENCE = {"template_id": "{template}", "kind": "monthly_last_working_day"}
-# A document to upload (issue 23).
-PDF = simple_pdf(["Surat"], title="Surat")
+# A document to upload (issue 23): a small PDF.
+PDF = documents.pdf("Nota dinas")
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -772,6 +772,34 @@ MATRIX = [
         None,
         "api-board",
     ),
+    # Documents on cards (issue 23), API: `{attachment}` is a PDF the admin uploaded to `{card}`
+    # (so a member may not remove it), `{removed_attachment}` one the admin removed (members no
+    # longer see it); a bytes body is uploaded as the file `dokumen.pdf` (`send`).
+    ("api.list_attachments", "GET", "/api/v1/cards/{card}/attachments", None, "api-board"),
+    ("api.upload_attachment", "POST", "/api/v1/cards/{card}/attachments", PDF, "api-board"),
+    ("api.get_attachment", "GET", "/api/v1/attachments/{attachment}", None, "api-board"),
+    (
+        "api.attachment_content",
+        "GET",
+        "/api/v1/attachments/{attachment}/content",
+        None,
+        "api-board",
+    ),
+    (
+        "api.upload_attachment_version",
+        "POST",
+        "/api/v1/attachments/{attachment}/versions",
+        PDF,
+        "api-board",
+    ),
+    ("api.delete_attachment", "DELETE", "/api/v1/attachments/{attachment}", None, "api-manage"),
+    (
+        "api.restore_attachment",
+        "POST",
+        "/api/v1/attachments/{removed_attachment}/restore",
+        None,
+        "api-manage-removed",
+    ),
 ]
 
 
@@ -833,15 +861,16 @@ def checklist_fixture(org, card_id: int) -> int:
     return checklists.add_item(get_user("admin", org), card_id, {"text": "Draf"}).id
 
 
-def document_fixtures(org, card_id: int) -> dict:
-    """A document of the card and a removed one (for `{document}`, `{removed_document}`)."""
+def attachment_fixture(org, card_id: int, *, removed: bool = False) -> int:
+    """A PDF the admin uploaded to the card (for `{attachment}`), or removed again (for
+    `{removed_attachment}`)."""
     from app.services import attachments
 
     admin = get_user("admin", org)
-    document = attachments.add(admin, card_id, attachments.Upload(io.BytesIO(PDF), "surat.pdf"))
-    removed = attachments.add(admin, card_id, attachments.Upload(io.BytesIO(PDF), "lama.pdf"))
-    attachments.remove(admin, removed.id)
-    return {"document": document.id, "removed_document": removed.id}
+    doc = attachments.add(admin, card_id, documents.upload(PDF, "nota dinas.pdf"))
+    if removed:
+        attachments.remove(admin, doc.id, "Salah unggah")
+    return doc.id
 
 
 def learning_fixture(staff) -> int:
@@ -898,7 +927,8 @@ def seed_matrix(app) -> SimpleNamespace:
         template_id = template_fixture(org)
         checklist_item_id = checklist_fixture(org, card_id)
         recurrence_id = recurrence_fixture(org, template_id)
-        document_ids = document_fixtures(org, card_id)
+        attachment_id = attachment_fixture(org, card_id)
+        removed_attachment_id = attachment_fixture(org, card_id, removed=True)
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
     ids = {
@@ -919,7 +949,11 @@ def seed_matrix(app) -> SimpleNamespace:
         "template": template_id,
         "checklist_item": checklist_item_id,
         "recurrence": recurrence_id,
-        **document_ids,
+        # The HTML rows call them documents, the API rows attachments: the same two.
+        "attachment": attachment_id,
+        "removed_attachment": removed_attachment_id,
+        "document": attachment_id,
+        "removed_document": removed_attachment_id,
         "card_version": card_version,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
@@ -981,6 +1015,9 @@ def expected(level: str, role: str) -> set[int]:
             if role in APPOINTERS:
                 return ok_api
             return {403} if role == "kasi" else {404}
+        if level == "api-manage-removed":
+            # A removed document: those who manage the board; members see it no longer.
+            return ok_api if role in MANAGERS else {404}
         if level == "api-board-409":
             return {409} if role in VIEWERS else {404}
         return ok_api if role in VIEWERS else {404}
@@ -1044,7 +1081,13 @@ def fill(value, ids: dict):
 
 
 def send(client, url: str, method: str, body, headers: dict):
-    """An API request: a str body is a CSV file (text/csv), anything else JSON."""
+    """An API request: a str body is a CSV file (text/csv), bytes a file uploaded as
+    multipart/form-data (field `file`), anything else JSON."""
+    if isinstance(body, bytes):
+        data = {"file": (io.BytesIO(body), "dokumen.pdf")}
+        return client.open(
+            url, method=method, data=data, content_type="multipart/form-data", headers=headers
+        )
     if isinstance(body, str):
         return client.open(url, method=method, data=body, content_type="text/csv", headers=headers)
     return client.open(url, method=method, json=typed(body) if body else None, headers=headers)

@@ -89,12 +89,22 @@ class Upload:
     description: Any = ""
 
 
+@dataclass(frozen=True)
+class Download:
+    """A response that is a file rather than JSON, for the document: its bytes with
+    `media_type` (the view streams them) and the response headers it sets ((name, description))."""
+
+    media_type: str = "application/octet-stream"
+    description: Any = ""
+    headers: tuple[tuple[str, Any], ...] = ()
+
+
 @dataclass
 class Operation:
     summary: Any
     description: Any = ""
     body: type[ApiModel] | None = None
-    responses: dict[int, type[BaseModel] | None] = field(default_factory=dict)
+    responses: dict[int, type[BaseModel] | Download | None] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     tags: tuple[str, ...] = ()
     query: tuple[QueryParam, ...] = ()
@@ -105,7 +115,7 @@ class Operation:
 def operation(
     summary,
     *,
-    responses: dict[int, type[BaseModel] | None],
+    responses: dict[int, type[BaseModel] | Download | None],
     body: type[ApiModel] | None = None,
     errors: tuple[int, ...] = (),
     tags: tuple[str, ...] = (),
@@ -119,14 +129,17 @@ def operation(
 
     `body` is an `ApiModel` (strict JSON types, unknown fields refused: what `request_body()`
     validates), each response a pydantic model (`ApiResponse`: what the view answers, for the
-    document and the fuzz tests) or None for a JSON answer the document leaves undescribed.
-    `upload` declares a file body instead (`Upload`); an operation has a `body` or an `upload`."""
+    document and the fuzz tests), a `Download` for a file answer, or None for a JSON answer the
+    document leaves undescribed. `upload` declares a file body instead (`Upload`); an operation
+    has a `body` or an `upload`."""
     if body is not None and upload is not None:
         raise TypeError("an operation takes a JSON body or an upload, not both")
     if body is not None and not (isinstance(body, type) and issubclass(body, ApiModel)):
         raise TypeError(f"body must be an ApiModel subclass, not {body!r}")
     for status, model in responses.items():
-        if model is not None and not (isinstance(model, type) and issubclass(model, BaseModel)):
+        if model is None or isinstance(model, Download):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
             raise TypeError(f"response {status} must be a pydantic model or None, not {model!r}")
 
     def declare(view):

@@ -196,6 +196,7 @@ class Card(ApiResponse):
             "deadline_changes": 0,
             "sprint_id": None,
             "checklist": {"total": 5, "done": 3},
+            "attachment_count": 2,
             "created_at": "2026-11-20T02:15:00Z",
             "updated_at": "2026-11-20T02:15:00Z",
             "plugins": {},
@@ -218,6 +219,9 @@ class Card(ApiResponse):
     deadline_changes: int
     sprint_id: int | None = Field(description="The sprint the card is planned in, if any.")
     checklist: ChecklistCount = Field(description="Its checklist's items and how many are done.")
+    attachment_count: int = Field(
+        description="How many documents it carries (removed ones not counted)."
+    )
     created_at: Timestamp | None
     updated_at: Timestamp | None
     plugins: dict[str, Any] = Field(description="What each enabled plugin adds, by plugin name.")

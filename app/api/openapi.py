@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from app.api.contract import ErrorEnvelope, Operation, operation_of
+from app.api.contract import Download, ErrorEnvelope, Operation, operation_of
 from app.services.validation import MAX_ID
 
 PREFIX = "/api/v1"
@@ -37,6 +37,7 @@ def _error_messages() -> dict[int, str]:
         413: _("The body is larger than 1 MiB."),
         422: _("Some fields (or query parameters) are not valid; `fields` names each."),
         429: _("Too many attempts; wait and try again."),
+        503: _("A service Cergas needs (the document store) cannot be reached; try again later."),
     }
 
 
@@ -105,6 +106,24 @@ def _upload_body(upload) -> dict:
     return {"required": True, "description": str(upload.description), "content": content}
 
 
+def _download(download: Download) -> dict:
+    """A file answer: its bytes (binary, of the one media type it is sent as) and its headers."""
+    answer: dict = {
+        "description": str(download.description) or _("Success."),
+        "content": {
+            download.media_type: {
+                "schema": {"type": "string", "contentMediaType": download.media_type}
+            }
+        },
+    }
+    if download.headers:
+        answer["headers"] = {
+            name: {"description": str(description), "schema": {"type": "string"}}
+            for name, description in download.headers
+        }
+    return answer
+
+
 def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> dict:
     errors = _error_messages()
     item: dict = {
@@ -136,10 +155,14 @@ def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> di
         item["requestBody"] = _upload_body(op.upload)
     responses = {}
     for status, model in sorted(op.responses.items()):
-        if model is None:  # a JSON answer whose shape the view describes in words
+        if isinstance(model, Download):
+            responses[str(status)] = _download(model)
+        elif model is None:  # a JSON answer whose shape the view describes in words
             responses[str(status)] = _json({}, _("Success."))
         else:
             responses[str(status)] = _json(_ref(model, "serialization"), _("Success."))
+    if op.upload is not None:
+        errors[413] = _("The file is larger than the limit.")
     for status in sorted(_error_statuses(op, bool(parameters))):
         responses[str(status)] = _json(_ref(ErrorEnvelope, "serialization"), errors.get(status, ""))
     item["responses"] = responses
@@ -163,7 +186,11 @@ def build(app=None) -> dict:
         if op is None:
             continue
         found.append((rule, method, op))
-        modes.update((model, "serialization") for model in op.responses.values() if model)
+        modes.update(
+            (model, "serialization")
+            for model in op.responses.values()
+            if isinstance(model, type) and issubclass(model, BaseModel)
+        )
         if op.body is not None:
             modes.add((op.body, "validation"))
     ordered = sorted(modes, key=lambda pair: (pair[0].__name__, pair[0].__module__, pair[1]))

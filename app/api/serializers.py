@@ -67,6 +67,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "deadline_changes": card.deadline_changes,
         "sprint_id": card.sprint_id,
         "checklist": {"total": card.checklist_total, "done": card.checklist_done},
+        "attachment_count": card.attachment_count,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
         "plugins": plugins or {},

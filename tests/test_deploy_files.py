@@ -458,3 +458,27 @@ def test_every_cergas_command_of_the_cron_file_unit_and_guide_exists(tmp_path):
         assert f"Usage: cergas {' '.join(words)}" in result.output, result.output
     refused = cli_help(("no-such-command",), tmp_path)
     assert refused.exit_code != 0, "the CLI check would accept any command"
+
+
+def test_the_nginx_upload_location_covers_every_document_upload_route(app):
+    """The 26 MB location matches each route that takes a document (the card page's and the
+    API's), and nothing else that takes a body gets its limit."""
+    site = (DEPLOY / "nginx.conf").read_text(encoding="utf-8")
+    pattern = next(
+        line.split("~", 1)[1].strip().rstrip("{").strip()
+        for line in site.splitlines()
+        if "location ~" in line and "documents" in line
+    )
+    uploads = {
+        "cards.upload_attachment": "/cards/12/documents",
+        "cards.upload_attachment_version": "/cards/12/documents/3/versions",
+        "api.upload_attachment": "/api/v1/cards/12/attachments",
+        "api.upload_attachment_version": "/api/v1/attachments/3/versions",
+    }
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    for endpoint, path in uploads.items():
+        assert endpoint in rules, f"{endpoint} is not a route (renamed?)"
+        assert "POST" in rules[endpoint].methods
+        assert re.match(pattern, path), f"nginx sends {path} through the 2 MB default"
+    for other in ("/cards/12", "/cards/12/documents/3/remove", "/api/v1/cards/12/move"):
+        assert not re.match(pattern, other)

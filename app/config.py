@@ -159,7 +159,8 @@ def document_settings(instance_path: Path) -> dict:
     S3-compatible object storage (`CERGAS_DOCUMENT_STORAGE=s3` and the `CERGAS_S3_*`)."""
     env = os.environ
     settings = {
-        "DOCUMENT_FOLDER": env.get("CERGAS_DOCUMENT_FOLDER") or str(instance_path / "documents"),
+        "DOCUMENT_FOLDER": env.get("CERGAS_DOCUMENT_FOLDER")
+        or (str(Path(instance_path) / "documents") if instance_path is not None else None),
         "S3_BUCKET": env.get("CERGAS_S3_BUCKET") or None,
         "S3_ENDPOINT_URL": env.get("CERGAS_S3_ENDPOINT_URL") or None,
         "S3_REGION": env.get("CERGAS_S3_REGION") or None,

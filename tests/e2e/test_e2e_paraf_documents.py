@@ -81,6 +81,10 @@ def test_a_new_version_voids_the_paraf_given_on_the_one_before(new_page, login, 
     link = drafter.locator(f'#approvals-panel-{letter} .approvals-documents a[href*="/documents/"]')
     document_id = int(link.first.get_attribute("href").split("/documents/")[1].split("?")[0])
     send_file(drafter, upload_form(drafter, letter, document_id), second)
+    # The upload goes by htmx: wait for its answer before the Kasi looks.
+    expect(drafter.locator("#documents")).to_contain_text("surat-v2.pdf")
+    # Her own page says at once, without a reload, that the approval is void.
+    expect(drafter.locator(f"#approvals-panel-{letter} .approvals-voided")).to_be_visible()
 
     # The panel shows the approval void and a new round waiting on the Kasi at step 1.
     head.reload()

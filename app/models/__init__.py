@@ -31,6 +31,15 @@ from app.models.org import (
     User,
     utcnow,
 )
+from app.models.outbox import (
+    DELIVERY_STATES,
+    CardFollow,
+    ChannelLink,
+    Delivery,
+    NotificationPreference,
+    ReminderSent,
+    Webhook,
+)
 from app.models.plugin import BoardPlugin, Notification, PluginData
 from app.models.recurrence import (
     ON_HOLIDAY,
@@ -66,6 +75,13 @@ __all__ = [
     "AdminEvent",
     "Attachment",
     "AttachmentVersion",
+    "CardFollow",
+    "ChannelLink",
+    "DELIVERY_STATES",
+    "Delivery",
+    "NotificationPreference",
+    "ReminderSent",
+    "Webhook",
     "PasswordReset",
     "SetupCode",
     "Team",

@@ -87,6 +87,9 @@ def start_server(workdir: Path, extra_env: dict | None = None, *, seeded: bool =
         "FLASK_DEBUG": "0",
         # Documents uploaded in browser tests: the server's own folder, not the checkout's.
         "CERGAS_DOCUMENT_FOLDER": str(workdir / "documents"),
+        # A small limit, so the test of a file over it need not hand the browser 25 MB (which
+        # takes seconds on a loaded machine).
+        "CERGAS_DOCUMENT_MAX_MB": "2",
         **(extra_env or {}),
     }
     env.pop("REDIS_URL", None)

@@ -22,7 +22,7 @@ PHONE = {"width": 375, "height": 812}
 TOO_LARGE = t(
     "The file is larger than %(mb)d MB. Make it smaller (for example, scan at a lower "
     "resolution) or split it.",
-    mb=25,
+    mb=2,  # the e2e server's CERGAS_DOCUMENT_MAX_MB
 )
 # The start of a Windows program.
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"PE\x00\x00"
@@ -101,7 +101,7 @@ def test_a_pdf_dropped_on_the_card_page_and_a_second_version(new_page, login, bo
     )
 
     # A file over the limit is refused before it is sent, next to the field.
-    big = {"name": "besar.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" * (7 << 20)}
+    big = {"name": "besar.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" * (3 << 18)}
     page.locator("#document-new-file").set_input_files(big)
     page.locator("form.document-new button[type=submit]").click()
     expect(page.locator("#document-new-file-error")).to_have_text(TOO_LARGE)

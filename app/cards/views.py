@@ -3,15 +3,16 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
 from app.models import Card, User
-from app.services import access, attachments, audit, cards, checklists, work
+from app.services import access, attachments, audit, cards, checklists, follows, work
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
+from app.services.notify_events import MENTION
 from app.views_common import actor, columns_update, form_int, message, plugin_host
 from app.web import local_today
 
@@ -37,6 +38,27 @@ def values_of(card: Card) -> dict:
         "deadline_reason": "",
         "reason": "",
     }
+
+
+@bp.app_template_filter("mentions")
+def with_mentions(body: str | None, names: dict) -> Markup:
+    """A comment as escaped text in which `@login` of a board viewer reads as their name."""
+    body = body or ""
+    parts, last = [], 0
+    for match in MENTION.finditer(body):
+        login = match.group(1).rstrip(".-_")
+        if login not in names:
+            continue
+        end = match.start(1) + len(login)
+        parts.append(escape(body[last : match.start()]))
+        parts.append(
+            Markup('<span class="mention" title="@{login}">@{name}</span>').format(
+                login=login, name=names[login]
+            )
+        )
+        last = end
+    parts.append(escape(body[last:]))
+    return Markup("").join(parts)
 
 
 def plugin_panels(card: Card, board) -> list[dict]:
@@ -79,6 +101,7 @@ def card_page(user: User, card_id, *, status=200, **extra):
         column=card.column,
         events=events,
         comments=work.card_comments(card.id),
+        following=follows.is_following(user, card),
         people=people,
         names={person.login: person.name for person in people},
         priorities=priority_labels(),

@@ -2,7 +2,6 @@
 a comment, a mention, a card done, and the deadline reminders of `cergas tick`; following and
 unfollowing cards (app/services/follows.py)."""
 
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -215,7 +214,7 @@ def test_card_done_tells_its_creator_unless_they_moved_it(app, org):
     with app.app_context():
         cards.move_card(get_user("staff", org), card_id, org.done)
         cards.move_card(get_user("kasi", org), other, org.done)
-        # Within done, and out of it and back by the creator: nothing more.
+        # Moving within the done column tells nobody again.
         cards.move_card(get_user("staff", org), card_id, org.done, position=0)
     assert kinds_of(app, org, "kasi") == ["card_done"]
     with app.app_context():
@@ -325,28 +324,6 @@ def test_a_new_due_date_gets_new_reminders_and_done_cards_none(app, org):
         ]
 
 
-@pytest.mark.pg
-def test_two_ticks_at_once_send_each_reminder_once(app, org, database_url):
-    for _ in range(5):
-        new_card(app, org, assignee=org.nips["staff"], due_date="2026-05-13")
-    results = []
-    barrier = threading.Barrier(2)
-
-    def run():
-        with app.app_context():
-            barrier.wait()
-            results.append(notify_events.run_reminders(at_local(WED, 8)).sent)
-            db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sum(results) == 5
-    assert len(reminders(app)) == 5
-
-
 def test_tick_sends_reminders(app, org, runner):
     new_card(app, org, assignee=org.nips["staff"], due_date="2026-05-13")
     result = runner.invoke(args=["tick", "--now", "2026-05-13T01:00:00+00:00"])
@@ -374,3 +351,13 @@ def test_inside_the_write_transaction(app, org):
             cards.add_comment(get_user("staff", org), card_id, "tidak jadi")
             raise Boom
     assert everyone(app, org) == {}
+
+
+def test_reminder_hour_from_the_environment(monkeypatch, tmp_path):
+    from app.config import from_environment
+
+    monkeypatch.setenv("CERGAS_NOTIFY_REMINDER_HOUR", "8")
+    assert from_environment(tmp_path, {"SECRET_KEY": "x"})["NOTIFY_REMINDER_HOUR"] == 8
+    monkeypatch.setenv("CERGAS_NOTIFY_REMINDER_HOUR", "24")
+    with pytest.raises(SystemExit, match="0 to 23"):
+        from_environment(tmp_path, {"SECRET_KEY": "x"})

@@ -3,16 +3,18 @@ comment box's @mention suggestions, the notification list grouped by day and car
 bell's live count (GET /notifications/stream, read as a browser would)."""
 
 import re
+import threading
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import CardFollow, Notification
-from app.services import cards, follows, notifications, tx
+from app.models import CardFollow, Notification, ReminderSent
+from app.services import cards, follows, notifications, notify_events, tx
 from tests.conftest import database_for, get_user
 from tests.test_live_stream import Stream
+from tests.test_notify_events import WED, at_local
 
 pytestmark = pytest.mark.pg
 
@@ -114,11 +116,11 @@ def test_list_groups_by_day_then_card(app, org, auth, card_id):
         staff = get_user("staff", org)
         other = cards.create_card(get_user("kasi", org), org.board_id, {"title": "Nota dinas"})
         made = [
-            notifications.notify(staff, "A1", card=db.session.get(cards.Card, card_id)),
-            notifications.notify(staff, "B1", card=other.card),
-            notifications.notify(staff, "A2", card=db.session.get(cards.Card, card_id)),
+            notifications.notify(staff, "Alfa satu", card=db.session.get(cards.Card, card_id)),
+            notifications.notify(staff, "Beta satu", card=other.card),
+            notifications.notify(staff, "Alfa dua", card=db.session.get(cards.Card, card_id)),
             notifications.notify(staff, "Tanpa kartu"),
-            notifications.notify(staff, "Kemarin A", card=db.session.get(cards.Card, card_id)),
+            notifications.notify(staff, "Kemarin alfa", card=db.session.get(cards.Card, card_id)),
         ]
         ids = [n.id for n in made]
         times = [
@@ -137,16 +139,53 @@ def test_list_groups_by_day_then_card(app, org, auth, card_id):
     assert len(days) == 2
     first_day = days[0]
     # Newest first; the card A's two notifications of the day together under its title.
-    assert first_day.index("Tanpa kartu") < first_day.index("A2") < first_day.index("A1")
-    assert first_day.index("A1") < first_day.index("B1")
+    assert (
+        first_day.index("Tanpa kartu") < first_day.index("Alfa dua") < first_day.index("Alfa satu")
+    )
+    assert first_day.index("Alfa satu") < first_day.index("Beta satu")
     group = re.search(
         rf'<div class="notification-group" data-card-id="{card_id}">.*?</div>', first_day, re.S
     ).group(0)
-    assert "Surat undangan rapat" in group and "A1" in group and "A2" in group
-    assert "B1" not in group
-    assert "Kemarin A" in days[1] and "Kemarin A" not in first_day
+    assert "Surat undangan rapat" in group and "Alfa satu" in group and "Alfa dua" in group
+    assert "Beta satu" not in group
+    assert "Kemarin alfa" in days[1] and "Kemarin alfa" not in first_day
     # Mark read per item still works from the grouped list.
     assert f"/notifications/{ids[0]}/read" in group
+
+
+def test_two_ticks_at_once_send_each_reminder_once(app, org):
+    """Two ticks (threads, as two hosts) at the same moment: each reminder once."""
+    for _ in range(5):
+        with app.app_context():
+            cards.create_card(
+                get_user("kasi", org),
+                org.board_id,
+                {"title": "Laporan", "assignee": org.nips["staff"], "due_date": "2026-05-13"},
+            )
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def run():
+        with app.app_context():
+            barrier.wait()
+            try:
+                results.append(notify_events.run_reminders(at_local(WED, 8)).sent)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == [] and len(results) == 2
+    assert sum(results) == 5
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReminderSent)) == 5
+        kinds = db.session.scalars(select(Notification.kind)).all()
+        assert kinds.count("deadline_today") == 5
 
 
 # --- the bell, live ------------------------------------------------------------------------
@@ -193,10 +232,6 @@ def test_bell_stream_counts_live_after_commit(app, org, card_id, bell):
     assert stream.response.mimetype == "text/event-stream"
     assert next_unread(stream) == "0"
     with app.app_context():
-        # A rolled-back write rings no bell.
-        with pytest.raises(RuntimeError), tx.write_transaction():
-            cards.add_comment(get_user("kasi", org), card_id, f"@{org.nips['staff']} tidak jadi")
-            raise RuntimeError
         cards.add_comment(get_user("kasi", org), card_id, f"Mohon dicek @{org.nips['staff']}")
     assert next_unread(stream) == "1"
     with app.app_context():
@@ -204,6 +239,25 @@ def test_bell_stream_counts_live_after_commit(app, org, card_id, bell):
         notifications.notify(staff, "Kabar lain")
         assert notifications.unread_count(staff) == 2
     assert next_unread(stream) == "2"
+
+
+def test_the_bell_rings_after_commit_once_per_transaction_and_never_on_rollback(app, org, card_id):
+    from app.services import bell as bell_service
+
+    hub = bell_service.hub(app)
+    staff = org.users["staff"]
+    with hub.subscribe(staff) as subscription, app.app_context():
+        with pytest.raises(RuntimeError), tx.write_transaction():
+            cards.add_comment(get_user("kasi", org), card_id, f"@{org.nips['staff']} tidak jadi")
+            raise RuntimeError
+        assert subscription.get(timeout=0.3) is None
+        with tx.write_transaction():
+            notifications.notify(get_user("staff", org), "Satu")
+            notifications.notify(get_user("staff", org), "Dua")
+            # Not before the commit.
+            assert subscription.get(timeout=0.1) is None
+        assert subscription.get(timeout=2) == {"bell": staff}
+        assert subscription.get(timeout=0.3) is None
 
 
 def test_bell_stream_needs_login_and_ends_on_logout(app, org, client, bell):

@@ -7,6 +7,7 @@ ServiceError into a one-line message and exit code 1 (never a traceback).
 
 import contextlib
 import functools
+import logging
 
 import click
 from flask.cli import AppGroup, FlaskGroup, run_command, with_appcontext
@@ -614,6 +615,14 @@ def tick(now_text):
         from app.services import recurrences
 
         recurring = recurrences.run_due(now)
+        from app.services import notify_events
+
+        try:
+            reminded = notify_events.run_reminders(now).sent
+        except Exception:  # noqa: BLE001 - reminders never stop the rest of the tick
+            logging.getLogger("cergas.tick").exception("deadline reminders failed")
+            db.session.rollback()
+            reminded = 0
         db.session.remove()
     failed = [name for name in implementations if name not in answered]
     click.echo(
@@ -630,6 +639,12 @@ def tick(now_text):
                 "Removed %(num)d ended or expired login session.",
                 "Removed %(num)d ended or expired login sessions.",
                 purged,
+            )
+        )
+    if reminded:
+        click.echo(
+            ngettext(
+                "Sent %(num)d deadline reminder.", "Sent %(num)d deadline reminders.", reminded
             )
         )
     if recurring.made or recurring.problems:

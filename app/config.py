@@ -111,6 +111,9 @@ def defaults() -> dict:
         # the bytes live (CERGAS_DOCUMENT_STORAGE: "local", a folder; "s3": app/storage/s3.py).
         "DOCUMENT_MAX_MB": 25,
         "DOCUMENT_STORAGE": "local",
+        # Deadline reminders go out once the unit's local time passes this hour
+        # (CERGAS_NOTIFY_REMINDER_HOUR, 0 to 23): app/services/notify_events.py.
+        "NOTIFY_REMINDER_HOUR": 7,
     }
 
 
@@ -149,6 +152,10 @@ def from_environment(instance_path: Path, given: dict) -> dict:
     ):
         if key not in given and os.environ.get(variable):
             config[key] = _count(variable, os.environ[variable])
+    if "NOTIFY_REMINDER_HOUR" not in given and os.environ.get("CERGAS_NOTIFY_REMINDER_HOUR"):
+        config["NOTIFY_REMINDER_HOUR"] = _hour(
+            "CERGAS_NOTIFY_REMINDER_HOUR", os.environ["CERGAS_NOTIFY_REMINDER_HOUR"]
+        )
     config.update({k: val for k, val in ldap_settings(os.environ).items() if k not in given})
     config.update({k: val for k, val in document_settings(instance_path).items() if k not in given})
     return config
@@ -221,6 +228,13 @@ def _count(variable: str, value: str) -> int:
     if not 1 <= count <= 100_000:
         raise SystemExit(f"{variable} must be between 1 and 100000")
     return count
+
+
+def _hour(variable: str, value: str) -> int:
+    value = value.strip()
+    if not (value.isascii() and value.isdigit() and 0 <= int(value) <= 23):
+        raise SystemExit(f"{variable} must be an hour from 0 to 23, not {value!r}")
+    return int(value)
 
 
 # LDAP / Active Directory sign-in (app/services/ldap_auth.py, docs/deploy.md) -----------------

@@ -120,6 +120,11 @@ MATRIX = [
         "board",
     ),
     ("cards.add_comment", "POST", "/cards/{card}/comments", {"body": "Sudah dicek."}, "board"),
+    # Notifications (issue 24): following a card, whom a comment may mention, the bell's stream.
+    ("cards.follow", "POST", "/cards/{card}/follow", None, "board"),
+    ("cards.unfollow", "POST", "/cards/{card}/unfollow", None, "board"),
+    ("cards.mention_suggestions", "GET", "/cards/{card}/mentions?q=a", None, "board"),
+    ("live.bell_stream", "GET", "/notifications/stream", None, "login"),
     ("cards.move", "GET", "/cards/{card}/move", None, "board"),
     ("cards.move", "POST", "/cards/{card}/move", {"column_id": "{review}"}, "board"),
     # Live updates (issue 8): the stream is for those who see the board; /healthz for all.
@@ -145,6 +150,8 @@ MATRIX = [
     ),
     ("api.move_card", "POST", "/api/v1/cards/{card}/move", {"column_id": "{review}"}, "api-board"),
     ("api.add_comment", "POST", "/api/v1/cards/{card}/comments", {"body": "Oke"}, "api-board"),
+    ("api.follow_card", "POST", "/api/v1/cards/{card}/follow", None, "api-board"),
+    ("api.unfollow_card", "DELETE", "/api/v1/cards/{card}/follow", None, "api-board"),
     ("api.card_events", "GET", "/api/v1/cards/{card}/events", None, "api-board"),
     (
         "boards.plugin_settings",

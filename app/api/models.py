@@ -278,6 +278,13 @@ class Comment(ApiResponse):
     created_at: Timestamp | None
 
 
+class Following(ApiResponse):
+    model_config = response_examples({"card_id": 42, "following": True})
+
+    card_id: int
+    following: bool = Field(description="Whether comments on the card reach you.")
+
+
 class TokenInfo(ApiResponse):
     model_config = response_examples(
         {

@@ -19,7 +19,7 @@ from app.api.serializers import (
     one_card_json,
     token_json,
 )
-from app.services import accounts, audit, boards, cards, ratelimit, signin, two_factor
+from app.services import accounts, audit, boards, cards, follows, ratelimit, signin, two_factor
 from app.services.access import visible_card
 from app.services.errors import Invalid, TooManyAttempts, Unauthorized
 
@@ -197,6 +197,33 @@ def add_comment(card_id: int):
     body = request_body()
     comment = cards.add_comment(caller(), card_id, body["body"])
     return jsonify(comment_json(comment)), 201
+
+
+@bp.post("/cards/<id:card_id>/follow")
+@operation(
+    _l("Follow a card"),
+    description=_l(
+        "Comments on the card then reach you (the card's creator and assignee follow it "
+        "without asking). Following it again changes nothing."
+    ),
+    responses={200: m.Following},
+    tags=("cards",),
+)
+def follow_card(card_id: int):
+    card = follows.follow(caller(), card_id)
+    return jsonify({"card_id": card.id, "following": True})
+
+
+@bp.delete("/cards/<id:card_id>/follow")
+@operation(
+    _l("Stop following a card"),
+    description=_l("Also a card you created or are assigned to."),
+    responses={200: m.Following},
+    tags=("cards",),
+)
+def unfollow_card(card_id: int):
+    card = follows.unfollow(caller(), card_id)
+    return jsonify({"card_id": card.id, "following": False})
 
 
 @bp.post("/tokens")

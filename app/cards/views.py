@@ -1,17 +1,18 @@
 """Card pages: view and edit a card, comment on it, and move it (with or without JavaScript)."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.cards import bp
 from app.extensions import htmx
 from app.home.templating import fmt_number
 from app.models import Card, User
-from app.services import access, attachments, audit, cards, checklists, work
+from app.services import access, attachments, audit, cards, checklists, follows, work
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, Vetoed
+from app.services.notify_events import MENTION
 from app.views_common import actor, columns_update, form_int, message, plugin_host
 from app.web import local_today
 
@@ -37,6 +38,27 @@ def values_of(card: Card) -> dict:
         "deadline_reason": "",
         "reason": "",
     }
+
+
+@bp.app_template_filter("mentions")
+def with_mentions(body: str | None, names: dict) -> Markup:
+    """A comment as escaped text in which `@login` of a board viewer reads as their name."""
+    body = body or ""
+    parts, last = [], 0
+    for match in MENTION.finditer(body):
+        login = match.group(1).rstrip(".-_")
+        if login not in names:
+            continue
+        end = match.start(1) + len(login)
+        parts.append(escape(body[last : match.start()]))
+        parts.append(
+            Markup('<span class="mention" title="@{login}">@{name}</span>').format(
+                login=login, name=names[login]
+            )
+        )
+        last = end
+    parts.append(escape(body[last:]))
+    return Markup("").join(parts)
 
 
 def plugin_panels(card: Card, board) -> list[dict]:
@@ -79,6 +101,7 @@ def card_page(user: User, card_id, *, status=200, **extra):
         column=card.column,
         events=events,
         comments=work.card_comments(card.id),
+        following=follows.is_following(user, card),
         people=people,
         names={person.login: person.name for person in people},
         priorities=priority_labels(),
@@ -154,6 +177,60 @@ def add_comment(card_id):
         )
     flash(_("Comment added."), "success")
     return redirect(url_for("cards.card", card_id=card_id, _anchor="comments"))
+
+
+# --- following, and whom a comment may mention ----------------------------------------------
+
+
+def _follow_answer(card_id, following: bool):
+    card = access.visible_card(actor(), card_id)
+    if htmx:
+        return render_template("cards/_follow.html", card=card, following=following)
+    if following:
+        flash(_("You follow this card: new comments reach you."), "success")
+    else:
+        flash(_("You no longer follow this card."), "success")
+    return redirect(url_for("cards.card", card_id=card.id))
+
+
+@bp.post("/<id:card_id>/follow")
+@login_required
+def follow(card_id):
+    follows.follow(actor(), card_id)
+    return _follow_answer(card_id, True)
+
+
+@bp.post("/<id:card_id>/unfollow")
+@login_required
+def unfollow(card_id):
+    follows.unfollow(actor(), card_id)
+    return _follow_answer(card_id, False)
+
+
+MAX_SUGGESTIONS = 8
+
+
+@bp.get("/<id:card_id>/mentions")
+@login_required
+def mention_suggestions(card_id):
+    """`?q=` a prefix of a name (or a word of it), NIP or username: at most 8 people who see the
+    card's board, as JSON for the comment box's suggestions."""
+    card = access.visible_card(actor(), card_id)
+    needle = " ".join((request.args.get("q") or "").split())[:60].casefold()
+    found = []
+    for person in access.board_viewers(card.board):
+        words = person.name.casefold().split()
+        logins = [login.casefold() for login in (person.nip, person.username) if login]
+        if (
+            not needle
+            or person.name.casefold().startswith(needle)
+            or any(word.startswith(needle) for word in words)
+            or any(login.startswith(needle) for login in logins)
+        ):
+            found.append({"login": person.login, "name": person.name})
+            if len(found) >= MAX_SUGGESTIONS:
+                break
+    return jsonify({"people": found})
 
 
 # --- moving ----------------------------------------------------------------------------------

@@ -34,6 +34,10 @@ STREAM_SHARE = 0.75
 # Without a thread count from gunicorn (`cergas run`, tests): as for gunicorn's default 256.
 DEFAULT_THREADS = 256
 
+# The "board" of a bell stream (app/live/views.py): it counts against the worker's
+# limit with the board streams, and against a per-person limit of its own.
+BELL = 0
+
 # Why a stream was ended early: the page's `closed` event says which.
 SUPERSEDED = "superseded"
 ENDED = "ended"
@@ -92,7 +96,13 @@ class StreamRegistry:
 
     def open(self, user_id: int, board_id: int, *, per_user: int, per_worker: int) -> OpenStream:
         with self._lock:
-            mine = [s for s in self._streams if s.user_id == user_id]
+            # The bell's streams (board 0: app/live/views.py `bell_stream`) and the board
+            # pages' streams are limited per person apart: every page has a bell.
+            mine = [
+                s
+                for s in self._streams
+                if s.user_id == user_id and (s.board_id == BELL) == (board_id == BELL)
+            ]
             if len(mine) >= 2 * per_user:
                 raise StreamRefused(429)
             running = [s for s in mine if s.stop_reason is None]

@@ -1,5 +1,7 @@
 """`GET /boards/<id>/stream`: a board's changes as Server-Sent Events; `GET /healthz`.
 
+`GET /notifications/stream`: the bell's unread count, live (`bell_stream`, below).
+
 The stream opens with a `hello` event carrying the board's message number. Then each change
 arrives as a `columns` event whose data is the fresh HTML of the changed columns and whose id is
 the message number, or as a `refresh` event when the board's shape changed. A page that sees a
@@ -242,6 +244,99 @@ def stream(board_id):
     response.call_on_close(release)
     response.headers["Cache-Control"] = "no-cache"
     # nginx: pass events through at once instead of buffering them.
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+# --- the bell's live count (Server-Sent Events) ----------------------------------------------
+
+
+@bp.get("/notifications/stream")
+@login_required
+def bell_stream():
+    """The signed-in person's unread count as Server-Sent Events: `unread` with the number when
+    the stream opens and whenever a notification for them is written (app/services/bell.py).
+    Limited like the board streams (app/live/streams.py; `closed` when superseded or when the
+    login session ends), and ends after LIVE_MAX_STREAM_SECONDS (the page reconnects)."""
+    from app.services import bell, notifications
+
+    user = current_user._get_current_object()
+    user_id, session_id = user.id, session.get("sid")
+    app = current_app._get_current_object()
+    config = app.config
+    lifetime = config.get("LIVE_MAX_STREAM_SECONDS", MAX_STREAM_SECONDS)
+    per_user = int(config.get("LIVE_STREAMS_PER_USER") or streams.PER_USER)
+    registry = streams.registry(app)
+    try:
+        opened = registry.open(
+            user_id, streams.BELL, per_user=per_user, per_worker=streams.per_worker_limit(config)
+        )
+    except streams.StreamRefused as refusal:
+        return refused(refusal.status)
+    keepalive = config.get("LIVE_KEEPALIVE_SECONDS", KEEPALIVE_SECONDS)
+    recheck = config.get("LIVE_RECHECK_SECONDS", RECHECK_SECONDS)
+    hub = bell.hub(app)
+    broker = app.extensions["cergas_broker"]
+    wake = {"wake": True}
+
+    def count() -> int | None:
+        """The unread count, or None when the session has ended."""
+        with app.app_context():
+            try:
+                person = accounts.user_for_session(user_id, session_id, touch=False)
+                if person is None:
+                    return None
+                return notifications.unread_count(person)
+            finally:
+                db.session.remove()
+
+    def events():
+        try:
+            with hub.subscribe(user_id) as subscription:
+                if broker.kind == "redis":
+                    broker._start_listener()  # control messages from other processes
+                opened.on_stop(lambda: subscription.deliver(wake))
+                last = count()
+                if last is None:
+                    yield sse("closed", streams.ENDED)
+                    return
+                yield f"retry: {RETRY_MS}\n" + sse("unread", str(last))
+                now = last_sent = time.monotonic()
+                deadline, next_check = now + lifetime, now + recheck
+                while now < deadline:
+                    if opened.stop_reason == streams.SHUTDOWN:
+                        return
+                    if opened.stop_reason is not None:
+                        yield sse("closed", opened.stop_reason)
+                        return
+                    message = None
+                    if now - last_sent >= keepalive:
+                        yield ": keepalive\n\n"
+                        last_sent = now
+                    else:
+                        wait = min(deadline, next_check, last_sent + keepalive) - now
+                        message = subscription.get(timeout=max(0.0, wait))
+                    now = time.monotonic()
+                    if (message is not None and message is not wake) or now >= next_check:
+                        next_check = now + recheck
+                        try:
+                            unread = count()
+                        except Exception:  # noqa: BLE001  (database trouble: the page reconnects)
+                            log.exception("bell: could not count unread notifications")
+                            return
+                        if unread is None:
+                            opened.stop(streams.ENDED)
+                            continue
+                        if unread != last:
+                            last = unread
+                            yield sse("unread", str(unread))
+                            last_sent = time.monotonic()
+        finally:
+            registry.close(opened)
+
+    response = Response(events(), mimetype="text/event-stream")
+    response.call_on_close(lambda: registry.close(opened))
+    response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
 

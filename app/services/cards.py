@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, User, utcnow
+from app.services import notify_events
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
 from app.services.audit import record
@@ -161,6 +162,7 @@ def create_card(
             **(origin.event_data() if origin is not None else {}),
         )
         record_overrides(actor, card, overrides)
+        notify_events.card_assigned(actor, card, card.assignee)
         _plugins().after("cergas_card_created", card=card, actor=actor, board=board)
     return MoveResult(card, warnings, bool(overrides))
 
@@ -310,6 +312,7 @@ def update_card(
                 new=_display("assignee", new),
                 **extra,
             )
+            notify_events.card_assigned(actor, card, new)
         plain = {
             name: [_display(name, old), _display(name, new)]
             for name, (old, new) in changes.items()
@@ -346,4 +349,5 @@ def add_comment(actor: User, card_id, body) -> Comment:
             comment_id=comment.id,
             body=body,
         )
+        notify_events.card_commented(actor, card, comment)
     return comment

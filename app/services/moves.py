@@ -41,7 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, User, utcnow
-from app.services import live
+from app.services import live, notify_events
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card, visible_unit_ids
 from app.services.audit import record, record_now
@@ -468,6 +468,10 @@ def move_card(actor: User, card_id, column_id, position=None, override_reason=No
     board = card.board
     prime_board_plugins(board)  # read with the card: the plugins' switches and settings
     plan = _plan_on_read(card, column_id, position, override_reason)
+    if plan is not None and notify_events.moves_notify(actor, card, plan.source, plan.target):
+        # The creator hears of it in the move's transaction: the general path (the fast path on
+        # PostgreSQL commits inside its pipeline).
+        plan = None
     kept = [actor, *_answer_of(card), *board.columns, *(plan.kept if plan else [])]
     with write_transaction(keep=kept):
         if plan is not None:
@@ -689,6 +693,8 @@ def move_card_locked(
         ask_plugins(card, source, target, actor, board)
     _write(actor, card, source, target, old_position, new_position)
     record_overrides(actor, card, overrides)
+    if not same_column:
+        notify_events.card_entered_done(actor, card, source, target)
     plugins().after(
         "cergas_card_moved", card=card, source=source, target=target, actor=actor, board=board
     )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import TIMEZONES, Card, Membership, Notification, Unit, User, utcnow
-from app.services import tx
+from app.services import bell, tx
 from app.services.errors import Invalid, NotFound
 from app.services.validation import MAX_ID
 
@@ -49,6 +49,7 @@ def notify(
 
     tx.within_write(write)
     tx.after_commit(lambda: deliver(notification))
+    bell.ring(user.id)
     return notification
 
 

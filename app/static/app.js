@@ -329,4 +329,163 @@
     showFailure();
     reloadColumns();
   });
+
+  /* The bell counts unread notifications live: one stream per page (GET /notifications/stream,
+   * Server-Sent Events). Without JavaScript, or when the stream is refused, the count is the
+   * one of the last page load. */
+  function setBell(link, count) {
+    if (!(count >= 0)) return;
+    link.dataset.unread = String(count);
+    var badge = link.querySelector(".badge");
+    var label = link.querySelector(".sr-only");
+    if (count > 0) {
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "badge badge-danger";
+        badge.setAttribute("aria-hidden", "true");
+        link.insertBefore(badge, label);
+      }
+      badge.textContent = String(count);
+    } else if (badge) {
+      badge.parentNode.removeChild(badge);
+    }
+    if (label) {
+      label.textContent =
+        count > 0 ? (link.dataset.labelSome || "").replace("{n}", count) : link.dataset.labelNone;
+    }
+  }
+
+  function startBell() {
+    var link = document.querySelector(".notification-bell[data-stream]");
+    if (!link || !window.EventSource) return;
+    var source = new EventSource(link.dataset.stream);
+    source.addEventListener("unread", function (event) {
+      setBell(link, Number(event.data));
+    });
+    // Superseded by a newer page, or signed out: stay quiet (a reload reconnects).
+    source.addEventListener("closed", function () {
+      source.close();
+    });
+  }
+
+  /* @mentions: typing "@" and a few letters in a comment box (textarea[data-mentions]) lists
+   * up to 8 people who see the board; arrows choose, Enter or Tab inserts "@login", Escape
+   * closes. Without JavaScript typing "@login" works the same. */
+  function mentionBox(area) {
+    var list = document.createElement("ul");
+    var listId = area.id + "-mentions";
+    var people = [];
+    var active = -1;
+    var timer = null;
+    var asked = 0;
+    list.id = listId;
+    list.className = "mention-list";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", area.dataset.mentionsLabel || "");
+    list.hidden = true;
+    area.parentNode.insertBefore(list, area.nextSibling);
+    area.setAttribute("role", "combobox");
+    area.setAttribute("aria-autocomplete", "list");
+    area.setAttribute("aria-controls", listId);
+    area.setAttribute("aria-expanded", "false");
+
+    function token() {
+      var before = area.value.slice(0, area.selectionStart);
+      var found = /(^|[\s(])@([^\s@]{0,60})$/.exec(before);
+      return found ? { text: found[2], start: before.length - found[2].length - 1 } : null;
+    }
+
+    function close() {
+      list.hidden = true;
+      people = [];
+      active = -1;
+      area.setAttribute("aria-expanded", "false");
+      area.removeAttribute("aria-activedescendant");
+    }
+
+    function highlight(index) {
+      active = index;
+      Array.prototype.forEach.call(list.children, function (item, i) {
+        item.setAttribute("aria-selected", i === index ? "true" : "false");
+      });
+      if (index >= 0) area.setAttribute("aria-activedescendant", listId + "-" + index);
+      else area.removeAttribute("aria-activedescendant");
+    }
+
+    function pick(index) {
+      var at = token();
+      var person = people[index];
+      if (!at || !person) return close();
+      var end = area.selectionStart;
+      var insert = "@" + person.login + " ";
+      area.value = area.value.slice(0, at.start) + insert + area.value.slice(end);
+      var caret = at.start + insert.length;
+      area.setSelectionRange(caret, caret);
+      close();
+      area.focus();
+    }
+
+    function show(found) {
+      people = found;
+      list.textContent = "";
+      if (!found.length) return close();
+      found.forEach(function (person, i) {
+        var item = document.createElement("li");
+        item.id = listId + "-" + i;
+        item.setAttribute("role", "option");
+        item.textContent = person.name + " (@" + person.login + ")";
+        item.addEventListener("mousedown", function (event) {
+          event.preventDefault();
+          pick(i);
+        });
+        list.appendChild(item);
+      });
+      list.hidden = false;
+      area.setAttribute("aria-expanded", "true");
+      highlight(0);
+    }
+
+    function ask() {
+      var at = token();
+      if (!at) return close();
+      var mine = ++asked;
+      var url = area.dataset.mentions + "?q=" + encodeURIComponent(at.text);
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          return response.ok ? response.json() : { people: [] };
+        })
+        .then(function (data) {
+          if (mine === asked) show(data.people || []);
+        })
+        .catch(close);
+    }
+
+    area.addEventListener("input", function () {
+      clearTimeout(timer);
+      if (!token()) return close();
+      timer = setTimeout(ask, 120);
+    });
+    area.addEventListener("keydown", function (event) {
+      if (list.hidden || !people.length) return;
+      if (event.key === "ArrowDown") {
+        event.preventDefault();
+        highlight((active + 1) % people.length);
+      } else if (event.key === "ArrowUp") {
+        event.preventDefault();
+        highlight((active - 1 + people.length) % people.length);
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        pick(active < 0 ? 0 : active);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+    area.addEventListener("blur", function () {
+      setTimeout(close, 150);
+    });
+  }
+
+  startBell();
+  document.querySelectorAll("textarea[data-mentions]").forEach(mentionBox);
 })();

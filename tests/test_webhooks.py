@@ -146,7 +146,9 @@ def test_head_registers_webhook_secret_answered_once_never_listed(api, org):
     assert "secret" not in listed[0]
     one = api("kasi").get(f"/api/v1/webhooks/{created['id']}").json
     assert "secret" not in one and one["deliveries"] == []
-    rotated = api("kasi").post(f"/api/v1/webhooks/{created['id']}/secret", json={}).json
+    rotated = api("kasi").post(f"/api/v1/webhooks/{created['id']}/secret", json={})
+    assert rotated.status_code == 200, rotated.json
+    rotated = rotated.json
     assert rotated["secret"] != created["secret"]
     assert db.session.get(Webhook, created["id"]).secret == rotated["secret"]
 

@@ -1,7 +1,7 @@
 """JSON API for webhooks (docs/webhooks.md): register, list, read with recent deliveries,
 change, rotate the secret, remove."""
 
-from flask import jsonify, url_for
+from flask import jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
 
@@ -211,7 +211,8 @@ def update_webhook(webhook_id: int):
     tags=TAGS,
 )
 def rotate_webhook_secret(webhook_id: int):
-    body = dict(request_body())
+    # No body at all: a new random secret.
+    body = dict(request_body()) if request.content_length or request.is_json else {}
     row, secret = webhooks.rotate_secret(caller(), webhook_id, body.get("secret"))
     return jsonify({**webhook_json(row), "secret": secret})
 

@@ -31,6 +31,9 @@ import socket
 import threading
 import time
 import uuid
+from functools import cache
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as distribution_version
 from urllib.parse import urlsplit
 
 import requests
@@ -42,7 +45,6 @@ from sqlalchemy import update as sql_update
 
 from app.extensions import db
 from app.models import Board, Card, Delivery, User, Webhook, utcnow
-from app.plugins import cergas_version
 from app.services import admin_log, outbox, tx
 from app.services import validation as v
 from app.services.access import can_manage_board, managed_boards_clause, visible_board
@@ -491,6 +493,15 @@ def deactivate_gone(webhook_id: int) -> None:
 _local = threading.local()
 
 
+@cache
+def user_agent() -> str:
+    try:
+        version = distribution_version("cergas")
+    except PackageNotFoundError:
+        version = "dev"
+    return f"Cergas-Webhook/{version}"
+
+
 def _session() -> requests.Session:
     """One keep-alive session per thread (connections to a receiver are reused)."""
     session = getattr(_local, "session", None)
@@ -534,7 +545,7 @@ def send(delivery: Delivery) -> dict:
     body = body_bytes(delivery.payload or {})
     headers = {
         "Content-Type": "application/json",
-        "User-Agent": f"Cergas-Webhook/{cergas_version()}",
+        "User-Agent": user_agent(),
         "X-Cergas-Event": (delivery.payload or {}).get("event", ""),
         "X-Cergas-Event-Id": delivery.event_id or "",
         "X-Cergas-Delivery": str(delivery.id),

@@ -50,6 +50,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body: no delayed-ACK wait
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))

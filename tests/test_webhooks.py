@@ -414,3 +414,58 @@ def test_service_errors_for_missing_and_forbidden(app, org):
         webhooks.get_webhook(get_user("staff", org), row.id)
     with pytest.raises(NotFound):
         webhooks.get_webhook(get_user("admin", org), 999_999)
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+
+def test_head_adds_a_webhook_on_the_settings_page_and_sees_the_secret_once(auth, client, org):
+    auth.login(org.nips["kasi"])
+    form = {"url": "https://n8n.example.go.id/w", "events": ["card.moved", "card.created"]}
+    page = client.post(f"/boards/{org.board_id}/webhooks", data=form)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    row = db.session.scalars(select(Webhook)).one()
+    assert row.secret in html and row.events == ["card.created", "card.moved"]
+    again = client.get(f"/boards/{org.board_id}/settings").get_data(as_text=True)
+    assert "n8n.example.go.id" in again and row.secret not in again
+
+
+def test_bad_address_on_the_page_is_shown_next_to_the_field(auth, client, org):
+    auth.login(org.nips["kasi"])
+    form = {"url": "ftp://x.example.go.id/", "events": ["card.moved"]}
+    page = client.post(f"/boards/{org.board_id}/webhooks", data=form)
+    assert page.status_code == 422
+    assert 'id="new-webhook-url-error"' in page.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Webhook)) == 0
+
+
+def test_page_buttons_switch_off_resend_and_remove(auth, client, org):
+    row = register(org, events=["card.created"])
+    cards.create_card(get_user("kasi", org), org.board_id, {"title": "Tombol"})
+    delivery = db.session.scalars(select(Delivery)).one()
+    auth.login(org.nips["kasi"])
+    base = f"/boards/{org.board_id}/webhooks/{row.id}"
+    assert client.post(f"{base}/toggle").status_code == 302
+    assert client.post(f"{base}/resend", data={"delivery_id": str(delivery.id)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Webhook, row.id).active is False
+    events = db.session.scalars(select(Delivery.event_id)).all()
+    assert events == [delivery.event_id, delivery.event_id]
+    assert client.post(f"{base}/delete").status_code == 302
+    assert db.session.get(Webhook, row.id) is None
+
+
+def test_admin_page_keeps_the_all_board_webhooks(auth, client, org):
+    register(org)  # the board's own: not on this page
+    auth.login("admin")
+    form = {"url": "https://portal.example.go.id/hook", "events": ["sprint.closed"]}
+    page = client.post("/admin/webhooks", data=form)
+    assert page.status_code == 200
+    every = db.session.scalars(select(Webhook).where(Webhook.board_id.is_(None))).one()
+    html = client.get("/admin/webhooks").get_data(as_text=True)
+    assert "portal.example.go.id" in html and "integrasi.example.go.id" not in html
+    auth.logout()
+    auth.login(org.nips["kasi"])
+    assert client.get("/admin/webhooks").status_code == 403
+    assert client.post(f"/admin/webhooks/{every.id}/delete").status_code == 403

@@ -322,7 +322,7 @@ class SeededApp:
                 else:
                     self._pg_restore()
         self._seeded = False
-        for name in ("cergas_columns_cache", "cergas_ratelimit"):
+        for name in ("cergas_columns_cache", "cergas_ratelimit", "cergas_webhooks_cache"):
             app.extensions.pop(name, None)
         app.extensions["cergas_broker"].close()
         app.extensions["cergas_broker"] = make_broker(app.config)

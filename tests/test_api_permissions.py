@@ -35,6 +35,7 @@ from tests.test_permissions import (  # noqa: E402
     sprint_fixtures,
     team_and_acting_fixtures,
     template_fixture,
+    webhook_fixture,
 )
 
 CALLERS = ["no token", "revoked token", "other unit", "member", "head", "ancestor head", "admin"]
@@ -147,6 +148,12 @@ TABLE = {
     "GET /api/v1/attachments/{attachment_id}/content":        (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/attachments/{attachment_id}/versions":      (401, 401, 404, 201, 201, 201, 201),
     "POST /api/v1/attachments/{attachment_id}/restore":       (401, 401, 404, 404, 200, 200, 200),
+    "GET /api/v1/webhooks":                                   (401, 401, 200, 200, 200, 200, 200),
+    "POST /api/v1/webhooks":                                  (401, 401, 404, 403, 201, 201, 201),
+    "GET /api/v1/webhooks/{webhook_id}":                      (401, 401, 404, 403, 200, 200, 200),
+    "PATCH /api/v1/webhooks/{webhook_id}":                    (401, 401, 404, 403, 200, 200, 200),
+    "DELETE /api/v1/webhooks/{webhook_id}":                   (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/webhooks/{webhook_id}/secret":              (401, 401, 404, 403, 200, 200, 200),
 }
 # fmt: on
 
@@ -251,6 +258,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids["template"] = template_fixture(org)
         if "recurrence" in needs:
             ids["recurrence"] = recurrence_fixture(org, ids["template"])
+        if "webhook" in needs:
+            ids["webhook"] = webhook_fixture(org)
         if "api_token" in needs:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"team", "acting"}:

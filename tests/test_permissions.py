@@ -73,6 +73,9 @@ TEMPLATE = {"name": "Laporan bulanan", "title_pattern": "Laporan bulanan"}
 RECURRENCE = {"template_id": "{template}", "kind": "monthly_last_working_day"}
 # A document to upload (issue 23): a small PDF.
 PDF = documents.pdf("Nota dinas")
+# A webhook (issue 24): the body of a new one (a public address: nothing is sent in the matrix).
+WEBHOOK = {"board_id": "{board}", "url": "https://93.184.215.14/cergas", "events": ["card.moved"]}
+WEBHOOK_FORM = {"url": WEBHOOK["url"], "events": "card.moved"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -667,6 +670,25 @@ MATRIX = [
         {"column_id": "{backlog}"},
         "api-board",
     ),
+    # Webhooks (issue 24): a board's managers keep its webhooks; `{webhook}` is one of the board,
+    # `{all_webhook}` one for every board (the admin's page).
+    ("boards.add_webhook", "POST", "/boards/{board}/webhooks", WEBHOOK_FORM, "manage"),
+    ("boards.change_webhook", "POST", "/boards/{board}/webhooks/{webhook}/toggle", None, "manage"),
+    ("admin.webhooks_page", "GET", "/admin/webhooks", None, "admin"),
+    ("admin.add_webhook", "POST", "/admin/webhooks", WEBHOOK_FORM, "admin"),
+    ("admin.change_webhook", "POST", "/admin/webhooks/{all_webhook}/toggle", None, "admin"),
+    ("api.list_webhooks", "GET", "/api/v1/webhooks", None, "api-login"),
+    ("api.create_webhook", "POST", "/api/v1/webhooks", WEBHOOK, "api-manage"),
+    ("api.get_webhook", "GET", "/api/v1/webhooks/{webhook}", None, "api-manage"),
+    (
+        "api.update_webhook",
+        "PATCH",
+        "/api/v1/webhooks/{webhook}",
+        {"events": ["card.created"]},
+        "api-manage",
+    ),
+    ("api.rotate_webhook_secret", "POST", "/api/v1/webhooks/{webhook}/secret", {}, "api-manage"),
+    ("api.delete_webhook", "DELETE", "/api/v1/webhooks/{webhook}", None, "api-manage"),
     # Recurring cards (issue 23): managers keep the rules, everyone on the board reads them;
     # `{recurrence}` is a rule made from `{template}`.
     ("boards.add_recurrence", "POST", "/boards/{board}/recurrences", RECURRENCE, "manage"),
@@ -853,6 +875,16 @@ def template_fixture(org) -> int:
     return card_templates.create_template(get_user("admin", org), org.board_id, TEMPLATE).id
 
 
+def webhook_fixture(org, board_id: int | None = -1) -> int:
+    """A webhook of the board, registered by the admin (for `{webhook}`); with `board_id`
+    None, one for every board (for `{all_webhook}`)."""
+    from app.services import webhooks
+
+    body = {"url": WEBHOOK["url"], "events": WEBHOOK["events"]}
+    board_id = org.board_id if board_id == -1 else board_id
+    return webhooks.register(get_user("admin", org), board_id, body)[0].id
+
+
 def recurrence_fixture(org, template_id: int) -> int:
     """A recurring card of the board made from `{template}` (for `{recurrence}`)."""
     from app.services import recurrences
@@ -934,6 +966,8 @@ def seed_matrix(app) -> SimpleNamespace:
         template_id = template_fixture(org)
         checklist_item_id = checklist_fixture(org, card_id)
         recurrence_id = recurrence_fixture(org, template_id)
+        webhook_id = webhook_fixture(org)
+        all_webhook_id = webhook_fixture(org, None)
         attachment_id = attachment_fixture(org, card_id)
         removed_attachment_id = attachment_fixture(org, card_id, removed=True)
         # The card as its edit forms know it, after the fixtures that changed it.
@@ -956,6 +990,8 @@ def seed_matrix(app) -> SimpleNamespace:
         "template": template_id,
         "checklist_item": checklist_item_id,
         "recurrence": recurrence_id,
+        "webhook": webhook_id,
+        "all_webhook": all_webhook_id,
         # The HTML rows call them documents, the API rows attachments: the same two.
         "attachment": attachment_id,
         "removed_attachment": removed_attachment_id,
@@ -1111,7 +1147,7 @@ def form(body):
 
 def typed(body: dict) -> dict:
     """JSON bodies carry numbers as numbers."""
-    numbers = ("column_id", "template_id", "version")
+    numbers = ("column_id", "template_id", "version", "board_id")
     typed_body = {key: int(value) if key in numbers else value for key, value in body.items()}
     if "card_ids" in typed_body and isinstance(typed_body["card_ids"], list):
         typed_body["card_ids"] = [int(item) for item in typed_body["card_ids"]]

@@ -72,6 +72,12 @@ SECTIONS = (
         "admin",
     ),
     Section(
+        "admin.webhooks_page",
+        _l("Webhooks for every board"),
+        _l("Other systems told of every board's events: their addresses and what they answered."),
+        "admin",
+    ),
+    Section(
         "admin.plugins",
         _l("Plugins"),
         _l("The installed plugins and their health."),

@@ -179,7 +179,7 @@ def add_card(board_id):
 # --- settings --------------------------------------------------------------------------------
 
 
-def settings_page(board, *, errors=None, values=None, alert=None, status=200):
+def settings_page(board, *, errors=None, values=None, alert=None, status=200, new_secret=None):
     page = render_template(
         "boards/settings.html",
         board=board,
@@ -188,6 +188,7 @@ def settings_page(board, *, errors=None, values=None, alert=None, status=200):
         errors=errors or {},
         values=values or {},
         alert=alert,
+        new_secret=new_secret,
     )
     return page, status
 

@@ -43,6 +43,10 @@ SENTENCES = {
     "user.recovery_codes_renewed": _l("Made new two-factor recovery codes"),
     "user.sessions_ended": _l("Ended a person's sessions"),
     "user.created_at_sign_in": _l("Added a person at their first single sign-on"),
+    "webhook.created": _l("Registered a webhook"),
+    "webhook.updated": _l("Changed a webhook"),
+    "webhook.secret_rotated": _l("Gave a webhook a new secret"),
+    "webhook.deleted": _l("Removed a webhook"),
 }
 
 # target kind -> its name in the "what" filter.
@@ -54,6 +58,7 @@ TARGET_NAMES = {
     "import": _l("Imports"),
     "setup": _l("First start"),
     "setting": _l("Office-wide settings"),
+    "webhook": _l("Webhooks"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -63,6 +68,7 @@ TARGET_CHANGED = {
     "import": _l("Imported data"),
     "setup": _l("Set up Cergas"),
     "setting": _l("Changed an office-wide setting"),
+    "webhook": _l("Changed a webhook"),
 }
 
 FIELD_LABELS = {
@@ -71,6 +77,9 @@ FIELD_LABELS = {
     "parent": _l("Parent unit"),
     "timezone": _l("Time zone"),
     "active": _l("Active"),
+    "url": _l("Web address"),
+    "events": _l("Events"),
+    "board_id": _l("Board"),
     "nip": _l("NIP"),
     "username": _l("Username"),
     "email": _l("Email"),

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Card, Event, User, utcnow
-from app.services import live
+from app.services import live, webhooks
 from app.services.access import visible_card
 
 
@@ -32,6 +32,7 @@ def record(kind: str, actor: User | None, *, board_id: int, card_id: int | None 
     event = Event(**_event_values(kind, actor, board_id, card_id, data))
     db.session.add(event)
     live.note_change(kind, board_id, card_id, data)
+    webhooks.emit(kind, actor, board_id, card_id, event.data)
     return event
 
 
@@ -48,6 +49,7 @@ def record_now(
     values = _event_values(kind, actor, board_id, card_id, data)
     db.session.connection().execute(_INSERT_EVENT, {"at": utcnow(), **values})
     live.note_change(kind, board_id, card_id, data)
+    webhooks.emit(kind, actor, board_id, card_id, values["data"])
 
 
 def card_events(actor: User, card_id) -> tuple[Card, list[Event]]:

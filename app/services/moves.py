@@ -41,7 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, User, utcnow
-from app.services import live, notify_events
+from app.services import live, notify_events, webhooks
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card, visible_unit_ids
 from app.services.audit import record, record_now
@@ -504,6 +504,8 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
     if override_reason is not None:
         return None
     board = card.board
+    if webhooks.wanted(board.id, "card.moved"):
+        return None  # its delivery is written with the "moved" event, on the general path
     try:
         target = column_of(board, column_id)
         position = v.optional_int(position, minimum=0, maximum=MAX_POSITION)

@@ -584,14 +584,28 @@ def _ran_moments_ago(now) -> bool:
     return False
 
 
+def _poll_telegram() -> str:
+    """Link the Telegram chats that sent the bot a /start code (app/services/chat_links.py);
+    what went wrong, or "" (a Telegram that cannot be read does not fail the tick)."""
+    from app.services import chat_links
+    from app.services.channels import DeliveryFailed
+
+    try:
+        chat_links.poll_telegram()
+    except DeliveryFailed as exc:
+        db.session.rollback()
+        return exc.message
+    return ""
+
+
 @click.command("tick")
 @with_appcontext
 @click.option(
     "--now", "now_text", metavar="ISO-8601", help="Pretend it is this time (default: now)."
 )
 def tick(now_text):
-    """Run every plugin's periodic work once, make the recurring cards that are due, and remove
-    ended or expired login sessions;
+    """Run every plugin's periodic work once, make the recurring cards that are due, remove
+    ended or expired login sessions, and link the Telegram chats that sent the bot a code;
     meant for cron (e.g. every 5 minutes).
 
     A plugin that fails does not stop the others; the command then reports it and exits 1.
@@ -623,6 +637,7 @@ def tick(now_text):
             logging.getLogger("cergas.tick").exception("deadline reminders failed")
             db.session.rollback()
             reminded = 0
+        telegram_problem = _poll_telegram()
         db.session.remove()
     failed = [name for name in implementations if name not in answered]
     click.echo(
@@ -655,6 +670,8 @@ def tick(now_text):
                 problems=recurring.problems,
             )
         )
+    if telegram_problem:
+        click.echo(_("Telegram links: %(error)s", error=telegram_problem), err=True)
     if failed:
         for name in failed:
             record = host.records.get(name)

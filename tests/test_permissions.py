@@ -251,6 +251,16 @@ MATRIX = [
         "login-409",
     ),
     ("auth.two_factor_off", "POST", "/account/two-factor/off", {"password": PASSWORD}, "login-409"),
+    # Chat channels (issue 24): one's own links (nothing is configured in the matrix: linking is
+    # refused with 409, nothing to unlink is 404); the office's settings for administrators.
+    ("auth.channels", "GET", "/account/channels", None, "login"),
+    ("auth.link_telegram", "POST", "/account/channels/telegram", None, "login-409"),
+    ("auth.link_whatsapp", "POST", "/account/channels/whatsapp", {"number": "0812"}, "login-409"),
+    ("auth.confirm_whatsapp", "POST", "/account/channels/whatsapp/confirm", None, "login-409"),
+    ("auth.unlink_channel", "POST", "/account/channels/telegram/unlink", None, "missing"),
+    ("admin.chat_channels", "GET", "/admin/chat-channels", None, "admin"),
+    ("admin.chat_channels", "POST", "/admin/chat-channels", {}, "admin"),
+    ("admin.chat_channels_test", "POST", "/admin/chat-channels/test", None, "admin-422"),
     ("admin.sign_in", "GET", "/admin/sign-in", None, "admin"),
     ("admin.sign_in", "POST", "/admin/sign-in", {"two_factor_required": "nobody"}, "admin"),
     ("people.reset_two_factor", "GET", "/people/{staff}/two-factor/reset", None, "admin"),
@@ -1080,6 +1090,8 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role == "admin" else {403}
     if level == "admin-missing":
         return {404} if role == "admin" else {403}
+    if level == "admin-422":
+        return {422} if role == "admin" else {403}
     if level == "admin-409":
         return {409} if role == "admin" else {403}
     if level == "own":

@@ -66,6 +66,12 @@ SECTIONS = (
         "admin",
     ),
     Section(
+        "admin.chat_channels",
+        _l("Telegram and WhatsApp"),
+        _l("The office's Telegram bot and WhatsApp number for notifications; a test message."),
+        "admin",
+    ),
+    Section(
         "admin.log",
         _l("Administration log"),
         _l("Every change to units, people, roles, teams, imports and passwords: who, when, what."),

@@ -37,6 +37,7 @@ SENTENCES = {
     "acting.ended": _l("Ended an acting appointment (Plt/Plh)"),
     "import.applied": _l("Imported from the staff register"),
     "setting.changed": _l("Changed an office-wide setting"),
+    "chat.test_sent": _l("Sent a test message through a chat channel"),
     "user.two_factor_enabled": _l("Turned on two-factor sign-in"),
     "user.two_factor_disabled": _l("Turned off two-factor sign-in"),
     "user.two_factor_reset": _l("Reset a person's two-factor sign-in"),

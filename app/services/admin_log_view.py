@@ -37,6 +37,7 @@ SENTENCES = {
     "acting.ended": _l("Ended an acting appointment (Plt/Plh)"),
     "import.applied": _l("Imported from the staff register"),
     "setting.changed": _l("Changed an office-wide setting"),
+    "delivery.retried": _l("Sent failed notification deliveries again"),
     "user.two_factor_enabled": _l("Turned on two-factor sign-in"),
     "user.two_factor_disabled": _l("Turned off two-factor sign-in"),
     "user.two_factor_reset": _l("Reset a person's two-factor sign-in"),
@@ -54,6 +55,7 @@ TARGET_NAMES = {
     "import": _l("Imports"),
     "setup": _l("First start"),
     "setting": _l("Office-wide settings"),
+    "delivery": _l("Notification deliveries"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -63,6 +65,7 @@ TARGET_CHANGED = {
     "import": _l("Imported data"),
     "setup": _l("Set up Cergas"),
     "setting": _l("Changed an office-wide setting"),
+    "delivery": _l("Sent notification deliveries again"),
 }
 
 FIELD_LABELS = {
@@ -107,6 +110,7 @@ FIELD_LABELS = {
     "sessions": _l("Sessions"),
     "method": _l("Sign-in method"),
     "unassigned": _l("Unassigned cards"),
+    "deliveries": _l("Deliveries"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")

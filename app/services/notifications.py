@@ -1,11 +1,15 @@
-"""Notifications: stored for the in-app bell, then delivered through every plugin channel.
+"""Notifications: stored for the in-app bell, and queued in the outbox for the channels the
+person chose (app/services/notification_preferences.py), in the same transaction; the worker
+(`cergas worker` or `cergas tick`, app/services/outbox.py) sends them outside any request.
 
 The stored row is the in-app copy; reading the list, the unread count and marking as read are
 for the person the notification is addressed to only. Someone else's notification is "not
 found", so its existence does not leak.
 """
 
-from flask import current_app, has_request_context, url_for
+from datetime import UTC, datetime
+
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
@@ -30,7 +34,8 @@ def notify(
     plugin: str | None = None,
 ) -> Notification:
     """Tell one person something. The in-app copy is stored with the current use case (or on its
-    own); channels (email, ...) deliver it once it is committed. With a `card` and no `link`,
+    own), with one outbox delivery per channel the person's preferences choose for the event
+    (sent later by the worker: nothing is sent in the request). With a `card` and no `link`,
     the notification links to the card's page (`link=""` for no link)."""
     if link is None and card is not None:
         link = card_link(card.id)
@@ -46,10 +51,35 @@ def notify(
 
     def write():
         db.session.add(notification)
+        db.session.flush()
+        queue_deliveries(user, notification)
 
     tx.within_write(write)
-    tx.after_commit(lambda: deliver(notification))
     return notification
+
+
+def queue_deliveries(
+    user: User, notification: Notification, now: datetime | None = None, digest: bool = True
+) -> int:
+    """Write the outbox deliveries of a flushed notification: one per channel the person chose
+    for its event, waiting for the end of their quiet time, or held for their daily digest."""
+    from app.services import notification_preferences as prefs_service
+    from app.services import outbox
+
+    prefs = prefs_service.preferences_of(user)
+    usable = prefs_service.usable_channels(user)
+    chosen = prefs.channels_for(prefs_service.event_of(notification.kind), usable)
+    if not chosen:
+        return 0
+    at = None
+    held = digest and prefs.digest == "daily"
+    if not held and prefs.quiet.get("enabled"):
+        now = now or datetime.now(UTC)
+        until = prefs_service.quiet_until(prefs, prefs_service.home_unit(user.id), now)
+        at = prefs_service.naive_utc(until) if until is not None else None
+    for channel in chosen:
+        outbox.enqueue(channel, notification_id=notification.id, user_id=user.id, at=at, held=held)
+    return len(chosen)
 
 
 def card_link(card_id: int) -> str:
@@ -58,14 +88,6 @@ def card_link(card_id: int) -> str:
     if has_request_context():
         return url_for("cards.card", card_id=card_id)
     return f"/cards/{card_id}"
-
-
-def deliver(notification: Notification) -> None:
-    """Hand a committed notification to every channel; a failing channel is isolated and counted."""
-    host = current_app.extensions["cergas_plugins"]
-    for plugin_name, channels in host.call("cergas_notification_channels"):
-        for channel in channels or []:
-            host.guard(plugin_name, "deliver", channel.deliver, notification)
 
 
 def list_notifications(

@@ -170,10 +170,8 @@ def _send(delivery: Delivery) -> dict:
     return result
 
 
-def _record(delivery_id: int, attempts: int, worker: str, result: dict) -> str:
-    """Write one outcome: sent, pending again after a growing delay, or dead. Only while the
-    row is still this worker's claim."""
-    now = utcnow()
+def _outcome(attempts: int, result: dict, now: datetime) -> dict:
+    """The values one outcome writes: sent, pending again after a growing delay, or dead."""
     values = {"attempts": attempts + 1, "locked_by": None, "locked_until": None}
     if result.get("status") is not None:
         values["last_status"] = result["status"]
@@ -188,14 +186,40 @@ def _record(delivery_id: int, attempts: int, worker: str, result: dict) -> str:
             values["state"] = "dead"
         else:
             values.update(state="pending", next_attempt_at=now + delay)
+    return values
+
+
+def _record_all(outcomes: list[tuple[int, int, dict]], worker: str) -> None:
+    """Write the outcomes of a batch in one transaction, each only while the row is still this
+    worker's claim (a worker whose lease ran out does not overwrite its successor's answer).
+    Plain successes (nothing else to note) share one UPDATE per attempt count."""
+    now = utcnow()
+    plain: dict[int, list[int]] = {}
+    others = []
+    for delivery_id, attempts, result in outcomes:
+        if result["error"] is None and result.get("status") is None and not result.get("answer"):
+            plain.setdefault(attempts, []).append(delivery_id)
+        else:
+            others.append((delivery_id, _outcome(attempts, result, now)))
     with tx.write_transaction():
-        db.session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.locked_by == worker)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    return values["state"]
+        for attempts, ids in plain.items():
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.locked_by == worker)
+                .values(_outcome(attempts, {"error": None}, now))
+                .execution_options(synchronize_session=False)
+            )
+        for delivery_id, values in others:
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id == delivery_id, Delivery.locked_by == worker)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _record(delivery_id: int, attempts: int, worker: str, result: dict) -> None:
+    _record_all([(delivery_id, attempts, result)], worker)
 
 
 def run_due(limit: int = DEFAULT_BATCH, worker: str | None = None, now=None) -> int:
@@ -211,9 +235,8 @@ def run_due(limit: int = DEFAULT_BATCH, worker: str | None = None, now=None) -> 
         return 0
     rows = _load(ids)
     _end_read()
-    for delivery in rows:
-        result = _send(delivery)
-        _record(delivery.id, delivery.attempts, worker, result)
+    outcomes = [(delivery.id, delivery.attempts, _send(delivery)) for delivery in rows]
+    _record_all(outcomes, worker)
     return len(rows)
 
 
@@ -222,6 +245,8 @@ def retry(delivery_ids=None, *, actor=None) -> int:
     attempt's delays; `None`: every one of them. Recorded in the admin log (the console's
     `cergas deliveries retry` as no actor). Returns how many."""
     from app.services import admin_log
+
+    _require_admin(actor)
 
     query = (
         update(Delivery)
@@ -277,3 +302,32 @@ def recipient(delivery: Delivery):
     if delivery.user is not None:
         return delivery.user
     return delivery.notification.user if delivery.notification is not None else None
+
+
+def _require_admin(actor) -> None:
+    """The dead-letter list is the administrators' (the console, `actor=None`, is too)."""
+    from flask_babel import gettext as _
+
+    from app.services.errors import Forbidden
+
+    if actor is not None and not actor.is_admin:
+        raise Forbidden("forbidden", _("Only administrators can do this."))
+
+
+def problem_deliveries(actor, limit: int = 200) -> list[Delivery]:
+    """Failed (waiting for another try after an error) and dead deliveries, newest first, with
+    their person: the admin's dead-letter list."""
+    _require_admin(actor)
+    query = (
+        select(Delivery)
+        .where(
+            or_(
+                Delivery.state == "dead",
+                (Delivery.state == "pending") & Delivery.last_error.is_not(None),
+            )
+        )
+        .options(selectinload(Delivery.user), selectinload(Delivery.notification))
+        .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))

@@ -2,6 +2,7 @@
 person's preferences; the worker sends them outside any request, retries with growing delays,
 gives up into the dead-letter list, and on PostgreSQL several workers deliver each row once."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -253,10 +254,8 @@ class SilentServer:
             self.connections.append(conn)
 
     def close(self):
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.listener.close()
         self.thread.join(5)
         for conn in self.connections:

@@ -50,13 +50,14 @@ def _from_form(form, usable: list[str]) -> dict:
         },
         "quiet": {
             "enabled": form.get("quiet_enabled") == "on",
-            "start": form.get("quiet_start", "").strip(),
-            "end": form.get("quiet_end", "").strip(),
             "holidays": form.get("quiet_holidays") == "on",
         },
         "digest": form.get("digest", ""),
         "unit_digest": form.get("unit_digest") == "on",
     }
+    for bound in ("start", "end"):
+        if f"quiet_{bound}" in form:  # a field left out keeps its time; one emptied is refused
+            data["quiet"][bound] = form[f"quiet_{bound}"].strip()
     hour = form.get("digest_hour", "").strip()
     data["digest_hour"] = int(hour) if hour.isascii() and hour.isdigit() else hour
     return data

@@ -330,3 +330,39 @@ def test_a_hanging_smtp_server_never_holds_a_request_and_the_email_arrives_later
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_admin_page_lists_dead_letters_and_sends_them_again_with_a_log_entry(
+    app, org, auth, recorded
+):
+    from app.models import AdminEvent
+
+    ids = queue(app, 2)
+    with app.app_context():
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id == ids[0])
+            .values(state="dead", attempts=7, last_error="550 mailbox unavailable")
+        )
+        db.session.commit()
+    auth.login("admin")
+    page = auth.client.get("/admin/deliveries")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'id="delivery-{ids[0]}"' in html and "550 mailbox unavailable" in html
+    assert f'id="delivery-{ids[1]}"' not in html  # a pending row that never failed
+    assert "Kirim ulang" in html
+    assert 'href="/admin/deliveries"' in auth.client.get("/admin/").get_data(as_text=True)
+    answer = auth.client.post(f"/admin/deliveries/{ids[0]}/retry")
+    assert answer.status_code == 303
+    assert (row(app, ids[0]).state, row(app, ids[0]).attempts) == ("pending", 0)
+    with app.app_context():
+        (event,) = db.session.scalars(
+            select(AdminEvent).where(AdminEvent.kind == "delivery.retried")
+        )
+        assert event.actor_id == org.users["admin"]
+        assert outbox.run_due() == 2
+    assert sorted(recorded) == ids
+    assert "Semua notifikasi terkirim" in auth.client.get("/admin/deliveries").get_data(
+        as_text=True
+    )

@@ -366,3 +366,11 @@ def test_admin_page_lists_dead_letters_and_sends_them_again_with_a_log_entry(
     assert "Semua notifikasi terkirim" in auth.client.get("/admin/deliveries").get_data(
         as_text=True
     )
+
+
+def test_tick_sends_due_deliveries_on_a_small_install(app, org, runner, recorded):
+    ids = queue(app, 3)
+    result = runner.invoke(args=["tick"])
+    assert result.exit_code == 0, result.output
+    assert sorted(recorded) == ids
+    assert {row(app, i).state for i in ids} == {"sent"}

@@ -73,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.home import bp as home_bp
     from app.live import bp as live_bp
     from app.notifications import bp as notifications_bp
+    from app.notifications.preferences import account_bp as notification_preferences_bp
     from app.people import bp as people_bp
     from app.reports import bp as reports_bp
     from app.setup import bp as setup_bp
@@ -89,6 +90,7 @@ def create_app(config: dict | None = None) -> Flask:
         api_bp,
         admin_bp,
         notifications_bp,
+        notification_preferences_bp,
         people_bp,
         live_bp,
         sprints_bp,

@@ -8,6 +8,7 @@ ServiceError into a one-line message and exit code 1 (never a traceback).
 import contextlib
 import functools
 import logging
+import time
 
 import click
 from flask.cli import AppGroup, FlaskGroup, run_command, with_appcontext
@@ -561,6 +562,8 @@ def _tick_lock():
 
 
 TICK_ROUND_SECONDS = 60
+# Deliveries one tick sends at most (a small install without `cergas worker`).
+TICK_DELIVERIES = 200
 # Where the time of the last tick is kept: the platform's own row of the key-value store.
 TICK_STORE = "cergas.tick"
 
@@ -582,6 +585,10 @@ def _ran_moments_ago(now) -> bool:
             return True
     store.set("last_now", now.isoformat())
     return False
+
+
+# How often `cergas worker` reads the Telegram bot's updates (linking codes).
+TELEGRAM_POLL_SECONDS = 15
 
 
 def _poll_telegram() -> str:
@@ -639,6 +646,9 @@ def tick(now_text):
             reminded = 0
         telegram_problem = _poll_telegram()
         db.session.remove()
+        from app.services import outbox
+
+        delivered = outbox.run_due(limit=TICK_DELIVERIES, now=now)
     failed = [name for name in implementations if name not in answered]
     click.echo(
         ngettext(
@@ -672,6 +682,14 @@ def tick(now_text):
         )
     if telegram_problem:
         click.echo(_("Telegram links: %(error)s", error=telegram_problem), err=True)
+    if delivered:
+        click.echo(
+            ngettext(
+                "Deliveries: %(num)d handled.",
+                "Deliveries: %(num)d handled.",
+                delivered,
+            )
+        )
     if failed:
         for name in failed:
             record = host.records.get(name)
@@ -680,6 +698,84 @@ def tick(now_text):
         raise click.ClickException(
             ngettext("%(num)d plugin failed.", "%(num)d plugins failed.", len(failed))
         )
+
+
+@click.command("worker")
+@with_appcontext
+@click.option("--once", is_flag=True, help="Send what is due now, then stop.")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--idle",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 60),
+    help="Seconds to sleep when nothing is due.",
+)
+def worker_command(once, batch, idle):
+    """Send the outbox's deliveries (email, chat, webhooks, plugin channels) as they fall due,
+    retrying failures with growing delays; stops cleanly on SIGTERM or Ctrl-C (the batch in
+    hand is finished first). Run one or more on any host: each delivery goes out once."""
+    import signal
+    import threading
+
+    from app.services import outbox
+
+    _require_schema()
+    stop = threading.Event()
+
+    def ask_to_stop(signum, frame):
+        stop.set()
+
+    previous = {sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    name = outbox.worker_name()
+    total = 0
+    polled = 0.0
+    try:
+        while not stop.is_set():
+            if time.monotonic() - polled >= TELEGRAM_POLL_SECONDS:
+                # People linking their Telegram get their answer within seconds, not at the
+                # next tick.
+                polled = time.monotonic()
+                problem = _poll_telegram()
+                if problem:
+                    click.echo(_("Telegram links: %(error)s", error=problem), err=True)
+            try:
+                handled = outbox.run_due(limit=batch, worker=name)
+                db.session.remove()
+            except OperationalError as exc:  # the database went away: wait and try again
+                db.session.remove()
+                click.echo(_("Database error, retrying: %(error)s", error=exc.orig), err=True)
+                handled = 0
+                if once:
+                    raise click.ClickException(str(exc.orig)) from None
+            total += handled
+            if once and handled < batch:
+                break
+            if not handled:
+                stop.wait(idle)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(ngettext("%(num)d delivery handled.", "%(num)d deliveries handled.", total))
+
+
+deliveries_cli = AppGroup("deliveries", help="The outbox's deliveries.")
+
+
+@deliveries_cli.command("retry")
+@click.argument("ids", nargs=-1, type=click.IntRange(1))
+@click.option("--all", "every", is_flag=True, help="Every failed and dead delivery.")
+@_service_errors
+def retry_deliveries(ids, every):
+    """Send failed or dead deliveries again now (by id, or --all)."""
+    from app.services import outbox
+
+    if not ids and not every:
+        raise click.UsageError(_("Name delivery ids or use --all."))
+    count = outbox.retry(None if every else list(ids), actor=None)
+    click.echo(
+        ngettext("%(num)d delivery queued again.", "%(num)d deliveries queued again.", count)
+    )
 
 
 @click.command("backup")
@@ -825,6 +921,8 @@ def init_app(app):
     app.cli.add_command(restore_command)
     app.cli.add_command(plugin_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(deliveries_cli)
 
 
 def _create_app():

@@ -557,10 +557,12 @@ def cergas_periodic(now: datetime) -> None:
 def cergas_notification_channels() -> list[NotificationChannel]:
     r"""Return channels that deliver notifications beyond the in-app bell.
 
-    **When**: each time a notification is delivered, after the commit that stored it.
-    **Transaction**: after the commit. **Returns**: a list of channel objects with a method
-    `deliver(notification)`. The in-app notification (the bell) is always stored; channels add
-    other ways (Cergas ships an e-mail channel over `SMTP_URL`). Isolated per channel.
+    **When**: by the outbox worker (`cergas worker` or `cergas tick`), outside any request, for
+    each notification whose person chose this plugin's channel (`plugin:<name>` in their
+    preferences). **Transaction**: none. **Returns**: a list of channel objects with a method
+    `deliver(notification)`; one that raises is counted on the plugin and retried later with
+    growing delays. The in-app notification (the bell) is always stored; channels add other
+    ways (email is the core's own channel, switched on by the email plugin).
 
     ```python
     class Telegram:

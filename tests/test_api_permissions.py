@@ -103,6 +103,8 @@ TABLE = {
     "GET /api/v1/notifications":                              (401, 401, 200, 200, 200, 200, 200),
     "POST /api/v1/notifications/read-all":                    (401, 401, 200, 200, 200, 200, 200),
     "POST /api/v1/notifications/{notification_id}/read":      (401, 401, 404, 200, 404, 404, 404),
+    "GET /api/v1/me/notification-preferences":                (401, 401, 200, 200, 200, 200, 200),
+    "PUT /api/v1/me/notification-preferences":                (401, 401, 200, 200, 200, 200, 200),
     "GET /api/v1/openapi.json":                               (200, 200, 200, 200, 200, 200, 200),
     "GET /api/v1/plugins":                                    (401, 401, 403, 403, 403, 403, 200),
     "GET /api/v1/sprints/{sprint_id}":                        (401, 401, 404, 200, 200, 200, 200),

@@ -1,5 +1,6 @@
-"""The built-in email channel (plugins/email) against a real SMTP server on 127.0.0.1 (aiosmtpd):
-what arrives, when nothing is sent, and that a broken server never breaks notify()."""
+"""The email channel (switched on by plugins/email, sent by app/services/channel_email.py through
+the outbox worker) against a real SMTP server on 127.0.0.1 (aiosmtpd): what arrives, when
+nothing is sent, and that a broken server never breaks notify() and loses nothing."""
 
 import configparser
 import socket
@@ -10,11 +11,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
+from sqlalchemy import select
 
 import plugins.email as email_plugin
 from app.extensions import db
-from app.models import Notification
-from app.services import accounts, notifications, tx
+from app.models import Delivery, Notification
+from app.services import accounts, notifications, outbox, tx
 from tests.conftest import make_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +98,15 @@ def record(app):
     return app.extensions["cergas_plugins"].records["email"]
 
 
+def deliver() -> int:
+    """Run the worker once, as `cergas worker --once` would."""
+    return outbox.run_due()
+
+
+def email_rows() -> list[Delivery]:
+    return list(db.session.scalars(select(Delivery).where(Delivery.channel == "email")))
+
+
 def test_notification_arrives_by_email_with_title_body_and_absolute_link(build, smtp_server):
     app = build(
         SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}",
@@ -106,6 +117,7 @@ def test_notification_arrives_by_email_with_title_body_and_absolute_link(build, 
         notifications.notify(
             person(), "Tenggat besok", "Kartu “Surat ke Bappeda” jatuh tempo.", link="/cards/7"
         )
+        deliver()
     assert len(smtp_server.messages) == 1
     sent = smtp_server.messages[0]
     assert sent["from"] == "cergas@kominfo.example.go.id"
@@ -125,6 +137,7 @@ def test_sender_defaults_to_cergas_at_localhost_and_card_links_without_base_url(
     app = build(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     with app.app_context():
         notifications.notify(person(), "Kabar\r\nBcc: korban@example.com", link="/boards/3")
+        deliver()
     (sent,) = smtp_server.messages
     assert sent["from"] == "cergas@localhost"
     assert sent["to"] == ["agus@kominfo.example.go.id"]
@@ -140,6 +153,7 @@ def test_smtp_url_and_addresses_may_come_from_the_environment(build, smtp_server
     app = build()
     with app.app_context():
         notifications.notify(person(), "Dari lingkungan", "Isi", link="/cards/1")
+        deliver()
     (sent,) = smtp_server.messages
     assert sent["message"].get_content().rstrip().endswith(f"{BASE_URL}/cards/1")
 
@@ -148,6 +162,7 @@ def test_login_credentials_from_the_url_are_used(build, smtp_server):
     app = build(SMTP_URL=f"smtp://agus:p%40ss%3Aword@127.0.0.1:{smtp_server.port}")
     with app.app_context():
         notifications.notify(person(), "Dengan login")
+        deliver()
     assert smtp_server.logins == [("agus", "p@ss:word")]
     assert len(smtp_server.messages) == 1
 
@@ -158,10 +173,13 @@ def test_wrong_credentials_are_counted_and_the_notification_kept(build, smtp_ser
     with app.app_context():
         user = person()
         notifications.notify(user, "Ditolak")
+        deliver()
         assert notifications.unread_count(user) == 1
+        (row,) = email_rows()
+        assert (row.state, row.attempts) == ("pending", 1)  # tried again later
+        assert row.last_error.startswith("SMTP")
     assert smtp_server.messages == []
     assert smtp_server.logins == [("agus", "salah")]
-    assert record(app).errors == 1
 
 
 def test_starttls_is_required_when_asked_for(build, smtp_server):
@@ -169,9 +187,11 @@ def test_starttls_is_required_when_asked_for(build, smtp_server):
     app = build(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}?starttls=1")
     with app.app_context():
         notifications.notify(person(), "Rahasia")
+        deliver()
+        (row,) = email_rows()
+        assert "STARTTLS" in row.last_error
+        assert row.state == "pending"
     assert smtp_server.messages == []
-    assert record(app).errors == 1
-    assert "STARTTLS" in record(app).last_error
 
 
 def test_person_without_email_gets_no_email(build, smtp_server):
@@ -179,9 +199,10 @@ def test_person_without_email_gets_no_email(build, smtp_server):
     with app.app_context():
         user = person(email=None)
         notifications.notify(user, "Tanpa alamat")
+        assert deliver() == 0
+        assert email_rows() == []  # nothing queued for nobody
         assert notifications.unread_count(user) == 1
     assert smtp_server.messages == []
-    assert record(app).errors == 0
 
 
 def test_without_smtp_url_nothing_is_sent(build, smtp_server):
@@ -189,9 +210,10 @@ def test_without_smtp_url_nothing_is_sent(build, smtp_server):
     with app.app_context():
         user = person()
         notifications.notify(user, "Tanpa server")
+        assert deliver() == 0
+        assert email_rows() == []  # email is off: nothing queued
         assert notifications.unread_count(user) == 1
     assert smtp_server.messages == []
-    assert record(app).errors == 0
 
 
 def test_a_closed_port_does_not_break_notify_and_is_counted(build):
@@ -199,18 +221,18 @@ def test_a_closed_port_does_not_break_notify_and_is_counted(build):
     with app.app_context():
         user = person()
         notification = notifications.notify(user, "Server mati", "Isi")
+        deliver()
         assert notification.id is not None
         stored = db.session.get(Notification, notification.id)
         assert stored.title == "Server mati"
         assert notifications.unread_count(user) == 1
-    email_record = record(app)
-    assert email_record.errors == 1
-    assert email_record.last_error.startswith("deliver: ")
-    assert "Connection" in email_record.last_error
-    assert email_record.last_error_at is not None
+        (row,) = email_rows()
+        assert row.state == "pending" and row.attempts == 1
+        assert "Connection" in row.last_error
+        assert row.next_attempt_at > row.created_at  # tried again after a delay
 
 
-def test_email_is_sent_only_after_the_use_case_commits(build, smtp_server):
+def test_email_is_queued_with_the_use_case_and_sent_after_it_commits(build, smtp_server):
     app = build(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     with app.app_context():
         user = person()
@@ -221,11 +243,12 @@ def test_email_is_sent_only_after_the_use_case_commits(build, smtp_server):
         with tx.write_transaction():
             notifications.notify(user, "Jadi")
             assert smtp_server.messages == []
+        deliver()
     assert [m["message"]["Subject"] for m in smtp_server.messages] == ["Jadi"]
 
 
 def test_a_notification_sent_through_the_api_request_arrives(build, smtp_server):
-    """In a request: the channel runs with the request's app, after the write commits."""
+    """Queued in a request; the worker sends it (outside any request)."""
     app = build(SMTP_URL=f"smtp://127.0.0.1:{smtp_server.port}")
     with app.app_context():
         user = person()
@@ -235,6 +258,9 @@ def test_a_notification_sent_through_the_api_request_arrives(build, smtp_server)
     headers = {"Authorization": f"Bearer {token}"}
     listed = client.get("/api/v1/notifications", headers=headers).get_json()
     assert [n["id"] for n in listed["notifications"]] == [notification_id]
+    assert smtp_server.messages == []
+    with app.app_context():
+        assert deliver() == 1
     assert [m["message"]["Subject"] for m in smtp_server.messages] == ["Lewat API"]
 
 
@@ -271,10 +297,11 @@ def test_unusable_smtp_url_refuses_to_start(database_url, url):
         make_app(database_url, CERGAS_PLUGIN_OBJECTS={"email": email_plugin}, SMTP_URL=url)
 
 
-def test_plugin_offers_its_channel_and_startup_check(build):
+def test_plugin_is_the_switch_and_checks_the_settings_at_startup(build):
+    """The plugin no longer offers a channel of its own: the core's `email` channel is it."""
     app = build()
     assert record(app).status == "loaded"
-    assert record(app).hooks == ["cergas_notification_channels", "cergas_startup"]
+    assert record(app).hooks == ["cergas_startup"]
 
 
 def test_email_is_a_built_in_plugin_declared_as_an_entry_point():

@@ -5,11 +5,12 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.models import Card, Notification
-from app.services import cards, notifications, tx
+from app.models import Card, Delivery, Notification
+from app.services import cards, notifications, outbox, tx
 from app.services.errors import Invalid, NotFound
 from cergas.plugin import hookimpl
 from tests.conftest import get_user, make_app
@@ -150,7 +151,7 @@ def test_mark_all_read_marks_only_the_persons_unread(app, org):
 
 
 @pytest.mark.pg
-def test_a_notification_sent_in_a_failed_use_case_is_neither_stored_nor_delivered(database_url):
+def test_a_notification_sent_in_a_failed_use_case_is_neither_stored_nor_queued(database_url):
     delivered = []
 
     class Channel:
@@ -171,10 +172,14 @@ def test_a_notification_sent_in_a_failed_use_case_is_neither_stored_nor_delivere
             with pytest.raises(RuntimeError), tx.write_transaction():
                 notifications.notify(user, "Gagal")
                 raise RuntimeError("the use case fails")
+            assert outbox.run_due() == 0
             assert delivered == []
             assert notifications.unread_count(user) == 0
             notifications.notify(user, "Berhasil")
+            assert delivered == []  # nothing is sent in the request
+            assert outbox.run_due() == 1
             assert delivered == ["Berhasil"]
+            assert db.session.scalar(select(Delivery.state)) == "sent"
             assert notifications.unread_count(user) == 1
     finally:
         with app.app_context():

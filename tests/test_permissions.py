@@ -290,6 +290,32 @@ MATRIX = [
         "api-own",
     ),
     ("api.read_all_notifications", "POST", "/api/v1/notifications/read-all", None, "api-login"),
+    # Notification preferences: each person's own; the dead-letter list: administrators.
+    ("notification_preferences.page", "GET", "/account/notifications", None, "login"),
+    (
+        "notification_preferences.save",
+        "POST",
+        "/account/notifications",
+        {"digest": "instant", "digest_hour": "7"},
+        "login",
+    ),
+    (
+        "api.get_notification_preferences",
+        "GET",
+        "/api/v1/me/notification-preferences",
+        None,
+        "api-login",
+    ),
+    (
+        "api.put_notification_preferences",
+        "PUT",
+        "/api/v1/me/notification-preferences",
+        {"digest": "instant"},
+        "api-login",
+    ),
+    ("admin.deliveries", "GET", "/admin/deliveries", None, "admin"),
+    ("admin.retry_delivery", "POST", "/admin/deliveries/999999/retry", None, "admin"),
+    ("admin.retry_all_deliveries", "POST", "/admin/deliveries/retry-all", None, "admin"),
     # Profiles (skills, certificates) of staff: `person` is staff themself, the heads above and
     # admins (the outsider gets 404); `person-verify` is those heads and admins, staff gets 403.
     ("people.own_profile", "GET", "/profile", None, "login"),

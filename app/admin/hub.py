@@ -84,6 +84,12 @@ SECTIONS = (
         "admin",
     ),
     Section(
+        "admin.deliveries",
+        _l("Notification deliveries"),
+        _l("Emails and messages that could not be sent: why, and send them again."),
+        "admin",
+    ),
+    Section(
         "admin.plugins",
         _l("Plugins"),
         _l("The installed plugins and their health."),

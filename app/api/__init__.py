@@ -7,6 +7,7 @@ from app.api import (  # noqa: E402,F401
     card_templates,
     checklists,
     imports,
+    notification_preferences,
     notifications,
     passwords,
     people,

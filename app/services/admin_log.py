@@ -13,7 +13,17 @@ from app.extensions import db
 from app.models import AdminEvent, Unit, User, utcnow
 
 # What the log's filters offer: the kinds of target.
-TARGET_KINDS = ("unit", "user", "team", "acting_head", "import", "setup", "setting", "webhook")
+TARGET_KINDS = (
+    "unit",
+    "user",
+    "team",
+    "acting_head",
+    "import",
+    "setup",
+    "setting",
+    "webhook",
+    "delivery",
+)
 
 
 def _plain(value):

@@ -38,6 +38,7 @@ SENTENCES = {
     "import.applied": _l("Imported from the staff register"),
     "setting.changed": _l("Changed an office-wide setting"),
     "chat.test_sent": _l("Sent a test message through a chat channel"),
+    "delivery.retried": _l("Sent failed notification deliveries again"),
     "user.two_factor_enabled": _l("Turned on two-factor sign-in"),
     "user.two_factor_disabled": _l("Turned off two-factor sign-in"),
     "user.two_factor_reset": _l("Reset a person's two-factor sign-in"),
@@ -60,6 +61,7 @@ TARGET_NAMES = {
     "setup": _l("First start"),
     "setting": _l("Office-wide settings"),
     "webhook": _l("Webhooks"),
+    "delivery": _l("Notification deliveries"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -70,6 +72,7 @@ TARGET_CHANGED = {
     "setup": _l("Set up Cergas"),
     "setting": _l("Changed an office-wide setting"),
     "webhook": _l("Changed a webhook"),
+    "delivery": _l("Sent notification deliveries again"),
 }
 
 FIELD_LABELS = {
@@ -117,6 +120,7 @@ FIELD_LABELS = {
     "sessions": _l("Sessions"),
     "method": _l("Sign-in method"),
     "unassigned": _l("Unassigned cards"),
+    "deliveries": _l("Deliveries"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")

@@ -1,16 +1,20 @@
-"""Notifications: stored for the in-app bell, then delivered through every plugin channel.
+"""Notifications: stored for the in-app bell, and queued in the outbox for the channels the
+person chose (app/services/notification_preferences.py), in the same transaction; the worker
+(`cergas worker` or `cergas tick`, app/services/outbox.py) sends them outside any request.
 
 The stored row is the in-app copy; reading the list, the unread count and marking as read are
 for the person the notification is addressed to only. Someone else's notification is "not
 found", so its existence does not leak.
 """
 
-from flask import current_app, has_request_context, url_for
+from datetime import UTC, datetime
+
+from flask import has_request_context, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from app.extensions import db
-from app.models import TIMEZONES, Card, Membership, Notification, Unit, User, utcnow
+from app.models import TIMEZONES, Card, Delivery, Membership, Notification, Unit, User, utcnow
 from app.services import bell, tx
 from app.services.errors import Invalid, NotFound
 from app.services.validation import MAX_ID
@@ -30,7 +34,8 @@ def notify(
     plugin: str | None = None,
 ) -> Notification:
     """Tell one person something. The in-app copy is stored with the current use case (or on its
-    own); channels (email, ...) deliver it once it is committed. With a `card` and no `link`,
+    own), with one outbox delivery per channel the person's preferences choose for the event
+    (sent later by the worker: nothing is sent in the request). With a `card` and no `link`,
     the notification links to the card's page (`link=""` for no link)."""
     if link is None and card is not None:
         link = card_link(card.id)
@@ -45,12 +50,116 @@ def notify(
     )
 
     def write():
+        if db.session.get_bind().dialect.name == "postgresql":
+            _write_in_one_statement(user, notification)
+            return
         db.session.add(notification)
+        db.session.flush()
+        queue_deliveries(user, notification)
 
     tx.within_write(write)
-    tx.after_commit(lambda: deliver(notification))
     bell.ring(user.id)
     return notification
+
+
+# PostgreSQL: the notification, the person's preferences and the deliveries they choose in one
+# round trip (a request pays for one statement, not three: docs/benchmarks.md). The channels
+# usable for the person are worked out in Python; which of them the event goes through, and
+# whether they wait for a daily digest, follow the stored settings as `Preferences` reads them.
+_ONE_STATEMENT = text(
+    """
+WITH n AS (
+    INSERT INTO notifications (user_id, kind, plugin, title, body, link, card_id, created_at)
+    VALUES (:user_id, :kind, :plugin, :title, :body, :link, :card_id, :now)
+    RETURNING id
+), p AS (
+    SELECT settings FROM notification_preferences WHERE user_id = :user_id
+), d AS (
+    INSERT INTO deliveries (notification_id, user_id, channel, state, attempts,
+                            next_attempt_at, created_at)
+    SELECT n.id, :user_id, ch,
+           CASE WHEN (SELECT settings->>'digest' FROM p) = 'daily' THEN 'held' ELSE 'pending' END,
+           0, :now, :now
+    FROM n, unnest(CAST(:channels AS varchar[])) AS ch
+    WHERE NOT EXISTS (
+        SELECT 1 FROM p
+        WHERE json_typeof(p.settings->'events'->:event) = 'array'
+          AND NOT EXISTS (
+              SELECT 1 FROM json_array_elements_text(p.settings->'events'->:event) AS e
+              WHERE e = ch
+          )
+    )
+    RETURNING 1
+)
+SELECT n.id, (SELECT settings FROM p) AS settings, (SELECT count(*) FROM d) AS queued FROM n
+"""
+)
+
+
+def _write_in_one_statement(user: User, notification: Notification) -> None:
+    from sqlalchemy.orm import make_transient_to_detached
+
+    from app.services import notification_preferences as prefs_service
+
+    db.session.flush()  # what the use case wrote before (the card the notification names)
+    now = utcnow()
+    row = db.session.execute(
+        _ONE_STATEMENT,
+        {
+            "user_id": user.id,
+            "kind": notification.kind,
+            "plugin": notification.plugin,
+            "title": notification.title,
+            "body": notification.body,
+            "link": notification.link,
+            "card_id": notification.card_id,
+            "now": now,
+            "channels": prefs_service.usable_channels(user),
+            "event": prefs_service.event_of(notification.kind),
+        },
+    ).one()
+    notification.id = row.id
+    notification.created_at = now
+    notification.read_at = None
+    make_transient_to_detached(notification)
+    db.session.add(notification)
+    prefs = prefs_service._from_settings(row.settings)
+    if row.queued and prefs.digest != "daily" and prefs.quiet.get("enabled"):
+        # Quiet hours (the person's zone and working days): the deliveries wait for their end.
+        until = prefs_service.quiet_until(
+            prefs, prefs_service.home_unit(user.id), datetime.now(UTC)
+        )
+        if until is not None:
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.notification_id == row.id)
+                .values(next_attempt_at=prefs_service.naive_utc(until))
+                .execution_options(synchronize_session=False)
+            )
+
+
+def queue_deliveries(
+    user: User, notification: Notification, now: datetime | None = None, digest: bool = True
+) -> int:
+    """Write the outbox deliveries of a flushed notification: one per channel the person chose
+    for its event, waiting for the end of their quiet time, or held for their daily digest."""
+    from app.services import notification_preferences as prefs_service
+    from app.services import outbox
+
+    prefs = prefs_service.preferences_of(user)
+    usable = prefs_service.usable_channels(user)
+    chosen = prefs.channels_for(prefs_service.event_of(notification.kind), usable)
+    if not chosen:
+        return 0
+    at = None
+    held = digest and prefs.digest == "daily"
+    if not held and prefs.quiet.get("enabled"):
+        now = now or datetime.now(UTC)
+        until = prefs_service.quiet_until(prefs, prefs_service.home_unit(user.id), now)
+        at = prefs_service.naive_utc(until) if until is not None else None
+    for channel in chosen:
+        outbox.enqueue(channel, notification_id=notification.id, user_id=user.id, at=at, held=held)
+    return len(chosen)
 
 
 def card_link(card_id: int) -> str:
@@ -59,14 +168,6 @@ def card_link(card_id: int) -> str:
     if has_request_context():
         return url_for("cards.card", card_id=card_id)
     return f"/cards/{card_id}"
-
-
-def deliver(notification: Notification) -> None:
-    """Hand a committed notification to every channel; a failing channel is isolated and counted."""
-    host = current_app.extensions["cergas_plugins"]
-    for plugin_name, channels in host.call("cergas_notification_channels"):
-        for channel in channels or []:
-            host.guard(plugin_name, "deliver", channel.deliver, notification)
 
 
 def list_notifications(

@@ -9,9 +9,11 @@ core uses for its own emails (password-reset links; app/services/mail.py):
 - `BASE_URL`: e.g. `https://cergas.example.go.id`; makes the links in emails absolute.
 - `SMTP_TIMEOUT`: seconds to wait for the server, default 10.
 
-A person without an email address gets no email. A server that cannot be reached raises, which
-the plugin host logs and counts on this plugin (see /admin/plugins); the notification itself
-and the request that sent it are not affected.
+Loading this plugin is the switch that turns email on: with it loaded and SMTP_URL set,
+`notify()` queues an `email` delivery for each person who has an address and wants the event
+by email (their notification preferences), and the outbox worker sends it
+(app/services/channel_email.py), retrying a server that cannot be reached with growing delays.
+The request that caused the notification never waits for the server.
 """
 
 from flask_babel import lazy_gettext as _l
@@ -50,7 +52,9 @@ def message_text(notification) -> tuple[str, str]:
 
 
 class EmailChannel:
-    """Delivers a notification by email when SMTP_URL is set and the person has an address."""
+    """Delivers a notification by email at once when SMTP_URL is set and the person has an
+    address (kept for callers of plugin API 1.x; the outbox's `email` channel is what Cergas
+    uses)."""
 
     def deliver(self, notification) -> None:
         user = notification.user
@@ -66,8 +70,3 @@ def cergas_startup(app):
     """Refuse to start with an SMTP_URL that cannot be used, rather than fail on every email."""
     with app.app_context():
         check_mail_settings()
-
-
-@hookimpl
-def cergas_notification_channels():
-    return [EmailChannel()]

@@ -55,11 +55,7 @@ def _load() -> None:
     if _loaded:
         return
     for module in SENDER_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     _loaded = True
 
 

@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 import plugins.email as email_plugin
 from app.extensions import db
 from app.models import Delivery, User, utcnow
-from app.services import channels, notifications, outbox, tx
+from app.services import channels, outbox, tx
 from app.services.channels import DeliveryFailed
-from cergas.plugin import hookimpl
 from tests.conftest import get_user, make_app
 from tests.test_email_channel import Inbox, free_port
 
@@ -262,23 +263,14 @@ class SilentServer:
             conn.close()
 
 
-class AssignNotifier:
-    """Stands in for the core event until it lands: an assignment notifies the assignee."""
-
-    @hookimpl
-    def cergas_card_updated(self, card, changes, actor, board):
-        if "assignee" in changes and card.assignee_id:
-            user = db.session.get(User, card.assignee_id)
-            notifications.notify(user, f"Ditugaskan: {card.title}", kind="card_assigned")
-
-
 @pytest.mark.pg
 def test_a_hanging_smtp_server_never_holds_a_request_and_the_email_arrives_later(database_url):
     port = free_port()
     silent = SilentServer(port)
     app = make_app(
         database_url,
-        CERGAS_PLUGIN_OBJECTS={"email": email_plugin, "assign": AssignNotifier()},
+        # The core tells the new assignee (app/services/notify_events.py); email is on.
+        CERGAS_PLUGIN_OBJECTS={"email": email_plugin},
         SMTP_URL=f"smtp://127.0.0.1:{port}",
         SMTP_TIMEOUT="1",
     )
@@ -321,7 +313,9 @@ def test_a_hanging_smtp_server_never_holds_a_request_and_the_email_arrives_later
         with app.app_context():
             assert outbox.run_due(now=datetime.now(UTC) + timedelta(minutes=2)) == 1
             assert outbox.run_due(now=datetime.now(UTC) + timedelta(days=2)) == 0
-        assert [m["message"]["Subject"] for m in inbox.messages] == ["Ditugaskan: Surat edaran"]
+        with app.app_context(), force_locale("id"):
+            subject = _("Card assigned to you: %(title)s", title="Surat edaran")
+        assert [m["message"]["Subject"] for m in inbox.messages] == [subject]
         assert inbox.messages[0]["to"] == ["agus@x.go.id"]
     finally:
         silent.close()

@@ -329,3 +329,30 @@ def test_api_reads_and_changes_the_callers_own_preferences(app, org):
         "/api/v1/me/notification-preferences", json={"digest": 1}, headers=headers
     )
     assert wrong_type.status_code == 422
+
+
+def test_without_a_channel_the_page_says_why_in_words_one_can_act_on(database_url):
+    """Email on but no address: add one; nothing set up by the office: say so."""
+    for extra, person_has_email, expected in (
+        (
+            {"CERGAS_PLUGIN_OBJECTS": {"email": email_plugin}, "SMTP_URL": SMTP},
+            False,
+            "add your email",
+        ),
+        ({}, True, "has not set up email or chat"),
+    ):
+        app = make_app(database_url, **extra)
+        org = build_org(app)
+        with app.app_context():
+            staff = get_user("staff", org)
+            staff.email = "agus@example.go.id" if person_has_email else None
+            db.session.commit()
+        client = app.test_client()
+        client.post("/login", data={"username": org.nips["staff"], "password": "rahasia123"})
+        client.post("/language", data={"locale": "en"})
+        html = client.get("/account/notifications").get_data(as_text=True)
+        assert 'id="no-channels"' in html and expected in html
+        assert "/account/channels" in html
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -11,6 +11,27 @@ from app.services.errors import Invalid
 account_bp = Blueprint("notification_preferences", __name__, url_prefix="/account")
 
 
+def _why_no_channel(user) -> str:
+    """Why nothing but the bell reaches this person, in words they can act on."""
+    from app.services import channel_chat
+
+    chats = channel_chat.configured_channels()
+    if prefs_service.email_on() and not (user.email or "").strip():
+        return _(
+            "No channel can reach you yet: add your email address to your profile, or link a "
+            "chat account. Notifications stay under the bell."
+        )
+    if chats:
+        return _(
+            "No channel can reach you yet: link your Telegram or WhatsApp on the Chat channels "
+            "page. Notifications stay under the bell."
+        )
+    return _(
+        "Your office has not set up email or chat messages yet, so notifications are shown "
+        "under the bell only. Your administrator can set them up."
+    )
+
+
 def _page(prefs_dict: dict, errors: dict | None = None, status: int = 200):
     user = current_user._get_current_object()
     usable = prefs_service.usable_channels(user)
@@ -26,6 +47,7 @@ def _page(prefs_dict: dict, errors: dict | None = None, status: int = 200):
         events=events,
         channels=[(name, prefs_service.channel_label(name)) for name in usable],
         head=head,
+        why_none=_why_no_channel(user) if not usable else None,
         hours=range(24),
         errors=errors or {},
     )

@@ -241,6 +241,28 @@ def test_bell_stream_counts_live_after_commit(app, org, card_id, bell):
     assert next_unread(stream) == "2"
 
 
+def unread_reaches(stream, value: str, most: int = 5) -> bool:
+    """Whether the stream's count becomes `value` within `most` counts."""
+    return any(next_unread(stream) == value for _ in range(most))
+
+
+def test_reading_on_one_page_lowers_the_count_on_the_others(app, org, card_id, bell):
+    stream = bell(org.nips["staff"])
+    assert next_unread(stream) == "0"
+    with app.app_context():
+        staff = get_user("staff", org)
+        first = notifications.notify(staff, "Satu").id
+        notifications.notify(staff, "Dua")
+    # One count per notification (each its own transaction here): "1" may come first.
+    assert unread_reaches(stream, "2")
+    with app.app_context():
+        notifications.mark_read(get_user("staff", org), first)
+    assert next_unread(stream) == "1"
+    with app.app_context():
+        assert notifications.mark_all_read(get_user("staff", org)) == 1
+    assert next_unread(stream) == "0"
+
+
 def test_the_bell_rings_after_commit_once_per_transaction_and_never_on_rollback(app, org, card_id):
     from app.services import bell as bell_service
 

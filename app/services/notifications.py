@@ -209,6 +209,8 @@ def mark_read(user: User, notification_id: int) -> Notification:
         notification = _own(user, notification_id)
         if notification.read_at is None:
             notification.read_at = utcnow()
+            # The person's other open pages count again (after the commit).
+            bell.ring(user.id)
     return notification
 
 
@@ -221,6 +223,8 @@ def mark_all_read(user: User) -> int:
             .values(read_at=utcnow())
             .execution_options(synchronize_session="fetch")
         ).rowcount
+        if marked:
+            bell.ring(user.id)
     return marked or 0
 
 

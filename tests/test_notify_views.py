@@ -16,8 +16,6 @@ from tests.conftest import database_for, get_user
 from tests.test_live_stream import Stream
 from tests.test_notify_events import WED, at_local
 
-pytestmark = pytest.mark.pg
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
@@ -153,6 +151,7 @@ def test_list_groups_by_day_then_card(app, org, auth, card_id):
     assert f"/notifications/{ids[0]}/read" in group
 
 
+@pytest.mark.pg
 def test_two_ticks_at_once_send_each_reminder_once(app, org):
     """Two ticks (threads, as two hosts) at the same moment: each reminder once."""
     for _ in range(5):
@@ -226,6 +225,7 @@ def next_unread(stream) -> str:
             return event["data"]
 
 
+@pytest.mark.pg
 def test_bell_stream_counts_live_after_commit(app, org, card_id, bell):
     stream = bell(org.nips["staff"])
     assert stream.response.status_code == 200
@@ -263,6 +263,7 @@ def test_reading_on_one_page_lowers_the_count_on_the_others(app, org, card_id, b
     assert next_unread(stream) == "0"
 
 
+@pytest.mark.pg
 def test_the_bell_rings_after_commit_once_per_transaction_and_never_on_rollback(app, org, card_id):
     from app.services import bell as bell_service
 
@@ -311,6 +312,7 @@ def test_notification_rows_are_the_persons_own(app, org):
         assert rows == [org.users["staff2"]]
 
 
+@pytest.mark.pg
 def test_the_bell_rings_across_processes_through_redis(app):
     """With Redis, a notification written in one process reaches the bell hub of another."""
     import uuid

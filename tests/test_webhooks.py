@@ -18,8 +18,6 @@ from app.services.channels import DeliveryFailed, sender_for
 from app.services.errors import Forbidden, Invalid, NotFound, ServiceError
 from tests.conftest import get_user, make_app
 
-pytestmark = pytest.mark.pg  # the move's PostgreSQL pipeline writes its event in SQL
-
 SECRET = "rahasia-bersama-1234567890"
 ALL_EVENTS = list(webhooks.EVENTS)
 
@@ -229,6 +227,8 @@ def test_changes_are_in_the_admin_log_without_the_secret(app, org):
 # --- emission --------------------------------------------------------------------------------
 
 
+# On PostgreSQL too: the move's one-statement path writes its event in SQL.
+@pytest.mark.pg
 def test_each_event_is_written_once_with_its_change(app, org):
     register(org)
     admin, kasi = get_user("admin", org), get_user("kasi", org)
@@ -279,6 +279,7 @@ def test_only_the_events_a_webhook_wants(app, org):
     assert [p["event"] for p in payloads()] == ["card.commented"]
 
 
+@pytest.mark.pg
 def test_refused_move_writes_nothing(app, org):
     kasi = get_user("kasi", org)
     made = [
@@ -297,6 +298,7 @@ def test_refused_move_writes_nothing(app, org):
     assert [p["card"]["id"] for p in payloads()] == [made[3].id]
 
 
+@pytest.mark.pg
 def test_other_boards_webhook_gets_nothing_and_all_board_one_everything(app, org):
     admin = get_user("admin", org)
     other = boards.create_board(admin, "Papan Lain", "SEKSI-APL")
@@ -315,6 +317,7 @@ def test_switched_off_webhook_gets_nothing(app, org):
     assert payloads() == []
 
 
+@pytest.mark.pg
 def test_no_query_for_webhooks_on_a_board_without_any(app, org):
     from tests.query_counter import count_queries
 
@@ -328,6 +331,7 @@ def test_no_query_for_webhooks_on_a_board_without_any(app, org):
 # --- sending --------------------------------------------------------------------------------
 
 
+@pytest.mark.pg
 def test_receiver_verifies_the_signature(app, org, receiver):
     register(org, url=receiver.url, events=["card.created"])
     card = cards.create_card(get_user("kasi", org), org.board_id, {"title": "Undangan"}).card

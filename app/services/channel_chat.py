@@ -33,8 +33,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ChannelLink, Delivery, SiteSetting, User, utcnow
-from app.services import admin_log, mail
+from app.models import ChannelLink, Delivery, SiteSetting, User
+from app.services import admin_log, mail, site_settings
 from app.services import validation as v
 from app.services.channels import DeliveryFailed, sender
 from app.services.errors import Forbidden, Invalid
@@ -340,21 +340,7 @@ def save_settings(actor: User, form: dict) -> bool:
     if after == before:
         return False
     with write_transaction():
-        row = db.session.get(SiteSetting, SETTING_KEY)
-        if row is None:
-            row = SiteSetting(key=SETTING_KEY)
-            db.session.add(row)
-        row.value = after
-        row.updated_at = utcnow()
-        row.updated_by_id = actor.id
-        admin_log.record(
-            "setting.changed",
-            actor,
-            "setting",
-            label=SETTING_KEY,
-            before=_shown(before),
-            after=_shown(after),
-        )
+        site_settings.store(actor, SETTING_KEY, after, before=_shown(before), after=_shown(after))
     return True
 
 

@@ -62,18 +62,18 @@ def change(actor: User, key: str, value) -> bool:
         before = row.value if row is not None else declared.default
         if before == value:
             return False
-        if row is None:
-            row = SiteSetting(key=key)
-            db.session.add(row)
-        row.value = value
-        row.updated_at = utcnow()
-        row.updated_by_id = actor.id
-        admin_log.record(
-            "setting.changed",
-            actor,
-            "setting",
-            label=key,
-            before={key: before},
-            after={key: value},
-        )
+        store(actor, key, value, before={key: before}, after={key: value})
     return True
+
+
+def store(actor: User, key: str, value, *, before: dict, after: dict) -> None:
+    """Write one office-wide setting and its line in the admin log (`before`/`after`: what the
+    log shows, secrets masked by the caller), in the current write transaction."""
+    row = db.session.get(SiteSetting, key)
+    if row is None:
+        row = SiteSetting(key=key)
+        db.session.add(row)
+    row.value = value
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id
+    admin_log.record("setting.changed", actor, "setting", label=key, before=before, after=after)

@@ -4,9 +4,10 @@ these from here rather than from each other's views."""
 
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import current_app, make_response, render_template, url_for
+from flask import current_app, make_response, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.extensions import htmx
 from app.home.templating import fmt_date
@@ -113,3 +114,18 @@ def columns_update(
     if dialog and status < 300:
         response.headers["HX-Trigger-After-Settle"] = "cergas-close-dialog"
     return response
+
+
+def files_within(limit: int, too_large, before=None):
+    """The request's files, refusing a body over `limit` bytes with `too_large()`: from the
+    Content-Length before anything is read, and while reading when no length was told.
+    `before` runs first, under the same limit (the CSRF check, which reads the form)."""
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large()
+    request.max_content_length = limit
+    try:
+        if before is not None:
+            before()
+        return request.files
+    except RequestEntityTooLarge:
+        raise too_large() from None

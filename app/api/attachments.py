@@ -17,7 +17,6 @@ from flask import Response, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import Field
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.api import bp
 from app.api.auth import caller
@@ -36,6 +35,7 @@ from app.services import validation as v
 from app.services.access import can_manage_board, visible_card
 from app.services.errors import ServiceError
 from app.storage import CHUNK
+from app.views_common import files_within
 
 TAGS = ("documents",)
 # A multipart body carries the file plus its envelope (boundaries, part headers).
@@ -186,6 +186,7 @@ def uploaded() -> attachments.Upload:
     """The file of a multipart request. A request over the limit is refused before its body
     is read (413), whether it says its length or not."""
     limit = attachments.max_bytes() + ENVELOPE_BYTES
+    # Too large is said first, whatever the body is (files_within checks the same again).
     if request.content_length is not None and request.content_length > limit:
         raise attachments.too_large()
     if request.mimetype != "multipart/form-data":
@@ -194,11 +195,7 @@ def uploaded() -> attachments.Upload:
             _("Send the file as multipart/form-data, in the field `file`."),
             status=400,
         )
-    request.max_content_length = limit
-    try:
-        file = request.files.get("file")
-    except RequestEntityTooLarge:
-        raise attachments.too_large() from None
+    file = files_within(limit, attachments.too_large).get("file")
     if file is None:
         raise v.invalid({"file": _("Send the file in the form field `file`.")})
     return attachments.Upload(file.stream, file.filename or "")

@@ -20,7 +20,6 @@ from flask import current_app, flash, redirect, render_template, request, send_f
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.cards import bp
 from app.cards.views import card_page, plugin_panels
@@ -29,7 +28,7 @@ from app.models import Attachment, Card, User
 from app.services import access, attachments, filetypes
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Vetoed
-from app.views_common import actor
+from app.views_common import actor, files_within
 
 REFUSALS = (
     Invalid,
@@ -140,16 +139,13 @@ def refused(card_id, exc: ServiceError, key, values=None, *, field=None):
 def received_upload() -> attachments.Upload:
     """The request's file, refused with 413 from the Content-Length before the body is read
     (and stopped at the limit when the length was not told); then the CSRF token is checked."""
-    limit = attachments.max_bytes() + FORM_SLACK
-    if (request.content_length or 0) > limit:
-        raise attachments.too_large()
-    request.max_content_length = limit
-    try:
+
+    def check_csrf():
         if current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
-        file = request.files.get("file")
-    except RequestEntityTooLarge:
-        raise attachments.too_large() from None
+
+    files = files_within(attachments.max_bytes() + FORM_SLACK, attachments.too_large, check_csrf)
+    file = files.get("file")
     if file is None or not file.filename:
         raise v.invalid({"file": _("Choose a file.")})
     return attachments.Upload(file.stream, file.filename)

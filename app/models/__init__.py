@@ -40,6 +40,14 @@ from app.models.outbox import (
     ReminderSent,
     Webhook,
 )
+from app.models.performance import (
+    INDICATOR_ASPECTS,
+    RHK_KINDS,
+    DialogueNote,
+    PerformanceFeedback,
+    Rhk,
+    RhkIndicator,
+)
 from app.models.plugin import BoardPlugin, Notification, PluginData
 from app.models.recurrence import (
     ON_HOLIDAY,
@@ -67,9 +75,18 @@ from app.models.sprint import (
     SprintCard,
     SprintScopeChange,
 )
+from app.models.views import CalendarFeed, SavedFilter
 from app.models.workcal import CALENDAR_DAY_KINDS, UnitCalendar, UnitCalendarDay
 
 __all__ = [
+    "INDICATOR_ASPECTS",
+    "RHK_KINDS",
+    "DialogueNote",
+    "PerformanceFeedback",
+    "Rhk",
+    "RhkIndicator",
+    "CalendarFeed",
+    "SavedFilter",
     "ACTING_KINDS",
     "ActingHead",
     "AdminEvent",

@@ -27,6 +27,8 @@ class Board(db.Model):
     # A card enters a `done` column only with every checklist item ticked (a core rule,
     # app/services/checklists.py, checked on every path that moves a card).
     checklist_required_for_done: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Done cards leave the board this many days after they entered a done column; 0: never.
+    archive_after_days: Mapped[int] = mapped_column(default=14, server_default="14")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit] = relationship()

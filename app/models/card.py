@@ -29,6 +29,9 @@ class Card(db.Model):
         # and an unindexed position lets PostgreSQL update those rows in place (migration 0007).
         Index("ix_cards_column_id", "column_id"),
         Index("ix_cards_assignee_id", "assignee_id"),
+        # Archived cards leave the board (issue 25): the board reads `archived_at IS NULL`, the
+        # periodic archive run reads a board's done cards by age.
+        Index("ix_cards_board_id_archived_at", "board_id", "archived_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +65,13 @@ class Card(db.Model):
     sprint_id: Mapped[int | None] = mapped_column(
         ForeignKey("sprints.id", ondelete="SET NULL"), index=True
     )
+    # Archived: off the board, read-only, still in search, reports and exports; None: on it.
+    archived_at: Mapped[datetime | None]
+    archived_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The assignee's planned work result (RHK, app/models/performance.py) the card counts toward.
+    # (No ON DELETE: SQLite added the column in place and keeps no action for it; an RHK is
+    # withdrawn, not deleted.)
+    rhk_id: Mapped[int | None] = mapped_column(ForeignKey("rhks.id"), index=True)
 
     board: Mapped[Board] = relationship()
     column: Mapped[BoardColumn] = relationship()

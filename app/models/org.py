@@ -29,6 +29,9 @@ class Unit(db.Model):
     # A unit that no longer exists keeps its row (boards, history and reports name it) but
     # takes no people, boards or teams (app/services/units.py).
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # Whether colleagues in the unit see each other's skills and certificates (issue 27:
+    # off by default; the person and the heads above always see them).
+    colleagues_see_competency: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     parent: Mapped["Unit | None"] = relationship(remote_side=[id])
 

@@ -33,6 +33,8 @@ class Sprint(db.Model):
     board_id: Mapped[int] = mapped_column(ForeignKey("boards.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
     goal: Mapped[str] = mapped_column(Text)
+    # The head's planned work result (RHK) the sprint goal serves, if named.
+    goal_rhk_id: Mapped[int | None] = mapped_column(ForeignKey("rhks.id"))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(10), default="planned")

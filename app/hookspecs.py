@@ -484,7 +484,10 @@ def cergas_board_warnings(board: BoardView, cards: list[CardView]) -> list[Board
 
     **When**: on the board page and in the board API (`GET /api/v1/boards/<id>`), with all the
     board's cards. **Transaction**: none; read only. **Returns**: a list of
-    `BoardWarning(text, tone="warning")`, shown above the board. Isolated.
+    `BoardWarning(text, tone="warning", key="")`, shown above the board. Isolated. Warnings of
+    several plugins with the same `key` (the fact they are about, e.g.
+    `"skill-single-holder:<skill>"`) are shown once, the most severe (*`key` added in plugin
+    API 1.3.0*). Heads see the list open, members a one-line summary they can open.
 
     ```python
     @hookimpl

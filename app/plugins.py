@@ -490,7 +490,8 @@ class PluginHost:
     def board_warnings(self, board, cards) -> list[tuple[str, object]]:
         from cergas.plugin import BoardWarning
 
-        return self._typed("cergas_board_warnings", BoardWarning, board=board, cards=cards)
+        found = self._typed("cergas_board_warnings", BoardWarning, board=board, cards=cards)
+        return one_warning_per_fact(found)
 
     def card_panels(self, card, board) -> list[tuple[str, object]]:
         from cergas.plugin import Panel
@@ -598,3 +599,24 @@ def startup(app) -> None:
     with app.app_context():
         for impl in reversed(host.pm.hook.cergas_startup.get_hookimpls()):
             impl.function(**{name: app for name in impl.argnames})
+
+
+# Severity of a warning's tone: the one shown when several plugins warn about the same fact.
+TONE_WEIGHT = {"danger": 3, "warning": 2, "info": 1, "success": 0}
+
+
+def one_warning_per_fact(found: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """Keep one warning per `key` (the most severe, then the first), in the order the facts
+    first appear; warnings without a key are all kept."""
+    kept: list[tuple[str, object]] = []
+    where: dict[str, int] = {}
+    for plugin, warning in found:
+        key = getattr(warning, "key", "")
+        if not key:
+            kept.append((plugin, warning))
+        elif key not in where:
+            where[key] = len(kept)
+            kept.append((plugin, warning))
+        elif TONE_WEIGHT.get(warning.tone, 0) > TONE_WEIGHT.get(kept[where[key]][1].tone, 0):
+            kept[where[key]] = (plugin, warning)
+    return kept

@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from app.extensions import htmx
 from app.home.templating import fmt_date
 from app.models import User
-from app.services import boards, work
+from app.services import boards, sprints, work
 from app.services import validation as v
 from app.web import local_today
 
@@ -51,7 +51,10 @@ def board_context(
     view = boards.load_board(user, board_id)
     board = view.board
     today = local_today(board.unit.timezone)
-    shown = work.filter_board(view, filters, user, today)
+    # The active sprint: its cards carry a marker, and the "this sprint only" filter keeps them.
+    running = sprints.running_sprint(board.id)
+    active_sprint_id = running.id if running is not None else None
+    shown = work.filter_board(view, filters, user, today, active_sprint_id)
     host = plugin_host()
     loaded = all_cards(view)
     if column_ids is None:
@@ -71,6 +74,7 @@ def board_context(
         "shown": shown,
         "dates": dates,
         "filters": filters,
+        "active_sprint_id": active_sprint_id,
         "add_errors": extra.get("add_errors", {}),
         "add_values": extra.get("add_values", {}),
         "badges": host.card_badges(decorated, board),

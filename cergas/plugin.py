@@ -138,7 +138,7 @@ from app.workcal import (
     work_calendars,
 )
 
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 
 # The profile helpers the core's own pages share with plugins: plugins get a `UserView`.
 visible_person = for_plugins(visible_person)
@@ -352,10 +352,16 @@ class Badge:
 
 @dataclass(frozen=True)
 class BoardWarning:
-    """A line above a board (and in the board API), e.g. an SLA about to be breached."""
+    """A line above a board (and in the board API), e.g. an SLA about to be breached.
+
+    `key` names the fact the warning is about (e.g. ``"skill-single-holder:public-speaking"``):
+    when several plugins warn about the same fact, the board shows one warning, the most severe
+    (then the first). Leave it empty for a warning of your own. (API 1.3.0)
+    """
 
     text: str
     tone: str = "warning"
+    key: str = ""
 
     def __post_init__(self):
         _tone(self.tone)

@@ -55,7 +55,13 @@ def test_a_sprint_is_planned_started_closed_and_reviewed_through_the_api(api, or
     assert [c["card_id"] for c in review["added"]] == [late_card]
     assert [c["card_id"] for c in review["removed"]] == [late_card]
     assert review["carried_over"] == [
-        {"card_id": open_card, "title": "Rekap permohonan", "estimate": 2.0, "to": "next"}
+        {
+            "card_id": open_card,
+            "title": "Rekap permohonan",
+            "estimate": 2.0,
+            "to": "next",
+            "to_sprint": "Sprint November",
+        }
     ]
     assert review["deadline_changes"] == []
     assert api("staff").get(f"/api/v1/cards/{open_card}").get_json()["sprint_id"] == nxt["id"]

@@ -49,7 +49,8 @@ def run(team, cards, *, settings=None, limit=None, skills=None, can_take=None):
         cards,
         today=TODAY,
         horizon_end=HORIZON,
-        settings=settings or Settings(),
+        # The tests of the median rule switch the absolute floor off (its own test below).
+        settings=settings or Settings(overload_floor=0),
         wip_limits={1: limit},
         skills=skills or {},
         can_take=can_take,
@@ -105,8 +106,21 @@ def test_the_multiple_of_the_median_is_a_setting():
     cards = [card(SARI) for _ in range(4)] + [card(BUDI) for _ in range(2)]
     cards += [card(DEWI) for _ in range(2)]
     assert "above_median" in codes(run([SARI, BUDI, DEWI], cards))  # 4 > 1.5 x median 2
-    strict = run([SARI, BUDI, DEWI], cards, settings=Settings(overload_factor=2.5))
+    strict = run(
+        [SARI, BUDI, DEWI], cards, settings=Settings(overload_factor=2.5, overload_floor=0)
+    )
     assert "above_median" not in codes(strict)
+
+
+def test_a_few_cards_above_a_small_median_are_no_overload():
+    """Two active cards against a team median of one: twice the median, but under the floor."""
+    cards = [card(SARI), card(SARI), card(BUDI), card(DEWI)]
+    assert "above_median" not in codes(run([SARI, BUDI, DEWI], cards, settings=Settings()))
+    assert "above_median" in codes(
+        run([SARI, BUDI, DEWI], cards, settings=Settings(overload_floor=1))
+    )
+    many = [card(SARI) for _ in range(6)] + [card(BUDI), card(DEWI)]
+    assert "above_median" in codes(run([SARI, BUDI, DEWI], many, settings=Settings()))
 
 
 def test_person_above_the_personal_wip_limit_is_flagged():

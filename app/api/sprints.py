@@ -73,7 +73,9 @@ class SprintReviewCard(ApiResponse):
     estimate: float | None
     at: str | None = None
     by: str | None = None
+    by_name: str | None = None
     to: str | None = None
+    to_sprint: str | None = None
 
 
 class SprintDeadlineMove(ApiResponse):
@@ -83,6 +85,7 @@ class SprintDeadlineMove(ApiResponse):
     new: str | None
     reason: str
     by: str | None
+    by_name: str | None = None
     at: str | None
 
 

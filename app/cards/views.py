@@ -247,6 +247,7 @@ def move_form(
     selected,
     place="",
     override="",
+    due="",
     error=None,
     errors=None,
     vetoes=None,
@@ -263,6 +264,7 @@ def move_form(
         selected_column=selected,
         place=place,
         override_reason=override,
+        due=due,
         can_override=access.can_manage_board(user, board),
         in_dialog=in_dialog(),
         error=error,
@@ -302,11 +304,24 @@ def move(card_id):
     board_id, source_id = card.board_id, card.column_id
     target_id = form_int(form.get("column_id"))
     override = (form.get("override_reason") or "").strip()
+    due = (form.get("due_date") or "").strip()
     try:
         position = requested_position(form)
-        result = cards.move_card(
-            user, card_id, form.get("column_id"), position, override_reason=override or None
-        )
+        if due and card.due_date is None:
+            # The move form offers a due date to a card without one (a column may need it).
+            result = cards.move_with_due_date(
+                user,
+                card_id,
+                form.get("column_id"),
+                due,
+                version=form.get("version"),
+                position=position,
+                override_reason=override or None,
+            )
+        else:
+            result = cards.move_card(
+                user, card_id, form.get("column_id"), position, override_reason=override or None
+            )
     except (Invalid, Conflict, Forbidden) as exc:
         if htmx and not in_dialog():
             alerts = refusal_messages(user, card, exc, target_id, position=form.get("position"))
@@ -317,6 +332,7 @@ def move(card_id):
             selected=target_id or source_id,
             place=form.get("place", ""),
             override=override,
+            due=due,
             error=exc.message,
             errors=exc.fields,
             vetoes=getattr(exc, "vetoes", None),
@@ -350,6 +366,16 @@ def refusal_messages(user: User, card: Card, exc, target_id, position=None) -> l
     is offered the move form to override a WIP limit."""
     if isinstance(exc, Vetoed):
         return [message("error", f"{veto['plugin']}: {veto['message']}") for veto in exc.vetoes]
+    if exc.code == "due_date_required" and target_id:
+        # Offer the move form, which has a due date field for a card without one.
+        return [
+            message(
+                "error",
+                exc.message,
+                link=url_for("cards.move", card_id=card.id, column_id=target_id),
+                link_label=_("Set a due date and move…"),
+            )
+        ]
     if exc.code in WIP_REFUSALS and target_id and access.can_manage_board(user, card.board):
         args = {"card_id": card.id, "column_id": target_id}
         position = v.ascii_int(position, maximum=100_000)

@@ -331,6 +331,18 @@ def update_card(
     return card
 
 
+def move_with_due_date(
+    actor: User, card_id, column_id, due_date, *, version, position=None, override_reason=None
+) -> MoveResult:
+    """Give a card its first due date and move it, in one transaction: the move form's answer
+    to a move refused for a missing due date. Both happen, or (a refusal of either) neither."""
+    with write_transaction():
+        # update_card locked the board and read the card under the lock.
+        card = update_card(actor, card_id, {"due_date": due_date}, version=version)
+        db.session.flush()
+        return move_card_locked(actor, card, column_id, position, override_reason)
+
+
 def add_comment(actor: User, card_id, body) -> Comment:
     try:
         body = v.text(body, field_max=10_000, required=True)

@@ -97,6 +97,27 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _name_next_sprints(sprint: Sprint, carried: list[dict]) -> None:
+    """Give each card carried to the next sprint that sprint's name (`to_sprint`): the sprint
+    it joined the moment this one closed (one query)."""
+    ids = [entry["card_id"] for entry in carried if entry["to"] == "next"]
+    if not ids or sprint.closed_at is None:
+        return
+    rows = db.session.execute(
+        select(SprintCard.card_id, Sprint.name)
+        .join(Sprint, Sprint.id == SprintCard.sprint_id)
+        .where(
+            SprintCard.card_id.in_(ids),
+            SprintCard.sprint_id != sprint.id,
+            SprintCard.added_at == sprint.closed_at,
+        )
+    ).all()
+    names = dict(rows)
+    for entry in carried:
+        if entry["card_id"] in names:
+            entry["to_sprint"] = names[entry["card_id"]]
+
+
 def review(sprint: Sprint) -> Review:
     """Committed vs completed (cards and estimates), scope changes, carry-over, deadlines moved
     during the sprint (with reasons) and completion per person: five queries."""
@@ -164,6 +185,7 @@ def review(sprint: Sprint) -> Review:
                 "estimate": change.estimate,
                 "at": _iso(change.at),
                 "by": change.actor.login if change.actor else None,
+                "by_name": change.actor.name if change.actor else None,
             }
         )
     moved = []
@@ -188,9 +210,11 @@ def review(sprint: Sprint) -> Review:
                     "new": _iso(change.new_date),
                     "reason": change.reason,
                     "by": change.actor.login if change.actor else None,
+                    "by_name": change.actor.name if change.actor else None,
                     "at": _iso(change.at),
                 }
             )
+    _name_next_sprints(sprint, carried)
     people = sorted(per_person.values(), key=lambda p: (p["name"] is None, p["name"] or ""))
     return Review(
         sprint=sprint,

@@ -9,7 +9,8 @@ start are recorded in `sprint_scope_changes` and shown in the review.
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
+from flask import current_app, g, has_request_context
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
@@ -73,6 +74,25 @@ def board_sprints(actor: User, board_id) -> tuple[Board, list[Sprint]]:
     return board, list(sprints)
 
 
+def sprint_label(name: str) -> str:
+    """How a sentence names a sprint: "Sprint 49" as it is, "Januari" as "Sprint Januari", so
+    that no screen says "Sprint Sprint 49"."""
+    if name.casefold().startswith("sprint"):
+        return name
+    return _("Sprint %(name)s", name=name)
+
+
+def running_sprint(board_id: int) -> Sprint | None:
+    """The board's active sprint for a page being drawn: read once per request (the sprint bar
+    and the columns both ask). Writes use `active_sprint`, read under the board's lock."""
+    if not has_request_context():
+        return active_sprint(board_id)
+    found = g.setdefault("_running_sprints", {})
+    if board_id not in found:
+        found[board_id] = active_sprint(board_id)
+    return found[board_id]
+
+
 def active_sprint(board_id: int) -> Sprint | None:
     return db.session.scalar(
         select(Sprint).where(Sprint.board_id == board_id, Sprint.state == "active")
@@ -132,7 +152,7 @@ class SprintBar:
 
 def sprint_bar(board: Board, today: date | None = None) -> SprintBar | None:
     """The active sprint of a board with its progress: two queries whatever the card count."""
-    sprint = active_sprint(board.id)
+    sprint = running_sprint(board.id)
     if sprint is None:
         return None
     today = today or local_today(board)
@@ -363,21 +383,43 @@ def remove_card(actor: User, sprint_id, card_id) -> Card:
     return card
 
 
-def start_sprint(actor: User, sprint_id) -> Sprint:
-    """Start a planned sprint: snapshot its cards and their estimates as the commitment."""
+def starts_early(sprint: Sprint, today: date | None = None) -> bool:
+    """Whether starting the sprint now would be before its start date (the unit's today)."""
+    return (today or local_today(sprint.board)) < sprint.start_date
+
+
+def closes_early(sprint: Sprint, today: date | None = None) -> bool:
+    """Whether closing the sprint now would be before its end date (the unit's today)."""
+    return (today or local_today(sprint.board)) < sprint.end_date
+
+
+def start_sprint(actor: User, sprint_id, *, confirm_early: bool = True) -> Sprint:
+    """Start a planned sprint: snapshot its cards and their estimates as the commitment.
+    With `confirm_early=False` a start before the start date is refused (409
+    `sprint_starts_early`) so that the page can ask first."""
     with write_transaction():
         sprint = managed_sprint(actor, sprint_id)
         lock_board(sprint.board_id)
         db.session.refresh(sprint)
         if sprint.state != "planned":
             raise Conflict("sprint_not_planned", _("Only a planned sprint can be started."))
+        if not confirm_early and starts_early(sprint):
+            raise Conflict(
+                "sprint_starts_early",
+                _(
+                    "%(sprint)s is planned to start on %(date)s. Confirm that it starts today.",
+                    sprint=sprint_label(sprint.name),
+                    date=format_date(sprint.start_date, "d MMMM yyyy"),
+                ),
+                {"confirm_early": _("Tick this to start the sprint before its start date.")},
+            )
         running = active_sprint(sprint.board_id)
         if running is not None:
             raise Conflict(
                 "sprint_already_active",
                 _(
-                    "Sprint %(name)s is still running on this board; close it first.",
-                    name=running.name,
+                    "%(sprint)s is still running on this board; close it first.",
+                    sprint=sprint_label(running.name),
                 ),
             )
         rows = db.session.execute(
@@ -449,17 +491,35 @@ def _clean_close(sprint: Sprint, goal_met, note, carry_over, next_sprint_id):
 
 
 def close_sprint(
-    actor: User, sprint_id, goal_met, note="", carry_over="backlog", next_sprint_id=None
+    actor: User,
+    sprint_id,
+    goal_met,
+    note="",
+    carry_over="backlog",
+    next_sprint_id=None,
+    *,
+    confirm_early: bool = True,
 ) -> Sprint:
     """Close the active sprint with the head's verdict on the goal. Unfinished cards go to the
     next planned sprint or back to the backlog: `carry_over` is "next"/"backlog" for all of
-    them, or {card_id: "next"|"backlog"} per card (cards not named go to the backlog)."""
+    them, or {card_id: "next"|"backlog"} per card (cards not named go to the backlog). With
+    `confirm_early=False` a close before the end date is refused (409 `sprint_closes_early`)."""
     with write_transaction():
         sprint = managed_sprint(actor, sprint_id)
         lock_board(sprint.board_id)
         db.session.refresh(sprint)
         if sprint.state != "active":
             raise Conflict("sprint_not_active", _("Only an active sprint can be closed."))
+        if not confirm_early and closes_early(sprint):
+            raise Conflict(
+                "sprint_closes_early",
+                _(
+                    "%(sprint)s runs until %(date)s. Confirm that it closes early.",
+                    sprint=sprint_label(sprint.name),
+                    date=format_date(sprint.end_date, "d MMMM yyyy"),
+                ),
+                {"confirm_early": _("Tick this to close the sprint before its end date.")},
+            )
         goal_met, note, carry_over, target = _clean_close(
             sprint, goal_met, note, carry_over, next_sprint_id
         )

@@ -81,6 +81,8 @@ class BoardFilters:
     overdue: bool = False
     mine: bool = False
     q: str = ""
+    # Only the cards of the board's active sprint.
+    sprint: bool = False
 
     @classmethod
     def from_args(cls, args) -> "BoardFilters":
@@ -90,11 +92,14 @@ class BoardFilters:
             overdue=args.get("overdue") in ("1", "on", "true"),
             mine=args.get("mine") in ("1", "on", "true"),
             q=" ".join((args.get("q") or "").split())[:100],
+            sprint=args.get("sprint") in ("1", "on", "true"),
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.assignee or self.label or self.overdue or self.mine or self.q)
+        return bool(
+            self.assignee or self.label or self.overdue or self.mine or self.q or self.sprint
+        )
 
     def query_args(self) -> dict:
         """The filters as URL query arguments (empty ones left out)."""
@@ -104,13 +109,20 @@ class BoardFilters:
             args["overdue"] = "1"
         if self.mine:
             args["mine"] = "1"
+        if self.sprint:
+            args["sprint"] = "1"
         return args
 
 
 def filter_board(
-    view: BoardView, filters: BoardFilters, user: User, today: date
+    view: BoardView,
+    filters: BoardFilters,
+    user: User,
+    today: date,
+    active_sprint_id: int | None = None,
 ) -> dict[int, list[Card]]:
-    """column id -> the column's cards that pass the filters, in board order."""
+    """column id -> the column's cards that pass the filters, in board order (`sprint`: the
+    cards of the active sprint `active_sprint_id`; none when no sprint is running)."""
     if not filters.active:
         return view.cards
     needle = filters.q.casefold()
@@ -120,6 +132,8 @@ def filter_board(
         if filters.assignee and card.assignee_id != filters.assignee:
             return False
         if filters.mine and card.assignee_id != user.id:
+            return False
+        if filters.sprint and (active_sprint_id is None or card.sprint_id != active_sprint_id):
             return False
         if filters.label and filters.label not in (card.labels or []):
             return False

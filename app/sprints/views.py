@@ -41,7 +41,11 @@ def index(board_id):
             errors, status = exc.fields, exc.status
         else:
             flash(
-                _("Sprint %(name)s created. Now commit cards to it.", name=sprint.name), "success"
+                _(
+                    "%(sprint)s created. Now commit cards to it.",
+                    sprint=sprints.sprint_label(sprint.name),
+                ),
+                "success",
             )
             return redirect(url_for("sprints.sprint", sprint_id=sprint.id))
     board, items = sprints.board_sprints(user, board_id)
@@ -96,6 +100,7 @@ def sprint_page(sprint_id, *, errors=None, status=200, alert=None):
         days=days,
         chart=burndown_chart(sprint, days),
         days_left=sprint_reports.working_days_left(sprint, today),
+        starts_early=sprint.state == "planned" and sprints.starts_early(sprint, today),
         errors=errors or {},
         alert=alert,
         states=state_labels(),
@@ -145,11 +150,17 @@ def remove_card(sprint_id, card_id):
 @login_required
 def start(sprint_id):
     try:
-        sprint = sprints.start_sprint(actor(), sprint_id)
+        sprint = sprints.start_sprint(
+            actor(), sprint_id, confirm_early=request.form.get("confirm_early") == "1"
+        )
     except (Invalid, Conflict) as exc:
         return _refused(sprint_id, exc)
     flash(
-        _("Sprint %(name)s started. The committed scope is recorded.", name=sprint.name), "success"
+        _(
+            "%(sprint)s started. The committed scope is recorded.",
+            sprint=sprints.sprint_label(sprint.name),
+        ),
+        "success",
     )
     return redirect(url_for("boards.board", board_id=sprint.board_id))
 
@@ -168,6 +179,7 @@ def close_page(sprint, *, errors=None, values=None, alert=None, status=200):
         unfinished=unfinished,
         summary=sprint_reports.review(sprint),
         next_sprint=sprints.next_planned_sprint(sprint.board_id, exclude=sprint.id),
+        early=sprints.closes_early(sprint),
         errors=errors or {},
         values=values or {},
         alert=alert,
@@ -200,12 +212,19 @@ def close(sprint_id):
         carry = form.get("carry_over", "backlog")
     values = {"goal_met": form.get("goal_met", ""), "note": form.get("note", ""), "mode": mode}
     try:
-        sprints.close_sprint(user, sprint_id, form.get("goal_met"), form.get("note", ""), carry)
+        sprints.close_sprint(
+            user,
+            sprint_id,
+            form.get("goal_met"),
+            form.get("note", ""),
+            carry,
+            confirm_early=form.get("confirm_early") == "1",
+        )
     except (Invalid, Conflict) as exc:
         return close_page(
             sprint, errors=exc.fields, values=values, alert=exc.message, status=exc.status
         )
-    flash(_("Sprint %(name)s closed.", name=sprint.name), "success")
+    flash(_("%(sprint)s closed.", sprint=sprints.sprint_label(sprint.name)), "success")
     return redirect(url_for("sprints.review", sprint_id=sprint_id))
 
 
@@ -225,6 +244,11 @@ def review(sprint_id):
         goals=goal_labels(),
         states=state_labels(),
     )
+
+
+@bp.app_template_global("sprint_label")
+def sprint_label(name: str) -> str:
+    return sprints.sprint_label(name)
 
 
 @bp.app_template_global("active_sprint_bar")

@@ -53,15 +53,52 @@
     var position = positionFor(item, sameColumn);
     if (position !== null) values.position = String(position);
     item.classList.add("is-saving");
+    var targetColumn = evt.to.dataset.columnId;
     // The answer swaps fresh source and target columns in (hx-swap-oob): on a refusal they come
-    // back as the database holds them, so the card snaps back, and the reason lands in #alerts.
-    htmx.ajax("POST", url, {
-      source: item,
-      target: "#alerts",
-      swap: "innerHTML",
-      values: values,
-      headers: { "X-CSRFToken": csrfToken() },
+    // back as the database holds them, so the card snaps back, and the reason lands in #alerts
+    // and again at the column it was dropped on.
+    htmx
+      .ajax("POST", url, {
+        source: item,
+        target: "#alerts",
+        swap: "innerHTML",
+        values: values,
+        headers: { "X-CSRFToken": csrfToken() },
+      })
+      .then(function () {
+        showRefusalAt(targetColumn);
+      });
+  }
+
+  /* A refused drop: the reason (already announced by the role="alert" region at the top of the
+   * page, which may be scrolled away) is shown where the hand is, under the head of the column
+   * the card was dropped on, and scrolled into view. */
+  function showRefusalAt(columnId) {
+    var alerts = document.getElementById("alerts");
+    var errors = alerts ? alerts.querySelectorAll(".alert-error") : [];
+    var column = document.getElementById("column-" + columnId);
+    if (!column) return;
+    var old = column.querySelector(".drop-refusal");
+    if (old) old.remove();
+    if (!errors.length) return;
+    var note = document.createElement("div");
+    note.className = "drop-refusal";
+    errors.forEach(function (error) {
+      note.appendChild(error.cloneNode(true));
     });
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "drop-refusal-close";
+    close.setAttribute("aria-label", alerts.dataset.dismiss || "Close");
+    close.textContent = "×";
+    close.addEventListener("click", function () {
+      note.remove();
+    });
+    note.appendChild(close);
+    var head = column.querySelector(".column-head");
+    if (head) head.after(note);
+    else column.prepend(note);
+    note.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function initSortable(list) {

@@ -180,7 +180,8 @@ def cergas_board_warnings(board, cards):
                     len(needing),
                     name=core.short_name(holder),
                     skill=names.get(slug, slug),
-                )
+                ),
+                key=f"skill-single-holder:{slug}",
             )
         )
     return warnings

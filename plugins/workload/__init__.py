@@ -68,6 +68,15 @@ def cergas_settings():
             maximum=10,
         ),
         Setting(
+            "overload_floor",
+            "int",
+            DEFAULTS["overload_floor"],
+            _l("Never overloaded by the median with this many active cards or fewer"),
+            help=_l("An absolute floor: two cards against a team median of one is no overload."),
+            minimum=0,
+            maximum=100,
+        ),
+        Setting(
             "overload_effectiveness",
             "float",
             DEFAULTS["overload_effectiveness"],
@@ -101,7 +110,15 @@ def cergas_board_warnings(board, cards):
     from .service import board_warnings
 
     workload = board_warnings(board, cards)
-    return [BoardWarning(w.message, w.tone) for w in workload.warnings]
+    return [BoardWarning(w.message, w.tone, fact_key(w)) for w in workload.warnings]
+
+
+def fact_key(warning) -> str:
+    """The fact a warning is about, shared with the competency plugin's warning about a skill
+    one person holds, so that the board shows it once."""
+    if warning.code == "single_holder" and warning.skill:
+        return f"skill-single-holder:{warning.skill}"
+    return f"workload-{warning.code}:{','.join(warning.people)}"
 
 
 @hookimpl

@@ -29,6 +29,9 @@ DEFAULTS = {
     "effective_hours": 5.5,
     "horizon_days": 10,
     "overload_factor": 1.5,
+    # Nobody is overloaded by the median alone while holding this many active cards or fewer
+    # (two cards against a team median of one is no overload).
+    "overload_floor": 3,
     "overload_effectiveness": 1.0,
     "imbalance_threshold": 0.4,
     "suggestions": 3,
@@ -41,6 +44,7 @@ class Settings:
     effective_hours: float = DEFAULTS["effective_hours"]
     horizon_days: int = DEFAULTS["horizon_days"]
     overload_factor: float = DEFAULTS["overload_factor"]
+    overload_floor: int = DEFAULTS["overload_floor"]
     overload_effectiveness: float = DEFAULTS["overload_effectiveness"]
     imbalance_threshold: float = DEFAULTS["imbalance_threshold"]
     suggestions: int = DEFAULTS["suggestions"]
@@ -201,7 +205,7 @@ def compute(
     loads = list(people.values())
     loads.sort(key=lambda p: (p.user.name.casefold(), p.user.id))
     middle = median(p.active_cards for p in loads)
-    threshold = settings.overload_factor * max(middle, 1.0)
+    threshold = max(settings.overload_floor, settings.overload_factor * max(middle, 1.0))
     warnings: list[WorkloadWarning] = []
     for person in loads:
         over = [

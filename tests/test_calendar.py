@@ -33,9 +33,7 @@ def add(org, title, due, *, assignee="staff", column=None, board_id=None):
 
 
 def day_cell(html: str, day: str) -> str:
-    found = re.search(
-        r'<section class="cal-day[^"]*" data-date="%s".*?</section>' % day, html, re.S
-    )
+    found = re.search(rf'<section class="cal-day[^"]*" data-date="{day}".*?</section>', html, re.S)
     assert found, day
     return found.group(0)
 

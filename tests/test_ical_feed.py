@@ -142,7 +142,7 @@ def test_the_feed_records_when_it_was_read(app, client, feed):
 
 def test_the_page_shows_a_new_address_once_and_revokes_it(app, client, auth, org):
     auth.login(org.nips["staff"])
-    assert "You have no calendar address" in client.get("/account/calendar").get_data(as_text=True)
+    assert "Anda belum memiliki alamat kalender" in client.get("/account/calendar").get_data(as_text=True)
     response = client.post("/account/calendar/new")
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
@@ -151,7 +151,7 @@ def test_the_page_shows_a_new_address_once_and_revokes_it(app, client, auth, org
     path = url.split("localhost", 1)[1]
     assert client.get(path).status_code == 200
     again = client.get("/account/calendar").get_data(as_text=True)
-    assert url not in again and "An address is active" in again
+    assert url not in again and "Sebuah alamat aktif" in again
     client.post("/account/calendar/revoke")
     assert client.get(path).status_code == 404
 

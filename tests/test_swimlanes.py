@@ -39,7 +39,7 @@ def test_assignee_lanes_put_unassigned_first_and_keep_empty_lanes_for_people(app
         mine = add(org, "Surat balasan", assignee="staff")
         loose = add(org, "Rapat koordinasi")
         result = grouped(org, "assignee")
-        assert [lane.title for lane in result][:2] == ["Not assigned", "Agus Pratama"]
+        assert [lane.title for lane in result][:2] == ["Belum ditugaskan", "Agus Pratama"]
         assert [c.id for c in lane_of(result, "").cards[org.backlog]] == [loose]
         staff_lane = lane_of(result, str(org.users["staff"]))
         assert [c.id for c in staff_lane.cards[org.backlog]] == [mine]
@@ -286,7 +286,7 @@ def test_a_refused_drop_answers_with_the_reason_at_the_card(app, client, auth, l
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert 'hx-swap-oob="true"' in html
-    refusal = re.search(r'data-card-id="%d".*?</li>' % card_id, html, re.S).group(0)
+    refusal = re.search(rf'data-card-id="{card_id}".*?</li>', html, re.S).group(0)
     assert 'class="lane-refusal"' in refusal
     with app.app_context():
         assert get_card(card_id).assignee_id == org.users["staff"]

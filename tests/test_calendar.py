@@ -47,6 +47,7 @@ def test_the_month_shows_deadlines_on_their_day_with_holidays_weekends_and_today
         finished = add(org, "Sudah selesai", "2026-12-01", column="done")
     auth.login(org.nips["staff"])
     html = client.get(f"/boards/{org.board_id}/calendar").get_data(as_text=True)
+    assert "Desember 2026" in html  # the month, not the first day shown (30 November)
     # Whole weeks, Monday first: 30 November to 3 January.
     assert html.count('<section class="cal-day') == 35
     assert "is-outside" in day_cell(html, "2026-11-30")

@@ -22,7 +22,7 @@ def period_title(page) -> str:
             start=format_date(page.start, "d MMM"),
             end=format_date(page.end, "d MMM yyyy"),
         )
-    return format_date(page.start, "MMMM yyyy")
+    return format_date(page.anchor, "MMMM yyyy")
 
 
 def calendar_page(page, endpoint: str, **args):

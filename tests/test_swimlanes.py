@@ -373,3 +373,44 @@ def test_cards_of_another_board_are_not_dropped_through_this_one(app, client, au
     assert response.status_code == 404
     with app.app_context():
         assert db.session.get(Card, card_id).type == "tugas"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"lanes": "priority"},
+        {"lane": "x" * 300},
+        {"lane": "999999"},
+        {"column_id": "abc"},
+        {"column_id": "999999"},
+        {"version": ""},
+        {"position": "-1"},
+        {"card_id": "kartu"},
+    ],
+)
+def test_unusable_drops_are_refused_without_a_change(app, client, auth, org, bad):
+    with app.app_context():
+        card_id = add(org, "Surat", assignee="staff")
+        version = get_card(card_id).version
+    auth.login(org.nips["staff"])
+    data = {
+        "lanes": "assignee",
+        "card_id": card_id,
+        "lane": org.users["staff2"],
+        "column_id": org.doing,
+        "version": version,
+        **bad,
+    }
+    response = client.post(
+        f"/boards/{org.board_id}/lanes/drop",
+        data=data,
+        headers={"HX-Request": "true", "HX-Target": "alerts"},
+    )
+    assert response.status_code in (404, 409, 422)
+    with app.app_context():
+        card = get_card(card_id)
+        assert (card.assignee_id, card.column_id, card.version) == (
+            org.users["staff"],
+            org.backlog,
+            version,
+        )

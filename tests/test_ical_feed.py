@@ -142,7 +142,8 @@ def test_the_feed_records_when_it_was_read(app, client, feed):
 
 def test_the_page_shows_a_new_address_once_and_revokes_it(app, client, auth, org):
     auth.login(org.nips["staff"])
-    assert "Anda belum memiliki alamat kalender" in client.get("/account/calendar").get_data(as_text=True)
+    empty = client.get("/account/calendar").get_data(as_text=True)
+    assert "Anda belum memiliki alamat kalender" in empty
     response = client.post("/account/calendar/new")
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)

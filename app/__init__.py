@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api.reference import docs_bp as api_docs_bp
     from app.auth import bp as auth_bp
     from app.boards import bp as boards_bp
+    from app.calendar import bp as calendar_bp  # issue 25: calendars and the iCal feed
     from app.cards import bp as cards_bp
     from app.home import bp as home_bp
     from app.live import bp as live_bp
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
         sprints_bp,
         reports_bp,
         teams_bp,
+        calendar_bp,
         api_docs_bp,
     ):
         app.register_blueprint(blueprint)

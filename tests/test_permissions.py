@@ -88,6 +88,24 @@ MATRIX = [
     ("boards.index", "GET", "/boards", None, "login"),
     ("boards.index", "POST", "/boards", {"name": "Papan Baru", "unit": "SEKSI-APL"}, "create"),
     ("boards.board", "GET", "/boards/{board}", None, "board"),
+    # Issue 25: swimlanes (a drop without htmx redirects back, saved or refused), the calendars
+    # and the calendar address (each person's own; an unknown feed address is 404 for anyone).
+    (
+        "boards.lane_drop",
+        "POST",
+        "/boards/{board}/lanes/drop",
+        {"lanes": "type", "card_id": "{card}", "lane": "rapat", "column_id": "{backlog}"},
+        "board",
+    ),
+    ("calendar.board", "GET", "/boards/{board}/calendar", None, "board"),
+    ("calendar.mine", "GET", "/calendar", None, "login"),
+    ("calendar.feed", "GET", "/ical/tidak-ada.ics", None, "gone"),
+    ("calendar.feed_settings", "GET", "/account/calendar", None, "login"),
+    ("calendar.new_feed", "POST", "/account/calendar/new", None, "login"),
+    ("calendar.revoke_feed", "POST", "/account/calendar/revoke", None, "login"),
+    ("api.get_calendar_feed", "GET", "/api/v1/me/calendar-feed", None, "api-login"),
+    ("api.create_calendar_feed", "POST", "/api/v1/me/calendar-feed", None, "api-login"),
+    ("api.revoke_calendar_feed", "DELETE", "/api/v1/me/calendar-feed", None, "api-login"),
     (
         "boards.add_card",
         "POST",

@@ -7,11 +7,11 @@ from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.boards import bp
+from app.boards import bp, lane_views
 from app.boards.cache import columns_cache
 from app.extensions import htmx
 from app.models import User
-from app.services import access, audit, boards, cards, live, work
+from app.services import access, audit, boards, cards, lanes, live, work
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.views_common import actor, board_context, columns_update, form_int, message
 from app.web import local_today
@@ -21,6 +21,10 @@ COLUMN_FORM_FIELDS = ("name", "wip_limit", "wip_policy", "kind")
 
 def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, **extra):
     partial = bool(htmx and htmx.target == "board-columns")
+    # Swimlanes (issue 25, app/boards/lane_views.py): `?lanes=` shows rows instead of columns.
+    lane_kind = lanes.lane_kind(request.args.get("lanes"))
+    if lane_kind:
+        return lanes_page(user, board_id, filters, lane_kind, partial, status)
     if partial:
         return render_template(
             "boards/_columns.html", **board_context(user, board_id, filters, **extra)
@@ -48,6 +52,28 @@ def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, 
         ),
         status,
     )
+
+
+def lanes_page(user: User, board_id, filters, lane_kind: str, partial: bool, status: int):
+    """The board page (or, for htmx, its area) in swimlanes; never from the shared cache."""
+    seq = live.current_seq(board_id) if isinstance(board_id, int) else 0
+    context = lane_views.lane_context(user, board_id, filters, lane_kind)
+    html = render_template("boards/_lanes.html", **context)
+    if partial:
+        return html, status
+    board = context["board"]
+    page = render_template(
+        "boards/board.html",
+        board=board,
+        filters=filters,
+        columns_html=Markup(html),
+        live_seq=seq,
+        people=access.board_viewers(board),
+        labels=work.labels_in_use(context["view"]),
+        can_manage=access.can_manage_board(user, board),
+        lane_kind=lane_kind,
+    )
+    return page, status
 
 
 def shared_columns(cache, user: User, board_id: int, seq: int):

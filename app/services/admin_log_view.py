@@ -49,6 +49,8 @@ SENTENCES = {
     "webhook.updated": _l("Changed a webhook"),
     "webhook.secret_rotated": _l("Gave a webhook a new secret"),
     "webhook.deleted": _l("Removed a webhook"),
+    "user.calendar_feed_created": _l("Made a new calendar address (iCal)"),
+    "user.calendar_feed_revoked": _l("Revoked a calendar address (iCal)"),
 }
 
 # target kind -> its name in the "what" filter.

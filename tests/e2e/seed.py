@@ -37,6 +37,9 @@ SCENARIOS = (
     "checklist",
     "recurrences",
     "documents",
+    # Issue 25: swimlanes and the calendar.
+    "lanes",
+    "calendar",
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)

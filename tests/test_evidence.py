@@ -360,6 +360,7 @@ def test_a_heads_coverage_lists_the_rhk_with_no_work_and_the_unlinked_work(
             "Tengah malam Oktober",
             "Rapat koordinasi SPBE",
         ]
+        assert rows[STAFF].linked_cards == 3
         assert rows[NIPS["staff2"]].rhk_without_work == []
 
 
@@ -405,3 +406,40 @@ def test_a_dialogue_note_is_seen_by_its_person_and_not_by_a_colleague(app, org, 
     assert refused.status_code == 422 and "user" in refused.get_json()["error"]["fields"]
     with app.app_context():
         assert feedback.sprint_people(db.session.get(Sprint, sprint_id))
+
+
+def test_the_sprint_review_records_a_dialogue_note_only_its_person_reads(
+    app, org, client, auth, world
+):
+    from app.services import sprints
+
+    with app.app_context():
+        admin = get_user("admin", org)
+        sprint = sprints.create_sprint(
+            admin,
+            org.board_id,
+            {"name": "Sprint Nov", "goal": "Laporan", "start": "2026-11-02", "end": "2026-11-13"},
+        )
+        sprints.add_cards(admin, sprint.id, [world.open])
+        sprint_id = sprint.id
+    review = f"/sprints/{sprint_id}/review"
+    auth.login(NIPS["kasi"])
+    form = client.get(review).get_data(as_text=True)
+    assert f'action="/sprints/{sprint_id}/dialogue"' in form and "Agus Pratama" in form
+    saved = client.post(
+        f"/sprints/{sprint_id}/dialogue", data={"person": STAFF, "body": "Target laporan jelas."}
+    )
+    assert saved.status_code == 302
+    auth.logout()
+    auth.login(STAFF)
+    assert "Target laporan jelas." in client.get(review).get_data(as_text=True)
+    auth.logout()
+    auth.login(NIPS["staff2"])
+    colleague = client.get(review).get_data(as_text=True)
+    assert "Target laporan jelas." not in colleague and 'id="dialogue"' not in colleague
+    assert (
+        client.post(
+            f"/sprints/{sprint_id}/dialogue", data={"person": STAFF, "body": "x"}
+        ).status_code
+        == 403
+    )

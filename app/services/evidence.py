@@ -381,10 +381,12 @@ def coverage(viewer: User, unit_id, period: Period) -> Coverage:
     ]
     ids = [person.id for person in people]
     worked: dict[int, set[int]] = {}
+    linked: dict[int, int] = {}
     unlinked: dict[int, list[EvidenceCard]] = {}
     for card, board, _zone, done_on in done_cards_of(ids, period.start, period.end):
         if card.rhk_id is not None:
             worked.setdefault(card.assignee_id, set()).add(card.rhk_id)
+            linked[card.assignee_id] = linked.get(card.assignee_id, 0) + 1
             continue
         unlinked.setdefault(card.assignee_id, []).append(
             EvidenceCard(
@@ -415,7 +417,7 @@ def coverage(viewer: User, unit_id, period: Period) -> Coverage:
                 rhks=len(mine),
                 rhk_without_work=[rhk for rhk in mine if rhk.id not in done_toward],
                 unlinked=unlinked.get(person.id, []),
-                linked_cards=len(done_toward),
+                linked_cards=linked.get(person.id, 0),
             )
         )
     return Coverage(unit, period, rows)

@@ -215,7 +215,7 @@ def test_the_csv_has_one_row_per_rhk_then_the_unlinked_work(client, auth, world)
     response = client.get(f"/people/{STAFF}/evidence.csv?from=2026-10-01&to=2026-12-31")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(text(response).lstrip("\ufeff"))))
-    assert [STAFF] == [row[1] for row in rows if len(row) > 1 and row[1] == STAFF]
+    assert [row[1] for row in rows if len(row) > 1 and row[1] == STAFF] == [STAFF]
     rhk_rows = [row for row in rows if len(row) > 1 and row[1].startswith("Ter")]
     assert [row[1] for row in rhk_rows] == [
         "Terlayaninya permohonan aplikasi perangkat daerah",

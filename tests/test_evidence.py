@@ -443,3 +443,28 @@ def test_the_sprint_review_records_a_dialogue_note_only_its_person_reads(
         ).status_code
         == 403
     )
+
+
+def test_the_author_changes_feedback_on_the_page_and_a_blank_text_is_refused(
+    client, auth, api, world
+):
+    created = api("kasi").post(
+        f"/api/v1/users/{STAFF}/feedback", json={"period": "2026-Q4", "body": "Awal"}
+    )
+    feedback_id = created.get_json()["id"]
+    auth.login(NIPS["kasi"])
+    page = text(client.get(f"/people/{STAFF}/evidence?period=2026-Q4"))
+    assert f'action="/feedback/{feedback_id}"' in page
+    refused = client.post(f"/feedback/{feedback_id}", data={"body": "   "})
+    assert refused.status_code == 422
+    assert f'id="feedback-edit-{feedback_id}-error"' in text(refused)
+    saved = client.post(f"/feedback/{feedback_id}", data={"body": "Sudah membaik"})
+    assert saved.status_code == 302 and "period=2026-Q4" in saved.headers["Location"]
+    assert "Sudah membaik" in text(client.get(saved.headers["Location"]))
+    auth.logout()
+    auth.login(NIPS["kabid"])
+    # Kabid reads it but may not change Kasi's words: no form, and a 403 for a forged post.
+    assert f'action="/feedback/{feedback_id}"' not in text(
+        client.get(f"/people/{STAFF}/evidence?period=2026-Q4")
+    )
+    assert client.post(f"/feedback/{feedback_id}", data={"body": "x"}).status_code == 403

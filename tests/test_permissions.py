@@ -36,9 +36,9 @@ from tests.conftest import (
 ROLES = ["anonymous", "outsider", "staff", "kasi", "kabid", "kadis", "admin"]
 VIEWERS = {"staff", "kasi", "kabid", "kadis", "admin"}
 MANAGERS = {"kasi", "kabid", "kadis", "admin"}
-# Who sees staff's performance records (issue 27): staff and the heads above; admins only as heads.
-PERFORMANCE_HEADS = {"kasi", "kabid", "kadis"}
-PERFORMANCE = PERFORMANCE_HEADS | {"staff"}
+# Who sees staff's performance records (issue 27): staff and the heads above, not an admin.
+PERFORMANCE = {"staff", "kasi", "kabid", "kadis"}
+PERFORMANCE_HEADS = PERFORMANCE - {"staff"}
 
 SPRINT_FORM = {
     "name": "Sprint 1",
@@ -518,7 +518,7 @@ MATRIX = [
         "POST",
         "/people/{staff}/feedback",
         FEEDBACK,
-        "performance-head",
+        "feedback-writer",
     ),
     (
         "performance.edit_feedback",
@@ -527,7 +527,7 @@ MATRIX = [
         {"body": "Sudah membaik"},
         "feedback-author",
     ),
-    ("performance.coverage", "GET", "/units/{seksi}/skp/coverage", None, "performance-unit"),
+    ("performance.coverage", "GET", "/units/{seksi}/skp/coverage", None, "performance-head"),
     (
         "performance.save_dialogue",
         "POST",
@@ -1218,13 +1218,13 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS | {"staff"} else {404}
     if level == "performance":
         return ok_html if role in PERFORMANCE else {404}
-    if level == "performance-head":
+    if level == "feedback-writer":
         return ok_html if role in PERFORMANCE_HEADS else ({403} if role == "staff" else {404})
     if level == "feedback-author":
         return ok_html if role == "kasi" else ({403} if role in PERFORMANCE else {404})
-    if level == "performance-unit":
-        # A unit's coverage: its heads; its member and the site admin see the unit (403).
-        return ok_html if role in PERFORMANCE_HEADS else ({404} if role == "outsider" else {403})
+    if level == "performance-head":
+        # A unit's performance records (its coverage): its heads only; anyone else 404.
+        return ok_html if role in PERFORMANCE - {"staff"} else {404}
     if level == "acting":
         return ok_html if role in APPOINTERS else {403}
     if level == "acting-list":

@@ -25,7 +25,7 @@ from app.models import Attachment, Board, BoardColumn, Card, DeadlineChange, Mem
 from app.models.performance import Rhk
 from app.services import access, performance_access
 from app.services import validation as v
-from app.services.errors import Forbidden, NotFound
+from app.services.errors import NotFound
 
 MONTH = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 QUARTER = re.compile(r"\A(\d{4})-Q([1-4])\Z")
@@ -353,13 +353,12 @@ class Coverage:
 
 
 def led_unit(viewer: User, unit_id) -> Unit:
-    """A unit in `viewer`'s charge as a head (acting heads while acting); 404 for a unit they
-    cannot see, 403 for one they see but do not head (a site admin who heads nothing too)."""
+    """A unit in `viewer`'s charge as a head (acting heads while acting); 404 for any other,
+    its members and a site admin who heads nothing included: its people's performance records
+    are not theirs to see (the RHK tree of a unit answers the same)."""
     unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
-    if unit is None or unit.id not in access.visible_unit_ids(viewer):
+    if unit is None or unit.id not in performance_access.units_led_by(viewer):
         raise NotFound("not_found", _("Unit not found."))
-    if unit.id not in performance_access.units_led_by(viewer):
-        raise Forbidden("forbidden", _("Only the heads of this unit see its performance records."))
     return unit
 
 

@@ -454,7 +454,7 @@ def test_the_author_changes_feedback_on_the_page_and_a_blank_text_is_refused(
     feedback_id = created.get_json()["id"]
     auth.login(NIPS["kasi"])
     page = text(client.get(f"/people/{STAFF}/evidence?period=2026-Q4"))
-    assert f'action="/feedback/{feedback_id}"' in page
+    assert f'action="/feedback/{feedback_id}?' in page
     refused = client.post(f"/feedback/{feedback_id}", data={"body": "   "})
     assert refused.status_code == 422
     assert f'id="feedback-edit-{feedback_id}-error"' in text(refused)
@@ -464,7 +464,27 @@ def test_the_author_changes_feedback_on_the_page_and_a_blank_text_is_refused(
     auth.logout()
     auth.login(NIPS["kabid"])
     # Kabid reads it but may not change Kasi's words: no form, and a 403 for a forged post.
-    assert f'action="/feedback/{feedback_id}"' not in text(
+    assert f'action="/feedback/{feedback_id}?' not in text(
         client.get(f"/people/{STAFF}/evidence?period=2026-Q4")
     )
     assert client.post(f"/feedback/{feedback_id}", data={"body": "x"}).status_code == 403
+
+
+def test_coverage_costs_the_same_queries_whatever_the_number_of_cards(app, org, world):
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "SEKSI-APL"))
+
+    def queries() -> int:
+        with app.app_context():
+            kasi = get_user("kasi", org)
+            with count_queries(app) as statements:
+                evidence.coverage(kasi, unit_id, Q4)
+            return len(statements)
+
+    before = queries()
+    with app.app_context():
+        admin, staff2 = get_user("admin", org), get_user("staff2", org)
+        board = db.session.get(Card, world.first).board
+        for number in range(5):
+            done_card(admin, board, f"Dewi {number}", datetime(2026, 11, 3, 3), assignee=staff2)
+    assert queries() == before

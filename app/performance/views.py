@@ -1,5 +1,7 @@
 """Evidence pages and exports, feedback forms, the coverage view and sprint dialogue notes."""
 
+from urllib.parse import quote
+
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -92,8 +94,6 @@ def _export(login):
 
 
 def _download(body, mimetype: str, name: str) -> Response:
-    from urllib.parse import quote
-
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "")
     return Response(
         body,

@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.notifications import bp as notifications_bp
     from app.notifications.preferences import account_bp as notification_preferences_bp
     from app.people import bp as people_bp
+    from app.performance import bp as performance_bp  # issue 27: evidence, feedback, coverage
     from app.reports import bp as reports_bp
     from app.setup import bp as setup_bp
     from app.sprints import bp as sprints_bp
@@ -93,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
         notifications_bp,
         notification_preferences_bp,
         people_bp,
+        performance_bp,
         live_bp,
         sprints_bp,
         reports_bp,

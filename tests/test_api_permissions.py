@@ -30,6 +30,7 @@ from tests.test_permissions import (  # noqa: E402
     expected,
     fill,
     matrix_app,
+    performance_fixture,
     recurrence_fixture,
     send,
     sprint_fixtures,
@@ -115,6 +116,12 @@ TABLE = {
     "GET /api/v1/units/{code}/competency-gaps":               (401, 401, 404, 403, 200, 200, 200),
     "GET /api/v1/units/{code}/workload":                      (401, 401, 404, 200, 200, 200, 200),
     "GET /api/v1/users/{login}/competency":                   (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/users/{login}/evidence":                     (401, 401, 404, 200, 200, 200, 404),
+    "GET /api/v1/users/{login}/feedback":                     (401, 401, 404, 200, 200, 200, 404),
+    "POST /api/v1/users/{login}/feedback":                    (401, 401, 404, 403, 201, 201, 404),
+    "PATCH /api/v1/feedback/{feedback_id}":                   (401, 401, 404, 403, 200, 403, 404),
+    "GET /api/v1/sprints/{sprint_id}/dialogue":               (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/sprints/{sprint_id}/dialogue":              (401, 401, 404, 403, 422, 422, 422),
     "POST /api/v1/users/{login}/learning":                    (401, 401, 404, 201, 201, 201, 201),
     "POST /api/v1/tokens":                                    (201, 201, 201, 201, 201, 201, 201),
     "GET /api/v1/tokens":                                     (401, 401, 200, 200, 200, 200, 200),
@@ -275,6 +282,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids["attachment"] = attachment_fixture(org, ids["card"])
         if "removed_attachment" in needs:
             ids["removed_attachment"] = attachment_fixture(org, ids["card"], removed=True)
+        if "feedback" in needs:
+            ids.update(performance_fixture(org))
         if needs & {"sprint", "active"}:
             ids["sprint"], ids["active"] = sprint_fixtures(org, ids["card"])
         if "card" in ids:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Card
@@ -35,6 +36,9 @@ from tests.conftest import (
 ROLES = ["anonymous", "outsider", "staff", "kasi", "kabid", "kadis", "admin"]
 VIEWERS = {"staff", "kasi", "kabid", "kadis", "admin"}
 MANAGERS = {"kasi", "kabid", "kadis", "admin"}
+# Who sees staff's performance records (issue 27): staff and the heads above, not an admin.
+PERFORMANCE = {"staff", "kasi", "kabid", "kadis"}
+PERFORMANCE_HEADS = PERFORMANCE - {"staff"}
 
 SPRINT_FORM = {
     "name": "Sprint 1",
@@ -46,6 +50,7 @@ COLUMN = {"name": "Periksa", "wip_limit": "2", "wip_policy": "soft", "kind": "ac
 # A stand-in who is none of the roles (staff2), so every role may name them.
 DELEGATION = {"to": NIPS["staff2"], "kind": "plh", "start": "2027-01-04", "end": "2027-01-05"}
 LEARNING_FORM = {"activity": "seminar", "date": "2026-01-05", "hours": "1.5"}
+FEEDBACK = {"period": "2026-Q4", "body": "Laporan tepat waktu"}
 NEW_PASSWORD = "kuda-lari-di-sawah"
 NEW_PASSWORD_FORM = {
     "current_password": PASSWORD,
@@ -518,6 +523,66 @@ MATRIX = [
         None,
         "api-manage",
     ),
+    # Performance records (issue 27): a person's evidence and feedback are for them and the
+    # heads above them (`performance`: a colleague, an outsider and a site admin who heads
+    # nobody get 404); heads write feedback (the person 403); only its author changes it; a
+    # unit's coverage is for its heads; sprint dialogue notes are written by board managers.
+    ("performance.index", "GET", "/performance", None, "login"),
+    ("performance.person_evidence", "GET", "/people/{staff}/evidence", None, "performance"),
+    ("performance.evidence_xlsx", "GET", "/people/{staff}/evidence.xlsx", None, "performance"),
+    ("performance.evidence_csv", "GET", "/people/{staff}/evidence.csv", None, "performance"),
+    (
+        "performance.write_feedback",
+        "POST",
+        "/people/{staff}/feedback",
+        FEEDBACK,
+        "feedback-writer",
+    ),
+    (
+        "performance.edit_feedback",
+        "POST",
+        "/feedback/{feedback}",
+        {"body": "Sudah membaik"},
+        "feedback-author",
+    ),
+    ("performance.coverage", "GET", "/units/{seksi}/skp/coverage", None, "performance-head"),
+    (
+        "performance.save_dialogue",
+        "POST",
+        "/sprints/{sprint}/dialogue",
+        {"person": NIPS["staff"], "body": "Fokus ke laporan"},
+        "manage",
+    ),
+    (
+        "api.user_evidence",
+        "GET",
+        "/api/v1/users/{staff}/evidence?period=2026-Q4",
+        None,
+        "api-performance",
+    ),
+    ("api.user_feedback", "GET", "/api/v1/users/{staff}/feedback", None, "api-performance"),
+    (
+        "api.create_feedback",
+        "POST",
+        "/api/v1/users/{staff}/feedback",
+        FEEDBACK,
+        "api-performance-head",
+    ),
+    (
+        "api.change_feedback",
+        "PATCH",
+        "/api/v1/feedback/{feedback}",
+        {"body": "Sudah membaik"},
+        "api-feedback-author",
+    ),
+    ("api.sprint_dialogue", "GET", "/api/v1/sprints/{sprint}/dialogue", None, "api-board"),
+    (
+        "api.save_sprint_dialogue",
+        "POST",
+        "/api/v1/sprints/{sprint}/dialogue",
+        {"user": NIPS["staff"], "body": "Fokus ke laporan"},
+        "api-manage-422",
+    ),
     # SLA plugin (issue 4): reports for heads; unit working calendars for admins.
     ("sla.index", "GET", "/plugins/sla/", None, "login"),
     ("sla.report", "GET", "/plugins/sla/boards/{board}", None, "manage"),
@@ -966,6 +1031,16 @@ def attachment_fixture(org, card_id: int, *, removed: bool = False) -> int:
     return doc.id
 
 
+def performance_fixture(org) -> dict:
+    """Kasi's feedback to staff (for `{feedback}`) and Seksi Aplikasi's id (for `{seksi}`)."""
+    from app.models import Unit
+    from app.services import feedback
+
+    row = feedback.write_feedback(get_user("kasi", org), NIPS["staff"], "2026-10", "Pertahankan")
+    seksi = db.session.scalar(select(Unit.id).where(Unit.code == "SEKSI-APL"))
+    return {"feedback": row.id, "seksi": seksi}
+
+
 def learning_fixture(staff) -> int:
     """A learning activity in staff's log (for the row that removes one)."""
     return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
@@ -1024,6 +1099,7 @@ def seed_matrix(app) -> SimpleNamespace:
         all_webhook_id = webhook_fixture(org, None)
         attachment_id = attachment_fixture(org, card_id)
         removed_attachment_id = attachment_fixture(org, card_id, removed=True)
+        performance_ids = performance_fixture(org)
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
     ids = {
@@ -1052,6 +1128,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "document": attachment_id,
         "removed_document": removed_attachment_id,
         "card_version": card_version,
+        **performance_ids,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 
@@ -1106,6 +1183,14 @@ def expected(level: str, role: str) -> set[int]:
             return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-missing":
             return {404}
+        if level == "api-performance":
+            return ok_api if role in PERFORMANCE else {404}
+        if level == "api-performance-head":
+            return ok_api if role in PERFORMANCE_HEADS else ({403} if role == "staff" else {404})
+        if level == "api-feedback-author":
+            return ok_api if role == "kasi" else ({403} if role in PERFORMANCE else {404})
+        if level == "api-manage-422":
+            return {422} if role in MANAGERS else ({403} if role in VIEWERS else {404})
         if level == "api-acting":
             return {201} if role in APPOINTERS else {403}
         if level == "api-acting-end":
@@ -1149,6 +1234,15 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS else {404}
     if level == "person":
         return ok_html if role in MANAGERS | {"staff"} else {404}
+    if level == "performance":
+        return ok_html if role in PERFORMANCE else {404}
+    if level == "feedback-writer":
+        return ok_html if role in PERFORMANCE_HEADS else ({403} if role == "staff" else {404})
+    if level == "feedback-author":
+        return ok_html if role == "kasi" else ({403} if role in PERFORMANCE else {404})
+    if level == "performance-head":
+        # A unit's performance records (its coverage): its heads only; anyone else 404.
+        return ok_html if role in PERFORMANCE - {"staff"} else {404}
     if level == "acting":
         return ok_html if role in APPOINTERS else {403}
     if level == "acting-list":

@@ -94,6 +94,10 @@ def unit(code):
 def edit_unit(code):
     require_admin()
     form = {key: request.form.get(key, "") for key in EDIT_FIELDS}
+    # issue 27: a checkbox after a hidden "0": the last value sent is the box's.
+    form["colleagues_see_competency"] = request.form.getlist("colleagues_see_competency")[-1:] == [
+        "1"
+    ]
     try:
         unit = service.edit_unit(_me(), code, form)
     except Invalid as exc:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.models import LANGUAGE_TESTS, SKILL_LEVELS, User
 from app.people import bp
-from app.services import access, people, skills
+from app.services import access, people, performance_access, skills
 from app.services.errors import Invalid
 from app.web import local_today
 
@@ -50,13 +50,17 @@ def phone_text(phone: str) -> str:
 def profile_page(user: User, *, errors=None, values=None, alert=None, status=200):
     viewer = actor()
     today = local_today()
-    held = {row.skill.slug: row for row in skills.user_skills(user)}
+    # Colleagues see skills and certificates only where the unit allows it (issue 27).
+    show_competency = skills.may_see_competency(viewer, user)
+    held = {row.skill.slug: row for row in skills.user_skills(user)} if show_competency else {}
     catalog = skills.skill_catalog()
     skill_names = {skill.slug: skill.name for skill in catalog}
-    certificates = skills.certificates_of_users([user.id])[user.id]
+    certificates = skills.certificates_of_users([user.id])[user.id] if show_competency else []
     page = render_template(
         "people/profile.html",
         person=user,
+        show_competency=show_competency,
+        may_see_performance=performance_access.can_see_performance(viewer, user),
         catalog=catalog,
         held=held,
         levels=SKILL_LEVELS,
@@ -89,7 +93,7 @@ def own_profile():
 @bp.get("/people/<login>")
 @login_required
 def profile(login):
-    return profile_page(skills.visible_person(actor(), login))
+    return profile_page(people.visible_person(actor(), login))
 
 
 @bp.post("/people/<login>/skills")

@@ -51,6 +51,9 @@ SENTENCES = {
     "webhook.deleted": _l("Removed a webhook"),
     "user.calendar_feed_created": _l("Made a new calendar address (iCal)"),
     "user.calendar_feed_revoked": _l("Revoked a calendar address (iCal)"),
+    "feedback.written": _l("Wrote performance feedback"),
+    "feedback.edited": _l("Changed performance feedback"),
+    "dialogue.saved": _l("Recorded a performance-dialogue note"),
 }
 
 # target kind -> its name in the "what" filter.
@@ -64,6 +67,7 @@ TARGET_NAMES = {
     "setting": _l("Office-wide settings"),
     "webhook": _l("Webhooks"),
     "delivery": _l("Notification deliveries"),
+    "feedback": _l("Performance feedback"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -123,6 +127,11 @@ FIELD_LABELS = {
     "method": _l("Sign-in method"),
     "unassigned": _l("Unassigned cards"),
     "deliveries": _l("Deliveries"),
+    # issue 27: competency privacy, and performance records (the log keeps no feedback text)
+    "colleagues_see_competency": _l("Colleagues see skills and certificates"),
+    "period": _l("Period"),
+    "chars": _l("Characters"),
+    "sha256": _l("Text fingerprint"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")

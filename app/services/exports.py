@@ -124,18 +124,19 @@ def as_xlsx(board: Board, start: date, end: date, rows: list[DoneRow]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("All")[:31]
-    people: dict[str, list[DoneRow]] = {}
+    people: dict[tuple[str, str], list[DoneRow]] = {}
     for row in rows:
-        people.setdefault(f"{row.person} {row.nip}".strip(), []).append(row)
+        people.setdefault((row.person, row.nip), []).append(row)
 
-    def fill(sheet, items):
+    def fill(sheet, items, who: str = ""):
         title = _(
             "Done cards, %(board)s, %(start)s to %(end)s",
             board=board.name,
             start=start.isoformat(),
             end=end.isoformat(),
         )
-        spreadsheets.xlsx_append(sheet, [title])
+        # A person's sheet names them, name and NIP whole, in its first row (issue 27).
+        spreadsheets.xlsx_append(sheet, [f"{title} · {who}" if who else title])
         spreadsheets.xlsx_append(sheet, headers())
         for cell in sheet[2]:
             cell.font = Font(bold=True)
@@ -151,14 +152,12 @@ def as_xlsx(board: Board, start: date, end: date, rows: list[DoneRow]) -> bytes:
 
     fill(sheet, rows)
     used = {sheet.title}
-    for name, items in people.items():
-        title = "".join(ch for ch in name if ch not in "[]:*?/\\")[:31] or "-"
-        suffix = 2
-        while title in used:
-            title = f"{title[:28]}-{suffix}"
-            suffix += 1
+    for (name, nip), items in people.items():
+        # Excel allows 31 characters in a sheet name, which would cut "name NIP" (issue 27):
+        # the sheet is named by the NIP alone (18 digits) and the first row names the person.
+        title = spreadsheets.sheet_name(nip or name, used)
         used.add(title)
-        fill(book.create_sheet(title), items)
+        fill(book.create_sheet(title), items, f"{name} {nip}".strip())
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -29,12 +29,20 @@ from app.models import (
     LearningActivity,
     Skill,
     SkillEvent,
+    Unit,
     User,
     UserSkill,
     utcnow,
 )
 from app.services import validation as v
-from app.services.access import can_edit_person, can_verify_skills, can_view_person
+from app.services.access import (
+    can_edit_person,
+    can_verify_skills,
+    can_view_person,
+    is_head_of,
+    unit_ids_of,
+    visible_unit_ids,
+)
 from app.services.errors import Forbidden, NotFound
 from app.services.tx import write_transaction
 
@@ -205,13 +213,29 @@ def skill_events(user: User, limit: int = 50) -> list[SkillEvent]:
 # --- who may do what --------------------------------------------------------------------------
 
 
+def may_see_competency(actor: User, person: User) -> bool:
+    """Whether `actor` may see `person`'s skills, certificates and learning (issue 27): the
+    person, the heads above them and admins always; a colleague only when one of the person's
+    units lets colleagues see them (`Unit.colleagues_see_competency`, off by default) and the
+    colleague sees that unit."""
+    if actor.id == person.id or is_head_of(actor, person):
+        return True
+    shared = unit_ids_of(person) & visible_unit_ids(actor)
+    if not shared:
+        return False
+    open_unit = select(Unit.id).where(Unit.id.in_(shared), Unit.colleagues_see_competency)
+    return db.session.scalar(open_unit.limit(1)) is not None
+
+
 def visible_person(actor: User, login) -> User:
-    """The person with this NIP or username, if the actor may see their profile; else 404."""
+    """The person with this NIP or username, if the actor may see their competency (skills,
+    certificates, learning: `may_see_competency`); else 404. The profile page itself asks
+    `people.visible_person` and shows these sections only where this rule allows."""
     user = None
     if isinstance(login, str) and login.strip():
         login = login.strip()
         user = db.session.scalar(select(User).where((User.nip == login) | (User.username == login)))
-    if user is None or not can_view_person(actor, user):
+    if user is None or not can_view_person(actor, user) or not may_see_competency(actor, user):
         raise NotFound("not_found", _("Person not found."))
     return user
 

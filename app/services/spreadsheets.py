@@ -66,3 +66,21 @@ def xlsx_append(sheet, values) -> None:
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
+
+
+SHEET_NAME_MAX = 31  # Excel's limit
+_SHEET_FORBIDDEN = set("[]:*?/\\")
+
+
+def sheet_name(text: str, used=()) -> str:
+    """A valid sheet name for `text` (Excel: at most 31 characters, none of `[]:*?/\\`), made
+    unique among `used` with a "-2", "-3"... suffix. Callers keep the text short (a NIP, a
+    fixed word) and write anything longer, such as a person's name, into the sheet's rows."""
+    title = "".join(ch for ch in text if ch not in _SHEET_FORBIDDEN).strip("' ")
+    title = title[:SHEET_NAME_MAX] or "-"
+    base, suffix = title, 2
+    while title in used:
+        tail = f"-{suffix}"
+        title = f"{base[: SHEET_NAME_MAX - len(tail)]}{tail}"
+        suffix += 1
+    return title

@@ -26,7 +26,7 @@ from app.services.tx import write_transaction
 CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # What people type for a zone: its name or its abbreviation.
 ZONE_BY_ABBR = {abbr: zone for zone, abbr in TIMEZONES.items()}
-EDITABLE = ("name", "parent", "timezone", "active")
+EDITABLE = ("name", "parent", "timezone", "active", "colleagues_see_competency")
 
 
 def clean_code(value) -> str:
@@ -140,6 +140,12 @@ def clean_changes(data: dict) -> dict:
             changes["parent"] = parent.strip()
         else:
             fields.errors["parent"] = _("Must be text.")
+    if "colleagues_see_competency" in data:  # issue 27
+        allowed = data["colleagues_see_competency"]
+        if isinstance(allowed, bool):
+            changes["colleagues_see_competency"] = allowed
+        else:
+            fields.errors["colleagues_see_competency"] = _("Must be true or false.")
     if "active" in data:
         active = data["active"]
         if isinstance(active, bool):
@@ -165,6 +171,19 @@ def edit_unit(actor: User | None, code, data: dict) -> Unit:
             unit.name = changes["name"]
         if "timezone" in changes:
             unit.timezone = changes["timezone"]
+        if changes.get("colleagues_see_competency", unit.colleagues_see_competency) != (
+            unit.colleagues_see_competency
+        ):
+            old = unit.colleagues_see_competency
+            unit.colleagues_see_competency = changes["colleagues_see_competency"]
+            admin_log.record(
+                "unit.updated",
+                actor,
+                "unit",
+                unit,
+                before={"colleagues_see_competency": old},
+                after={"colleagues_see_competency": unit.colleagues_see_competency},
+            )
         if changes.get("active") is False and unit.active:
             _check_can_deactivate(unit)
             unit.active = False

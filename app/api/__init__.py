@@ -4,6 +4,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from app.api import (  # noqa: E402,F401
     attachments,
+    bulk,  # bulk actions and saved filters (issue 25)
     card_templates,
     checklists,
     imports,

@@ -144,6 +144,10 @@ def _create_board(user: User, values: dict, unit_code, team_code):
 @bp.get("/<id:board_id>")
 @login_required
 def board(board_id):
+    # Saved filters (issue 25): a shared link with filters this board cannot use says so.
+    from app.boards.filter_views import filter_link_notice
+
+    filter_link_notice(board_id)
     return board_page(actor(), board_id, work.BoardFilters.from_args(request.args))
 
 

@@ -156,6 +156,19 @@ MATRIX = [
     ("api.follow_card", "POST", "/api/v1/cards/{card}/follow", None, "api-board"),
     ("api.unfollow_card", "DELETE", "/api/v1/cards/{card}/follow", None, "api-board"),
     ("api.card_events", "GET", "/api/v1/cards/{card}/events", None, "api-board"),
+    # The archive (issue 25): the matrix's card is not done, so only heads archive it (with a
+    # reason); it is not archived, so a restore is refused for everyone who sees it.
+    (
+        "api.archive_card",
+        "POST",
+        "/api/v1/cards/{card}/archive",
+        {"reason": "Ditarik pemohon"},
+        "api-manage",
+    ),
+    ("api.restore_card", "POST", "/api/v1/cards/{card}/restore", None, "api-board-409"),
+    ("cards.archive_card", "POST", "/cards/{card}/archive", {"reason": "Ditarik"}, "manage"),
+    ("cards.restore_card", "POST", "/cards/{card}/restore", None, "board-409"),
+    ("boards.archive", "GET", "/boards/{board}/archive", None, "board"),
     (
         "boards.plugin_settings",
         "POST",
@@ -1112,6 +1125,8 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS else {403}
     if level == "board":
         return ok_html if role in VIEWERS else {404}
+    if level == "board-409":
+        return {409} if role in VIEWERS else {404}
     if level == "admin":
         return ok_html if role == "admin" else {403}
     if level == "admin-missing":

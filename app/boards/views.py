@@ -222,6 +222,8 @@ def settings(board_id):
     if request.method == "GET":
         return settings_page(board)
     values = {name: request.form.get(name, "") for name in ("name", "personal_wip_limit")}
+    if "archive_after_days" in request.form:  # the archive delay (app/services/archive.py)
+        values["archive_after_days"] = request.form["archive_after_days"]
     # A checkbox: sent when ticked, absent when not.
     values["checklist_required_for_done"] = "checklist_required_for_done" in request.form
     try:

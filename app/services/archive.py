@@ -8,18 +8,21 @@ counts it. Every write use case on a card calls `require_not_archived` under the
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Event, User, utcnow
+
 # `moves` imports this module's guard, so it is used as a module here (no import cycle).
 from app.services import live, moves
 from app.services import validation as v
-from app.services.access import can_manage_board, visible_card
+from app.services.access import can_manage_board, visible_board, visible_card
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.tx import lock_board, write_transaction
@@ -83,8 +86,10 @@ def _close_gap(card: Card) -> None:
         .execution_options(synchronize_session=False)
     )
     for obj in db.session.identity_map.values():
-        if obj is not card and isinstance(obj, Card) and obj.__dict__.get("column_id") == (
-            card.column_id
+        if (
+            obj is not card
+            and isinstance(obj, Card)
+            and obj.__dict__.get("column_id") == (card.column_id)
         ):
             db.session.expire(obj, ["position"])
 
@@ -287,8 +292,72 @@ def archive_due(now: datetime | None = None, *, batch: int = 500) -> int:
     return total
 
 
-def archived_count(board_id: int) -> int:
-    """How many archived cards a board has (the board header's "Archive (n)")."""
-    return db.session.scalar(
-        select(func.count(Card.id)).where(Card.board_id == board_id, Card.archived_at.is_not(None))
+# The board header counts archived cards up to this many ("999+" beyond), so its cost stays
+# bounded however large the archive grows.
+COUNT_CAP = 1000
+
+
+def archived_count(board_id: int, *, cap: int = COUNT_CAP) -> int:
+    """How many archived cards a board has, counted up to `cap` (one index range scan)."""
+    found = (
+        select(Card.id)
+        .where(Card.board_id == board_id, Card.archived_at.is_not(None))
+        .limit(cap)
+        .subquery()
     )
+    return db.session.scalar(select(func.count()).select_from(found))
+
+
+# --- reading the archive -----------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class ArchivePage:
+    """One page of a board's archive, newest first."""
+
+    board: Board
+    cards: list[Card]
+    archived_by: dict[int, User]  # user id -> who archived (none for the periodic run)
+    total: int
+    page: int
+    pages: int
+    q: str
+
+
+def archived_cards(actor: User, board_id, *, q: str = "", page: int = 1) -> ArchivePage:
+    """A board's archived cards that `actor` may see, newest first, `PAGE_SIZE` a page,
+    optionally only those whose title contains `q`. A constant number of queries."""
+    board = visible_board(actor, board_id)
+    q = " ".join((q or "").split())[:100]
+    where = [Card.board_id == board.id, Card.archived_at.is_not(None)]
+    if q:
+        where.append(func.lower(Card.title).contains(q.lower(), autoescape=True))
+    total = db.session.scalar(select(func.count(Card.id)).where(*where))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    cards = list(
+        db.session.scalars(
+            select(Card)
+            .where(*where)
+            .options(selectinload(Card.column), selectinload(Card.assignee))
+            .order_by(Card.archived_at.desc(), Card.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+    )
+    ids = {card.archived_by_id for card in cards if card.archived_by_id is not None}
+    people = (
+        {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    return ArchivePage(board, cards, people, total, page, pages, q)
+
+
+def archiver(card: Card) -> User | None:
+    """Who archived the card (None: not archived, or the periodic run)."""
+    if card.archived_by_id is None:
+        return None
+    return db.session.get(User, card.archived_by_id)

@@ -35,8 +35,8 @@ from app.models import Attachment, AttachmentVersion, Card, User, utcnow
 from app.services import filetypes
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card
-from app.services.attachment_data import AttachmentChange, AttachmentFile, AttachmentInfo
 from app.services.archive import require_not_archived
+from app.services.attachment_data import AttachmentChange, AttachmentFile, AttachmentInfo
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, NotFound, ServiceError, Vetoed
 from app.services.tx import lock_board, write_transaction

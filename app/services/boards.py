@@ -161,7 +161,8 @@ def manageable_owners(user: User) -> list[tuple[str, str, str]]:
 
 
 def update_board(actor: User, board_id, data: dict) -> Board:
-    unknown = sorted(set(data) - {"name", "personal_wip_limit", "checklist_required_for_done"})
+    known = {"name", "personal_wip_limit", "checklist_required_for_done", "archive_after_days"}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise v.invalid({name: _("Unknown field.") for name in unknown}) from None
     fields = v.Fields()
@@ -172,6 +173,15 @@ def update_board(actor: User, board_id, data: dict) -> Board:
         changes["personal_wip_limit"] = fields.clean(
             "personal_wip_limit", v.optional_int, data["personal_wip_limit"], minimum=1, maximum=999
         )
+    if "archive_after_days" in data:
+        # Done cards leave the board after this many days (app/services/archive.py); 0: never.
+        days = fields.clean(
+            "archive_after_days", v.optional_int, data["archive_after_days"], minimum=0, maximum=365
+        )
+        if days is None and "archive_after_days" not in fields.errors:
+            fields.errors["archive_after_days"] = _("Enter a number of days (0: never).")
+        elif days is not None:
+            changes["archive_after_days"] = days
     if "checklist_required_for_done" in data:
         rule = data["checklist_required_for_done"]
         if isinstance(rule, bool):
@@ -323,7 +333,7 @@ def load_board(actor: User, board_id) -> BoardView:
     )
     cards = db.session.scalars(
         select(Card)
-        .where(Card.board_id == board.id)
+        .where(Card.board_id == board.id, Card.archived_at.is_(None))  # archived: off the board
         .options(selectinload(Card.assignee))
         .order_by(Card.column_id, Card.position, Card.id)
     ).all()

@@ -41,10 +41,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, User, utcnow
+from app.services import archive as archive_rules  # a module: it imports this one
 from app.services import live, notify_events, webhooks
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card, visible_unit_ids
-from app.services.archive import require_not_archived
 from app.services.audit import record, record_now
 from app.services.errors import Conflict, Forbidden, Invalid, ServiceError, Vetoed
 from app.services.plugin_store import (
@@ -670,7 +670,7 @@ def move_card_locked(
 ) -> MoveResult:
     """The body of `move_card` for a caller that already holds the write transaction and the
     board lock and has read the card fresh (e.g. a plugin's use case through cergas.plugin)."""
-    require_not_archived(card)  # archived cards are read-only (app/services/archive.py)
+    archive_rules.require_not_archived(card)  # archived cards are read-only
     board = card.board
     counts = load_columns_with_counts(board)
     target = column_of(board, column_id)

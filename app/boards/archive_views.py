@@ -1,0 +1,34 @@
+"""A board's archive page (issue 25): its archived cards, newest first, 50 a page, with a title
+filter and a restore button each (app/cards/archive.py restores)."""
+
+from flask import render_template, request
+from flask_login import login_required
+
+from app.boards import bp
+from app.services import access
+from app.services import archive as archive_service
+from app.services import validation as v
+from app.views_common import actor
+
+
+@bp.get("/<id:board_id>/archive")
+@login_required
+def archive(board_id):
+    user = actor()
+    page = v.ascii_int(request.args.get("page"), minimum=1, maximum=100_000) or 1
+    found = archive_service.archived_cards(user, board_id, q=request.args.get("q", ""), page=page)
+    board = found.board
+    return render_template(
+        "boards/archive.html",
+        board=board,
+        found=found,
+        can_manage=access.can_manage_board(user, board),
+        timezone=board.unit.timezone,
+    )
+
+
+@bp.app_template_global()
+def archived_cards_label(board_id: int) -> str:
+    """The number on the board header's archive link: exact up to 999, then "999+"."""
+    n = archive_service.archived_count(board_id)
+    return f"{archive_service.COUNT_CAP - 1}+" if n >= archive_service.COUNT_CAP else str(n)

@@ -123,7 +123,11 @@ def test_api_bulk_move_answers_per_card(app, api, org, wip_world):
     "body,status,code",
     [
         ({"action": "move", "card_ids": []}, 422, "empty_selection"),
-        ({"action": "move", "card_ids": list(range(1, 202)), "column_id": 1}, 422, "too_many_cards"),
+        (
+            {"action": "move", "card_ids": list(range(1, 202)), "column_id": 1},
+            422,
+            "too_many_cards",
+        ),
         ({"action": "shred", "card_ids": [1]}, 422, "unknown_action"),
         ({"action": "move", "card_ids": "1"}, 422, "validation_error"),
         ({"action": "move", "card_ids": [1], "colour": "red"}, 422, "validation_error"),

@@ -76,6 +76,8 @@ PDF = documents.pdf("Nota dinas")
 # A webhook (issue 24): the body of a new one (a public address: nothing is sent in the matrix).
 WEBHOOK = {"board_id": "{board}", "url": "https://93.184.215.14/cergas", "events": ["card.moved"]}
 WEBHOOK_FORM = {"url": WEBHOOK["url"], "events": "card.moved"}
+# A saved filter (issue 25): the body of a new one (the seeded one is staff's "Filter PPID").
+SAVED_FILTER = {"name": "Surat saya", "query": "mine=1"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -719,6 +721,53 @@ MATRIX = [
         {"column_id": "{backlog}"},
         "api-board",
     ),
+    # Bulk actions and saved filters (issue 25): `{saved_filter}` is staff's own filter.
+    ("boards.bulk_cards", "GET", "/boards/{board}/bulk", None, "board"),
+    (
+        "boards.bulk_cards",
+        "POST",
+        "/boards/{board}/bulk",
+        {"action": "move", "card_ids": "{card}", "column_id": "{review}"},
+        "board",
+    ),
+    ("boards.save_filter", "POST", "/boards/{board}/filters", SAVED_FILTER, "board"),
+    (
+        "boards.rename_filter",
+        "POST",
+        "/boards/{board}/filters/{saved_filter}/rename",
+        {"name": "Baru"},
+        "own",
+    ),
+    (
+        "boards.delete_filter",
+        "POST",
+        "/boards/{board}/filters/{saved_filter}/delete",
+        None,
+        "own",
+    ),
+    (
+        "api.bulk_cards",
+        "POST",
+        "/api/v1/boards/{board}/cards/bulk",
+        {"action": "move", "card_ids": ["{card}"], "column_id": "{review}"},
+        "api-board",
+    ),
+    ("api.list_saved_filters", "GET", "/api/v1/boards/{board}/filters", None, "api-board"),
+    (
+        "api.create_saved_filter",
+        "POST",
+        "/api/v1/boards/{board}/filters",
+        SAVED_FILTER,
+        "api-board",
+    ),
+    (
+        "api.rename_saved_filter",
+        "PATCH",
+        "/api/v1/filters/{saved_filter}",
+        {"name": "Baru"},
+        "api-own",
+    ),
+    ("api.delete_saved_filter", "DELETE", "/api/v1/filters/{saved_filter}", None, "api-own"),
     # Webhooks (issue 24): a board's managers keep its webhooks; `{webhook}` is one of the board,
     # `{all_webhook}` one for every board (the admin's page).
     ("boards.add_webhook", "POST", "/boards/{board}/webhooks", WEBHOOK_FORM, "manage"),
@@ -961,6 +1010,14 @@ def attachment_fixture(org, card_id: int, *, removed: bool = False) -> int:
     return doc.id
 
 
+def saved_filter_fixture(org) -> int:
+    """Staff's own saved filter of the board (for `{saved_filter}`)."""
+    from app.services import saved_filters
+
+    staff = get_user("staff", org)
+    return saved_filters.create_filter(staff, org.board_id, "Filter PPID", "label=ppid").id
+
+
 def learning_fixture(staff) -> int:
     """A learning activity in staff's log (for the row that removes one)."""
     return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
@@ -1018,6 +1075,7 @@ def seed_matrix(app) -> SimpleNamespace:
         webhook_id = webhook_fixture(org)
         all_webhook_id = webhook_fixture(org, None)
         attachment_id = attachment_fixture(org, card_id)
+        saved_filter_id = saved_filter_fixture(org)
         removed_attachment_id = attachment_fixture(org, card_id, removed=True)
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
@@ -1047,6 +1105,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "document": attachment_id,
         "removed_document": removed_attachment_id,
         "card_version": card_version,
+        "saved_filter": saved_filter_id,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 

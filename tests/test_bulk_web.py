@@ -33,7 +33,9 @@ def test_board_page_offers_select_mode_and_the_bulk_bar(client, auth, org):
     html = page(client.get(f"/boards/{org.board_id}"))
     assert f'href="/boards/{org.board_id}/bulk" data-bulk-toggle' in html
     assert 'id="bulk-form"' in html and "bulk.js" in html
-    assert 'name="action" value="move"' in html
+    assert f'hx-get="/boards/{org.board_id}/bulk/actions"' in html
+    pickers = page(client.get(f"/boards/{org.board_id}/bulk/actions"))
+    assert 'name="action" value="move"' in pickers and 'name="column_id"' in pickers
 
 
 def test_htmx_bulk_move_moves_two_refuses_the_third_and_names_it_with_the_reason(

@@ -723,6 +723,7 @@ MATRIX = [
     ),
     # Bulk actions and saved filters (issue 25): `{saved_filter}` is staff's own filter.
     ("boards.bulk_cards", "GET", "/boards/{board}/bulk", None, "board"),
+    ("boards.bulk_actions", "GET", "/boards/{board}/bulk/actions", None, "board"),
     (
         "boards.bulk_cards",
         "POST",
@@ -730,6 +731,7 @@ MATRIX = [
         {"action": "move", "card_ids": "{card}", "column_id": "{review}"},
         "board",
     ),
+    ("boards.saved_filters_page", "GET", "/boards/{board}/filters", None, "board"),
     ("boards.save_filter", "POST", "/boards/{board}/filters", SAVED_FILTER, "board"),
     (
         "boards.rename_filter",

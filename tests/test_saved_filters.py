@@ -105,9 +105,15 @@ def test_saving_the_shown_filters_from_the_board_page_and_applying_them(app, cli
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/boards/{org.board_id}?label=ppid&q=surat")
-    html = page(client.get(f"/boards/{org.board_id}"))
-    assert f'href="/boards/{org.board_id}?label=ppid&amp;q=surat">PPID</a>' in html
-    assert "js-copy-link" in html and f"http://localhost/boards/{org.board_id}?label=ppid" in html
+    board = page(client.get(f"/boards/{org.board_id}?label=ppid"))
+    # The board page fetches the section (no query of its own); without JavaScript a link.
+    assert f'hx-get="/boards/{org.board_id}/filters" hx-trigger="load"' in board
+    assert f'<noscript><a href="/boards/{org.board_id}/filters?label=ppid">' in board
+    for headers in ({"HX-Request": "true"}, {}):
+        html = page(client.get(f"/boards/{org.board_id}/filters", headers=headers))
+        assert f'href="/boards/{org.board_id}?label=ppid&amp;q=surat">PPID</a>' in html
+        assert "js-copy-link" in html
+        assert f"http://localhost/boards/{org.board_id}?label=ppid&amp;q=surat" in html
 
 
 def test_htmx_save_with_a_taken_name_shows_the_error_next_to_the_field(app, client, auth, org):

@@ -91,6 +91,22 @@ def bulk_page(user, board_id, *, status=200, errors=None, values=None, messages=
     ), status
 
 
+@bp.get("/<id:board_id>/bulk/actions")
+@login_required
+def bulk_actions(board_id):
+    """The select bar's pickers (fetched by bulk.js when select mode is first switched on)."""
+    view = boards.load_board(actor(), board_id)
+    return render_template(
+        "boards/_bulk_actions.html",
+        board=view.board,
+        people=access.board_viewers(view.board),
+        labels=work.labels_in_use(view),
+        errors={},
+        values={},
+        prefix="bulk",
+    )
+
+
 @bp.route("/<id:board_id>/bulk", methods=["GET", "POST"])
 @login_required
 def bulk_cards(board_id):

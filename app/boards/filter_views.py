@@ -15,12 +15,6 @@ from app.services.work import BoardFilters
 from app.views_common import actor, message
 
 
-@bp.app_template_global("my_saved_filters")
-def my_saved_filters(board) -> list:
-    """The signed-in person's saved filters of the board (one query)."""
-    return saved_filters.list_filters(actor(), board.id)
-
-
 def filter_link_notice(board_id) -> None:
     """A board link whose filter values this board cannot use (an old or mistyped shared link)
     says so once, in the alert region; the board is shown with the values it can use."""
@@ -65,18 +59,31 @@ def section(board_id: int, *, status=200, errors=None, values=None, lines=None, 
     ), status
 
 
-def form_page(board_id: int, exc: Invalid, values: dict, editing=None):
-    """Without JavaScript: the refused form again, its error next to the field."""
+def form_page(board_id: int, exc: Invalid | None, values: dict, editing=None):
+    """Without JavaScript: the section on a page of its own; after a refusal, with the error
+    next to the field."""
     board = access.visible_board(actor(), board_id)
     return render_template(
         "boards/saved_filter_form.html",
         board=board,
-        filter_errors=exc.fields,
+        saved=saved_filters.list_filters(actor(), board_id),
+        filter_errors=exc.fields if exc else {},
         filter_values=values,
         filter_query=values.get("query", ""),
-        alert=exc.message,
+        alert=exc.message if exc else None,
         editing=editing,
-    ), exc.status
+    ), (exc.status if exc else 200)
+
+
+@bp.get("/<id:board_id>/filters")
+@login_required
+def saved_filters_page(board_id):
+    """The section (htmx: the board page fetches it), or a page of its own without JavaScript;
+    the query string is the board page's filters, to save."""
+    query = saved_filters.normal_query(request.args)
+    if htmx:
+        return section(board_id, values={"query": query})
+    return form_page(board_id, None, {"query": query})
 
 
 def board_link(board_id: int, query: str = "") -> str:

@@ -77,6 +77,8 @@
     document.body.classList.toggle("is-selecting", on);
     if (link) link.setAttribute("aria-pressed", on ? "true" : "false");
     if (on) {
+      var slot = bar.querySelector(".bulk-actions-slot");
+      if (slot && window.htmx) window.htmx.trigger(slot, "cergas-bulk-open");
       addBoxes();
       var first = document.querySelector(".bulk-pick input");
       if (first) first.focus();

@@ -406,3 +406,148 @@ def test_reports_exports_and_sprint_review_keep_archived_cards(app, org):
         assert figures == figures_after
         assert figures["lead_time"] == figures_after["lead_time"]
         assert review == review_after
+
+
+# --- pages and API -----------------------------------------------------------------------------
+
+
+def test_card_page_archives_a_done_card_and_shows_it_read_only(app, client, auth, org):
+    with app.app_context():
+        card_id = done_card(org, "Surat terkirim")
+    auth.login(org.nips["staff"])
+    page = client.get(f"/cards/{card_id}").get_data(as_text=True)
+    assert f"/cards/{card_id}/archive" in page and 'id="archive-reason"' not in page
+    response = client.post(f"/cards/{card_id}/archive")
+    assert response.status_code == 302
+    page = client.get(f"/cards/{card_id}").get_data(as_text=True)
+    assert "archived-banner" in page and "Agus Pratama" in page
+    assert f"/cards/{card_id}/restore" in page
+    # Read-only: no edit form, no comment form, no move link; the history stays.
+    assert 'name="version"' not in page and 'id="comment-body"' not in page
+    assert f"/cards/{card_id}/move" not in page and 'class="history"' in page
+    board = client.get(f"/boards/{org.board_id}").get_data(as_text=True)
+    assert "Surat terkirim" not in board
+    assert f"/boards/{org.board_id}/archive" in board
+
+
+def test_staff_sees_no_archive_form_on_a_card_that_is_not_done(app, client, auth, org):
+    with app.app_context():
+        card_id = new_card(org, org.doing)
+    auth.login(org.nips["staff"])
+    page = client.get(f"/cards/{card_id}").get_data(as_text=True)
+    assert f"/cards/{card_id}/archive" not in page
+    assert client.post(f"/cards/{card_id}/archive", data={"reason": "x"}).status_code == 403
+
+
+def test_a_head_archiving_an_open_card_without_a_reason_sees_the_field_error(
+    app, client, auth, org
+):
+    with app.app_context():
+        card_id = new_card(org, org.doing)
+    auth.login(org.nips["kasi"])
+    page = client.get(f"/cards/{card_id}").get_data(as_text=True)
+    assert 'id="archive-reason"' in page
+    response = client.post(f"/cards/{card_id}/archive", data={"reason": ""})
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert fresh(card_id).archived_at is None
+
+
+def test_archive_page_lists_newest_first_filters_pages_and_restores(app, client, auth, org):
+    with app.app_context():
+        staff = get_user("staff", org)
+        ids = [done_card(org, f"Arsip {i:02d}") for i in range(52)]
+        for card_id in ids:
+            archive.archive_card(staff, card_id)
+        other = done_card(org, "Masih di papan")
+    auth.login(org.nips["staff"])
+    board = client.get(f"/boards/{org.board_id}").get_data(as_text=True)
+    assert "(52)" in board
+    first = client.get(f"/boards/{org.board_id}/archive").get_data(as_text=True)
+    assert first.count('class="archived-card"') == 50
+    assert first.index("Arsip 51") < first.index("Arsip 50")
+    assert "Masih di papan" not in first
+    second = client.get(f"/boards/{org.board_id}/archive?page=2").get_data(as_text=True)
+    assert second.count('class="archived-card"') == 2 and "Arsip 00" in second
+    found = client.get(f"/boards/{org.board_id}/archive?q=arsip 07").get_data(as_text=True)
+    assert found.count('class="archived-card"') == 1
+    response = client.post(f"/cards/{ids[7]}/restore", data={"from": "archive"})
+    assert response.headers["Location"].endswith(f"/boards/{org.board_id}/archive")
+    with app.app_context():
+        assert fresh(ids[7]).archived_at is None
+        assert positions(org.done) == [("Masih di papan", 0), ("Arsip 07", 1)]
+    assert other
+
+
+def test_outsiders_get_404_for_the_archive_page(app, client, auth, org):
+    auth.login(org.nips["outsider"])
+    assert client.get(f"/boards/{org.board_id}/archive").status_code == 404
+
+
+def test_api_archives_and_restores_and_the_board_api_leaves_archived_cards_out(api, app, org):
+    with app.app_context():
+        card_id = done_card(org, "Lewat API")
+    response = api("staff").post(f"/api/v1/cards/{card_id}/archive")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["archived_at"].endswith("Z") and body["archived_by"] == org.nips["staff"]
+    board = api("staff").get(f"/api/v1/boards/{org.board_id}").get_json()
+    assert card_id not in [c["id"] for col in board["columns"] for c in col["cards"]]
+    assert board["archive_after_days"] == 14
+    # Still readable, read-only.
+    assert api("staff").get(f"/api/v1/cards/{card_id}").get_json()["archived_at"]
+    refused = api("staff").post(f"/api/v1/cards/{card_id}/comments", json={"body": "Halo"})
+    assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "archived"
+    moved = api("staff").post(f"/api/v1/cards/{card_id}/move", json={"column_id": org.backlog})
+    assert moved.status_code == 409
+    again = api("staff").post(f"/api/v1/cards/{card_id}/archive", json={})
+    assert again.status_code == 409
+    restored = api("staff").post(f"/api/v1/cards/{card_id}/restore")
+    assert restored.status_code == 200 and restored.get_json()["archived_at"] is None
+
+
+def test_api_asks_a_reason_for_an_open_card(api, app, org):
+    with app.app_context():
+        card_id = new_card(org, org.backlog)
+    assert api("staff").post(f"/api/v1/cards/{card_id}/archive", json={}).status_code == 403
+    refused = api("kasi").post(f"/api/v1/cards/{card_id}/archive", json={})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["error"]["fields"]
+    bad = api("kasi").post(f"/api/v1/cards/{card_id}/archive", json={"reason": 5})
+    assert bad.status_code == 422
+    done = api("kasi").post(f"/api/v1/cards/{card_id}/archive", json={"reason": "Ditarik"})
+    assert done.status_code == 200
+
+
+def test_settings_page_edits_the_archive_delay(app, client, auth, org):
+    auth.login(org.nips["kasi"])
+    page = client.get(f"/boards/{org.board_id}/settings").get_data(as_text=True)
+    assert 'name="archive_after_days"' in page
+    form = {"name": "Layanan Aplikasi", "personal_wip_limit": "", "archive_after_days": "400"}
+    refused = client.post(f"/boards/{org.board_id}/settings", data=form)
+    assert refused.status_code == 422
+    form["archive_after_days"] = "30"
+    assert client.post(f"/boards/{org.board_id}/settings", data=form).status_code == 302
+    with app.app_context():
+        assert db.session.get(Board, org.board_id).archive_after_days == 30
+
+
+@pytest.mark.pg
+def test_board_page_query_count_is_the_same_with_archived_cards(app, client, auth, org):
+    from tests.query_counter import count_queries
+
+    app.config["BOARD_CACHE_SECONDS"] = 0
+    with app.app_context():
+        for i in range(3):
+            done_card(org, f"Terbuka {i}")
+    auth.login(org.nips["staff"])
+    with count_queries(app) as plain:
+        assert client.get(f"/boards/{org.board_id}").status_code == 200
+    with app.app_context():
+        staff = get_user("staff", org)
+        for i in range(20):
+            archive.archive_card(staff, done_card(org, f"Arsip {i}"))
+    with count_queries(app) as with_archive:
+        page = client.get(f"/boards/{org.board_id}")
+    assert len(plain) == len(with_archive)
+    assert "Arsip 1" not in page.get_data(as_text=True)

@@ -28,7 +28,8 @@ def archive(board_id):
 
 
 @bp.app_template_global()
-def archived_cards_label(board_id: int) -> str:
-    """The number on the board header's archive link: exact up to 999, then "999+"."""
-    n = archive_service.archived_count(board_id)
-    return f"{archive_service.COUNT_CAP - 1}+" if n >= archive_service.COUNT_CAP else str(n)
+def archived_cards_label(n: int) -> str:
+    """The number on the board header's archive link (`BoardView.archived`): exact up to 999,
+    then "999+"."""
+    cap = archive_service.COUNT_CAP
+    return f"{cap - 1}+" if n >= cap else str(n)

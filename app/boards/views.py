@@ -33,8 +33,9 @@ def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, 
         board = context["board"]
         columns_html = render_template("boards/_columns.html", **context)
         labels = work.labels_in_use(context["view"])
+        archived = context["view"].archived  # the header's archive link (issue 25)
     else:
-        board, columns_html, labels = shared_columns(cache, user, board_id, seq)
+        board, columns_html, labels, archived = shared_columns(cache, user, board_id, seq)
     return (
         render_template(
             "boards/board.html",
@@ -45,14 +46,15 @@ def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, 
             people=access.board_viewers(board),
             labels=labels,
             can_manage=access.can_manage_board(user, board),
+            archived=archived,
         ),
         status,
     )
 
 
 def shared_columns(cache, user: User, board_id: int, seq: int):
-    """(board, columns HTML, labels in use) of the unfiltered board, from the cache when an
-    entry with the same key is there (app/boards/cache.py)."""
+    """(board, columns HTML, labels in use, archived cards) of the unfiltered board, from the
+    cache when an entry with the same key is there (app/boards/cache.py)."""
     board = access.visible_board(user, board_id)
     key = (
         board.id,
@@ -66,10 +68,11 @@ def shared_columns(cache, user: User, board_id: int, seq: int):
     def render():
         context = board_context(user, board_id, work.BoardFilters())
         html = render_template("boards/_columns.html", **context)
-        return cache.unbind(html, token), work.labels_in_use(context["view"])
+        view = context["view"]
+        return cache.unbind(html, token), (work.labels_in_use(view), view.archived)
 
-    html, labels = cache.get_or_render(key, render)
-    return board, cache.bind(html, token), labels
+    html, (labels, archived) = cache.get_or_render(key, render)
+    return board, cache.bind(html, token), labels, archived
 
 
 # --- boards ----------------------------------------------------------------------------------

@@ -193,19 +193,31 @@ def _due_boards() -> list[tuple[int, int]]:
     )
 
 
-def _due_cards(board_id: int, cutoff: datetime, batch: int):
-    return db.session.execute(
-        select(Card.id, Card.column_id, BoardColumn.name)
-        .join(BoardColumn, BoardColumn.id == Card.column_id)
-        .where(
-            Card.board_id == board_id,
-            Card.archived_at.is_(None),
-            BoardColumn.kind == "done",
-            Card.done_at < cutoff,
-        )
-        .order_by(Card.done_at, Card.id)
-        .limit(batch)
-    ).all()
+def _done_columns(board_id: int) -> dict[int, str]:
+    return dict(
+        db.session.execute(
+            select(BoardColumn.id, BoardColumn.name).where(
+                BoardColumn.board_id == board_id, BoardColumn.kind == "done"
+            )
+        ).all()
+    )
+
+
+def _due_cards(columns, cutoff: datetime, batch: int) -> list:
+    """At most `batch` due cards of these done columns, in no particular order: the partial
+    index on a column's unarchived cards finds them without visiting the archived ones (an order
+    by id would walk the primary key past every card archived by the batches before)."""
+    return list(
+        db.session.execute(
+            select(Card.id, Card.column_id)
+            .where(
+                Card.column_id.in_(list(columns)),
+                Card.archived_at.is_(None),
+                Card.done_at < cutoff,
+            )
+            .limit(batch)
+        ).all()
+    )
 
 
 def _renumber(column_ids) -> None:
@@ -231,15 +243,18 @@ def _renumber(column_ids) -> None:
             )
 
 
-def _archive_batch(board_id: int, cutoff: datetime, now: datetime, batch: int) -> int:
+def _archive_batch(
+    board_id: int, cutoff: datetime, now: datetime, batch: int
+) -> tuple[int, set[int]]:
     """One short transaction under the board's lock: archive at most `batch` due cards of the
-    board; the number archived (0: none left). Cards archived meanwhile (another tick) are not
-    due any more under the lock, so a card is archived once."""
+    board; (how many, the columns they left). Cards archived meanwhile (another tick)
+    are not due any more under the lock, so a card is archived once."""
     with write_transaction():
         lock_board(board_id)
-        rows = _due_cards(board_id, cutoff, batch)
+        columns = _done_columns(board_id)
+        rows = _due_cards(columns, cutoff, batch) if columns else []
         if not rows:
-            return 0
+            return 0, set()
         ids = [row.id for row in rows]
         db.session.execute(
             update(Card)
@@ -252,7 +267,6 @@ def _archive_batch(board_id: int, cutoff: datetime, now: datetime, batch: int) -
             )
             .execution_options(synchronize_session=False)
         )
-        _renumber({row.column_id for row in rows})
         db.session.execute(
             insert(Event.__table__),
             [
@@ -262,14 +276,27 @@ def _archive_batch(board_id: int, cutoff: datetime, now: datetime, batch: int) -
                     "board_id": board_id,
                     "card_id": row.id,
                     "at": now,
-                    "data": {"column": row.name, "column_id": row.column_id, "automatic": True},
+                    "data": {
+                        "column": columns[row.column_id],
+                        "column_id": row.column_id,
+                        "automatic": True,
+                    },
                 }
                 for row in rows
             ],
         )
-        # One live message for the board: the done columns are redrawn.
+        # One live message for the board: open pages redraw it.
         live.note_change("archived", board_id, None, {"automatic": True})
-    return len(rows)
+    return len(rows), {row.column_id for row in rows}
+
+
+def _close_gaps(board_id: int, column_ids) -> None:
+    """After a board's batches: positions 0..n-1 again in the columns the cards left, in one
+    more short transaction (between the batches the remaining cards keep their order with gaps,
+    which a move's shift handles like any order)."""
+    with write_transaction():
+        lock_board(board_id)
+        _renumber(column_ids)
 
 
 def archive_due(now: datetime | None = None, *, batch: int = 500) -> int:
@@ -282,11 +309,15 @@ def archive_due(now: datetime | None = None, *, batch: int = 500) -> int:
     total = 0
     for board_id, days in _due_boards():
         cutoff = now - timedelta(days=days)
+        touched: set[int] = set()
         while True:
-            done = _archive_batch(board_id, cutoff, now, batch)
+            done, left = _archive_batch(board_id, cutoff, now, batch)
             total += done
+            touched |= left
             if done < batch:
                 break
+        if touched:
+            _close_gaps(board_id, touched)
     if total:
         log.info("archived %d cards", total)
     return total

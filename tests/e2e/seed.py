@@ -37,6 +37,7 @@ SCENARIOS = (
     "checklist",
     "recurrences",
     "documents",
+    "archive",  # issue 25: archive and restore (tests/e2e/test_e2e_archive.py)
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)

@@ -104,8 +104,8 @@ def save_filter(board_id):
             return section(board_id, status=exc.status, errors=exc.fields, values=values)
         return form_page(board_id, exc, values)
     text = _("Filter “%(name)s” saved.", name=saved.name)
-    if htmx:
-        return section(board_id, lines=[message("success", text)], values=values)
+    if htmx:  # the name field empties for the next filter
+        return section(board_id, lines=[message("success", text)], values={"query": saved.query})
     flash(text, "success")
     return redirect(board_link(board_id, saved.query))
 

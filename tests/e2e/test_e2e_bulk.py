@@ -13,9 +13,7 @@ pytestmark = pytest.mark.slow
 expect = pytest.importorskip("playwright.sync_api", reason="needs Python Playwright").expect
 
 
-def test_bulk_move_of_three_cards_into_room_for_two_refuses_one_with_the_reason(
-    page, login, board
-):
+def test_bulk_move_of_three_cards_into_room_for_two_refuses_one_with_the_reason(page, login, board):
     bulk = board("bulk")
     chosen = [
         bulk.cards["Surat balasan PPID 1"],

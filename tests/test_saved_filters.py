@@ -216,3 +216,21 @@ def test_api_refuses_a_bad_filter_with_the_field_named(api, org):
     )
     assert response.status_code == 422
     assert "query" in response.get_json()["error"]["fields"]
+
+
+def test_renaming_and_deleting_ones_own_filter_from_the_page(app, client, auth, org):
+    with app.app_context():
+        mine = saved_filters.create_filter(get_user("staff", org), org.board_id, "Saya", "mine=1")
+        mine_id = mine.id
+    auth.login(org.nips["staff"])
+    base = f"/boards/{org.board_id}/filters/{mine_id}"
+    renamed = client.post(f"{base}/rename", data={"name": "Kartu saya"}, headers=HTMX)
+    assert renamed.status_code == 200
+    assert t("Filter renamed to “%(name)s”.", name="Kartu saya") in page(renamed)
+    # The same filter named through another board's address is not found.
+    assert client.post(f"/boards/{org.board_id + 1}/filters/{mine_id}/delete").status_code == 404
+    deleted = client.post(f"{base}/delete", data={"query": "label=ppid&junk=1"})
+    assert deleted.status_code == 302
+    assert deleted.headers["Location"].endswith(f"/boards/{org.board_id}?label=ppid")
+    with app.app_context():
+        assert db.session.get(SavedFilter, mine_id) is None

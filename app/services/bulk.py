@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-# Before `archive`: archive and moves import each other, and only this order resolves.
-import app.services.moves  # noqa: F401
 from app.extensions import db
 from app.models import Card, Sprint, User
 from app.services import archive, cards, sprints

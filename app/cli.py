@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
+from app import archive_cli
 from app.extensions import db
 from app.models import ROLES, TIMEZONES, Unit, User
 from app.services import accounts, signin, units
@@ -636,6 +637,7 @@ def tick(now_text):
         from app.services import recurrences
 
         recurring = recurrences.run_due(now)
+        archived = archive_cli.archive_in_tick(now)  # issue 25: done cards leave their boards
         from app.services import notify_events
 
         try:
@@ -680,6 +682,7 @@ def tick(now_text):
                 problems=recurring.problems,
             )
         )
+    archive_cli.say_archived(archived)
     if telegram_problem:
         click.echo(_("Telegram links: %(error)s", error=telegram_problem), err=True)
     if delivered:
@@ -923,6 +926,7 @@ def init_app(app):
     app.cli.add_command(documents_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(deliveries_cli)
+    app.cli.add_command(archive_cli.cards_cli)  # `cergas cards archive-due` (issue 25)
 
 
 def _create_app():

@@ -266,6 +266,10 @@ class CardView(_View):
     done_at = _Attribute(
         "datetime | None", "When it entered a done column (naive UTC); None while not done."
     )
+    archived_at = _Attribute(
+        "datetime | None",
+        "When it was archived (naive UTC): off its board and read-only; None while on it.",
+    )
 
 
 class SprintView(_View):

@@ -1,7 +1,7 @@
 """Benchmark: the board page and a card move on boards of 500 and 2,000 cards.
 
     .venv/bin/python bench/board.py [--sizes 500,2000] [--repeat 50] [--checklists]
-        [--documents] [--check] [--json FILE]
+        [--documents] [--archived N] [--postgresql URL] [--check] [--json FILE]
 
 For each size it builds a fresh SQLite file database (migrated like production), seeds one
 board (the people, unit and board through the services; the cards by bulk insert, since only the
@@ -16,6 +16,12 @@ With --checklists, six cards in ten carry a checklist of 2 to 8 items, some tick
 shows "☑ done/total" on them, read from the card's counters: no query more). With --documents,
 one card in two holds 1 to 3 documents of 1 or 2 versions each (rows only: the board page reads
 the card's `attachment_count` for its paperclip badge and never the documents themselves).
+
+With --archived N (issue 25), each size is measured twice in the same run: the plain board, then
+the same board with N archived done cards more (bulk inserted, archived 15 to 400 days ago). The
+board page must stay within 1.2x of the plain board's time, under 600 KB, with the same query
+count. With --postgresql URL (an empty database that the benchmark may wipe: its `public` schema
+is dropped and created again for each board) it runs on PostgreSQL instead of a SQLite file.
 
 It prints the median and 90th-percentile time per request, the SQL statements per request
 (counted with a before_cursor_execute listener) and the response size. Targets (issue 2): board
@@ -75,6 +81,7 @@ DESCRIPTION = (
 @dataclass
 class Measure:
     cards: int
+    archived: int
     request: str
     status: int
     median_ms: float
@@ -83,16 +90,65 @@ class Measure:
     size_kb: float
 
 
-def make_app(database: Path):
+def make_app(database: Path | str):
+    url = database if isinstance(database, str) else f"sqlite:///{database}"
+    if isinstance(database, str):
+        wipe_postgresql(url)
     return create_app(
         {
             "SECRET_KEY": "bench",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "REDIS_URL": None,
         }
     )
+
+
+def wipe_postgresql(url: str) -> None:
+    """An empty `public` schema (the benchmark's database only)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def seed_archived(board_id, done_column, members, head_id, n, rng) -> None:
+    """`n` archived done cards, bulk inserted in chunks (archived 15 to 400 days ago)."""
+    from datetime import datetime
+
+    now = datetime.now().replace(microsecond=0)
+    chunk = []
+    for i in range(n):
+        archived = now - timedelta(days=rng.randint(15, 400), minutes=rng.randint(0, 1440))
+        done = archived - timedelta(days=14)
+        chunk.append(
+            {
+                "board_id": board_id,
+                "column_id": done_column,
+                "position": i,
+                "title": f"{rng.choice(TITLES)} (arsip) No. {i + 1:05d}",
+                "description": DESCRIPTION,
+                "type": rng.choice(TYPES),
+                "assignee_id": rng.choice(members),
+                "due_date": done.date(),
+                "priority": "normal",
+                "labels": rng.sample(LABELS, rng.randint(0, 2)),
+                "created_by_id": head_id,
+                "created_at": done - timedelta(days=10),
+                "first_active_at": done - timedelta(days=5),
+                "done_at": done,
+                "archived_at": archived,
+            }
+        )
+        if len(chunk) == 5000:
+            db.session.execute(insert(Card), chunk)
+            chunk = []
+    if chunk:
+        db.session.execute(insert(Card), chunk)
 
 
 def seed_documents(card_ids: list[int], uploader: int, rng: random.Random) -> None:
@@ -140,7 +196,12 @@ def seed_documents(card_ids: list[int], uploader: int, rng: random.Random) -> No
 
 
 def seed(
-    app, size: int, rng: random.Random, checklists: bool = False, documents: bool = False
+    app,
+    size: int,
+    rng: random.Random,
+    checklists: bool = False,
+    documents: bool = False,
+    archived: int = 0,
 ) -> dict:
     """One unit with a head and PEOPLE members, one board, `size` cards; returns ids."""
     with app.app_context():
@@ -188,6 +249,8 @@ def seed(
                 rows[-1]["checklist_total"] = total
                 rows[-1]["checklist_done"] = rng.randint(0, total)
         db.session.execute(insert(Card), rows)
+        if archived:
+            seed_archived(board.id, column_ids[-1], members, head.id, archived, rng)
         if documents:
             card_ids = list(db.session.scalars(select(Card.id).order_by(Card.id)))
             seed_documents(card_ids, head.id, rng)
@@ -223,6 +286,7 @@ def measure(label: str, size: int, repeat: int, counter: QueryCounter, send) -> 
     times.sort()
     return Measure(
         cards=size,
+        archived=0,
         request=label,
         status=response.status_code,
         median_ms=round(statistics.median(times), 1),
@@ -233,15 +297,22 @@ def measure(label: str, size: int, repeat: int, counter: QueryCounter, send) -> 
 
 
 def run_size(
-    size: int, repeat: int, checklists: bool = False, documents: bool = False
+    size: int,
+    repeat: int,
+    checklists: bool = False,
+    documents: bool = False,
+    archived: int = 0,
+    postgresql: str | None = None,
 ) -> list[Measure]:
     print(
-        f"Seeding a board of {size} cards and measuring {repeat} requests each...", file=sys.stderr
+        f"Seeding a board of {size} cards ({archived} archived more) and measuring {repeat} "
+        "requests each...",
+        file=sys.stderr,
     )
     rng = random.Random(size)
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(Path(tmp) / "bench.db")
-        ids = seed(app, size, rng, checklists, documents)
+        app = make_app(postgresql or Path(tmp) / "bench.db")
+        ids = seed(app, size, rng, checklists, documents, archived)
         with app.app_context():
             counter = QueryCounter(db.engine)
         client = app.test_client()
@@ -277,10 +348,30 @@ def run_size(
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    for each in results:
+        each.archived = archived
     return results
 
 
+def archive_verdicts(results: list[Measure]) -> list[tuple[str, bool]]:
+    """Issue 25: the page of a board with archived cards against the plain board's."""
+    checks = []
+    for request in ("GET board page", "GET board page (cached)"):
+        plain = {m.cards: m for m in results if m.request == request and not m.archived}
+        for m in results:
+            if m.request != request or not m.archived or m.cards not in plain:
+                continue
+            base = plain[m.cards]
+            name = f"{request} at {m.cards} + {m.archived:,} archived"
+            checks.append((f"{name} <= 1.2x plain", m.median_ms <= 1.2 * base.median_ms))
+            checks.append((f"{name} <= 600 KB", m.size_kb <= 600))
+            checks.append((f"{name}: same query count", m.queries == base.queries))
+    return checks
+
+
 def verdicts(results: list[Measure]) -> list[tuple[str, bool]]:
+    if any(m.archived for m in results):
+        return archive_verdicts(results)
     page = {m.cards: m for m in results if m.request == "GET board page"}
     moves = [m for m in results if m.request == "POST card move"]
     checks = []
@@ -304,21 +395,32 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--documents", action="store_true", help="one card in two with 1 to 3 documents"
     )
+    parser.add_argument(
+        "--archived", type=int, default=0, help="also measure each board with N archived cards"
+    )
+    parser.add_argument("--postgresql", metavar="URL", help="an empty PostgreSQL database")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.sizes.split(",")]
 
-    results = [
-        m for size in sizes for m in run_size(size, args.repeat, args.checklists, args.documents)
-    ]
-    row = "{:>6}  {:<24} {:>4} {:>10} {:>8} {:>8} {:>8}"
-    print(row.format("cards", "request", "HTTP", "median ms", "p90 ms", "queries", "size KB"))
+    options = (args.repeat, args.checklists, args.documents)
+    results = []
+    for size in sizes:
+        results += run_size(size, *options, postgresql=args.postgresql)
+        if args.archived:
+            results += run_size(size, *options, args.archived, args.postgresql)
+    row = "{:>6} {:>8}  {:<24} {:>4} {:>10} {:>8} {:>8} {:>8}"
+    print(
+        row.format(
+            "cards", "archived", "request", "HTTP", "median ms", "p90 ms", "queries", "size KB"
+        )
+    )
     for m in results:
         print(
             row.format(
-                m.cards, m.request, m.status, f"{m.median_ms:.1f}", f"{m.p90_ms:.1f}",
-                m.queries, f"{m.size_kb:.1f}",
+                m.cards, m.archived, m.request, m.status, f"{m.median_ms:.1f}",
+                f"{m.p90_ms:.1f}", m.queries, f"{m.size_kb:.1f}",
             )
         )  # fmt: skip
     failed = [m for m in results if m.status != 200]

@@ -34,6 +34,8 @@ CARD_KEYS = {
     "plugins",
     "checklist",
     "attachment_count",
+    "archived_at",
+    "archived_by",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -233,6 +235,7 @@ def test_head_creates_a_board_with_its_columns(api, org):
         "unit": "SEKSI-APL",
         "team": None,
         "personal_wip_limit": 2,
+        "archive_after_days": 14,
         "columns": [
             {"id": ids[0], "name": "Masuk", "kind": "backlog", "wip_limit": None,
              "wip_policy": "hard", "cards": []},
@@ -282,7 +285,16 @@ def test_board_shows_columns_in_order_with_their_cards_in_order(app, api, org):
         f"/api/v1/cards/{second}/move", json={"column_id": org.backlog, "position": 0}
     )
     board = api("staff").get(f"/api/v1/boards/{org.board_id}").get_json()
-    assert set(board) == {"id", "name", "unit", "team", "personal_wip_limit", "columns", "warnings"}
+    assert set(board) == {
+        "id",
+        "name",
+        "unit",
+        "team",
+        "personal_wip_limit",
+        "archive_after_days",
+        "columns",
+        "warnings",
+    }
     assert (board["id"], board["name"], board["unit"]) == (
         org.board_id,
         "Layanan Aplikasi",
@@ -345,6 +357,8 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "attachment_count": 0,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
+        "archived_at": None,
+        "archived_by": None,
         "plugins": {},
     }
     assert response.headers["Location"].endswith(f"/api/v1/cards/{card['id']}")
@@ -374,6 +388,8 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
         "attachment_count": 0,
+        "archived_at": None,
+        "archived_by": None,
     }
 
 

@@ -32,6 +32,7 @@ from tests.test_permissions import (  # noqa: E402
     matrix_app,
     performance_fixture,
     recurrence_fixture,
+    saved_filter_fixture,
     send,
     sprint_fixtures,
     team_and_acting_fixtures,
@@ -93,6 +94,8 @@ TABLE = {
     "GET /api/v1/cards/{card_id}":                            (401, 401, 404, 200, 200, 200, 200),
     "PATCH /api/v1/cards/{card_id}":                          (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/cards/{card_id}/approval":                  (401, 401, 404, 409, 409, 409, 409),
+    "POST /api/v1/cards/{card_id}/archive":                   (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/cards/{card_id}/restore":                   (401, 401, 404, 409, 409, 409, 409),
     "POST /api/v1/cards/{card_id}/comments":                  (401, 401, 404, 201, 201, 201, 201),
     "POST /api/v1/cards/{card_id}/follow":                    (401, 401, 404, 200, 200, 200, 200),
     "DELETE /api/v1/cards/{card_id}/follow":                  (401, 401, 404, 200, 200, 200, 200),
@@ -166,6 +169,11 @@ TABLE = {
     "PATCH /api/v1/webhooks/{webhook_id}":                    (401, 401, 404, 403, 200, 200, 200),
     "DELETE /api/v1/webhooks/{webhook_id}":                   (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/webhooks/{webhook_id}/secret":              (401, 401, 404, 403, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/cards/bulk":              (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/boards/{board_id}/filters":                  (401, 401, 404, 200, 200, 200, 200),
+    "POST /api/v1/boards/{board_id}/filters":                 (401, 401, 404, 201, 201, 201, 201),
+    "PATCH /api/v1/filters/{filter_id}":                      (401, 401, 404, 200, 404, 404, 404),
+    "DELETE /api/v1/filters/{filter_id}":                     (401, 401, 404, 200, 404, 404, 404),
 }
 # fmt: on
 
@@ -272,6 +280,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
             ids["recurrence"] = recurrence_fixture(org, ids["template"])
         if "webhook" in needs:
             ids["webhook"] = webhook_fixture(org)
+        if "saved_filter" in needs:
+            ids["saved_filter"] = saved_filter_fixture(org)
         if "api_token" in needs:
             ids["api_token"] = accounts.issue_token(staff, "matriks")[0].id
         if needs & {"team", "acting"}:

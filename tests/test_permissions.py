@@ -81,6 +81,8 @@ PDF = documents.pdf("Nota dinas")
 # A webhook (issue 24): the body of a new one (a public address: nothing is sent in the matrix).
 WEBHOOK = {"board_id": "{board}", "url": "https://93.184.215.14/cergas", "events": ["card.moved"]}
 WEBHOOK_FORM = {"url": WEBHOOK["url"], "events": "card.moved"}
+# A saved filter (issue 25): the body of a new one (the seeded one is staff's "Filter PPID").
+SAVED_FILTER = {"name": "Surat saya", "query": "mine=1"}
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -179,6 +181,19 @@ MATRIX = [
     ("api.follow_card", "POST", "/api/v1/cards/{card}/follow", None, "api-board"),
     ("api.unfollow_card", "DELETE", "/api/v1/cards/{card}/follow", None, "api-board"),
     ("api.card_events", "GET", "/api/v1/cards/{card}/events", None, "api-board"),
+    # The archive (issue 25): the matrix's card is not done, so only heads archive it (with a
+    # reason); it is not archived, so a restore is refused for everyone who sees it.
+    (
+        "api.archive_card",
+        "POST",
+        "/api/v1/cards/{card}/archive",
+        {"reason": "Ditarik pemohon"},
+        "api-manage",
+    ),
+    ("api.restore_card", "POST", "/api/v1/cards/{card}/restore", None, "api-board-409"),
+    ("cards.archive_card", "POST", "/cards/{card}/archive", {"reason": "Ditarik"}, "manage"),
+    ("cards.restore_card", "POST", "/cards/{card}/restore", None, "board-409"),
+    ("boards.archive", "GET", "/boards/{board}/archive", None, "board"),
     (
         "boards.plugin_settings",
         "POST",
@@ -789,6 +804,55 @@ MATRIX = [
         {"column_id": "{backlog}"},
         "api-board",
     ),
+    # Bulk actions and saved filters (issue 25): `{saved_filter}` is staff's own filter.
+    ("boards.bulk_cards", "GET", "/boards/{board}/bulk", None, "board"),
+    ("boards.bulk_actions", "GET", "/boards/{board}/bulk/actions", None, "board"),
+    (
+        "boards.bulk_cards",
+        "POST",
+        "/boards/{board}/bulk",
+        {"action": "move", "card_ids": "{card}", "column_id": "{review}"},
+        "board",
+    ),
+    ("boards.saved_filters_page", "GET", "/boards/{board}/filters", None, "board"),
+    ("boards.save_filter", "POST", "/boards/{board}/filters", SAVED_FILTER, "board"),
+    (
+        "boards.rename_filter",
+        "POST",
+        "/boards/{board}/filters/{saved_filter}/rename",
+        {"name": "Baru"},
+        "own",
+    ),
+    (
+        "boards.delete_filter",
+        "POST",
+        "/boards/{board}/filters/{saved_filter}/delete",
+        None,
+        "own",
+    ),
+    (
+        "api.bulk_cards",
+        "POST",
+        "/api/v1/boards/{board}/cards/bulk",
+        {"action": "move", "card_ids": ["{card}"], "column_id": "{review}"},
+        "api-board",
+    ),
+    ("api.list_saved_filters", "GET", "/api/v1/boards/{board}/filters", None, "api-board"),
+    (
+        "api.create_saved_filter",
+        "POST",
+        "/api/v1/boards/{board}/filters",
+        SAVED_FILTER,
+        "api-board",
+    ),
+    (
+        "api.rename_saved_filter",
+        "PATCH",
+        "/api/v1/filters/{saved_filter}",
+        {"name": "Baru"},
+        "api-own",
+    ),
+    ("api.delete_saved_filter", "DELETE", "/api/v1/filters/{saved_filter}", None, "api-own"),
     # Webhooks (issue 24): a board's managers keep its webhooks; `{webhook}` is one of the board,
     # `{all_webhook}` one for every board (the admin's page).
     ("boards.add_webhook", "POST", "/boards/{board}/webhooks", WEBHOOK_FORM, "manage"),
@@ -1041,6 +1105,14 @@ def performance_fixture(org) -> dict:
     return {"feedback": row.id, "seksi": seksi}
 
 
+def saved_filter_fixture(org) -> int:
+    """Staff's own saved filter of the board (for `{saved_filter}`)."""
+    from app.services import saved_filters
+
+    staff = get_user("staff", org)
+    return saved_filters.create_filter(staff, org.board_id, "Filter PPID", "label=ppid").id
+
+
 def learning_fixture(staff) -> int:
     """A learning activity in staff's log (for the row that removes one)."""
     return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
@@ -1098,6 +1170,7 @@ def seed_matrix(app) -> SimpleNamespace:
         webhook_id = webhook_fixture(org)
         all_webhook_id = webhook_fixture(org, None)
         attachment_id = attachment_fixture(org, card_id)
+        saved_filter_id = saved_filter_fixture(org)
         removed_attachment_id = attachment_fixture(org, card_id, removed=True)
         performance_ids = performance_fixture(org)
         # The card as its edit forms know it, after the fixtures that changed it.
@@ -1129,6 +1202,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "removed_document": removed_attachment_id,
         "card_version": card_version,
         **performance_ids,
+        "saved_filter": saved_filter_id,
     }
     return SimpleNamespace(org=org, tokens=tokens, ids=ids)
 
@@ -1215,6 +1289,8 @@ def expected(level: str, role: str) -> set[int]:
         return ok_html if role in MANAGERS else {403}
     if level == "board":
         return ok_html if role in VIEWERS else {404}
+    if level == "board-409":
+        return {409} if role in VIEWERS else {404}
     if level == "admin":
         return ok_html if role == "admin" else {403}
     if level == "admin-missing":

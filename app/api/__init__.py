@@ -3,7 +3,9 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 from app.api import (  # noqa: E402,F401
+    archive,
     attachments,
+    bulk,  # bulk actions and saved filters (issue 25)
     calendar_feed,
     card_templates,
     checklists,

@@ -199,6 +199,8 @@ class Card(ApiResponse):
             "attachment_count": 2,
             "created_at": "2026-11-20T02:15:00Z",
             "updated_at": "2026-11-20T02:15:00Z",
+            "archived_at": None,
+            "archived_by": None,
             "plugins": {},
         }
     )
@@ -224,6 +226,13 @@ class Card(ApiResponse):
     )
     created_at: Timestamp | None
     updated_at: Timestamp | None
+    archived_at: Timestamp | None = Field(
+        description="When the card was archived (off the board, read-only), or null."
+    )
+    archived_by: str | None = Field(
+        description="Who archived it (NIP or username); null when not archived or archived "
+        "automatically."
+    )
     plugins: dict[str, Any] = Field(description="What each enabled plugin adds, by plugin name.")
     warnings: list[str] = Field(
         None, description="After a create or move: the soft limits it went over."
@@ -256,6 +265,9 @@ class Board(ApiResponse):
     unit: str
     team: str | None
     personal_wip_limit: int | None
+    archive_after_days: int = Field(
+        description="Done cards leave the board for its archive after this many days; 0: never."
+    )
     columns: list[Column]
     warnings: list[Warning]
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import current_app
 
 from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, User, utcnow
+from app.services import archive
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -70,6 +71,9 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "attachment_count": card.attachment_count,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
+        # Archived cards (app/services/archive.py) are off the board and read-only.
+        "archived_at": timestamp(card.archived_at),
+        "archived_by": login(archive.archiver(card)),
         "plugins": plugins or {},
     }
 
@@ -107,6 +111,7 @@ def board_json(board: Board, columns: list[BoardColumn], cards: dict[int, list[C
     return {
         **board_summary_json(board),
         "personal_wip_limit": board.personal_wip_limit,
+        "archive_after_days": board.archive_after_days,
         "columns": [column_json(c, cards.get(c.id, []), plugins) for c in columns],
         "warnings": board_warnings_json(board, every_card),
     }

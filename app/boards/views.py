@@ -37,8 +37,9 @@ def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, 
         board = context["board"]
         columns_html = render_template("boards/_columns.html", **context)
         labels = work.labels_in_use(context["view"])
+        archived = context["view"].archived  # the header's archive link (issue 25)
     else:
-        board, columns_html, labels = shared_columns(cache, user, board_id, seq)
+        board, columns_html, labels, archived = shared_columns(cache, user, board_id, seq)
     return (
         render_template(
             "boards/board.html",
@@ -49,6 +50,7 @@ def board_page(user: User, board_id, filters: work.BoardFilters, *, status=200, 
             people=access.board_viewers(board),
             labels=labels,
             can_manage=access.can_manage_board(user, board),
+            archived=archived,
         ),
         status,
     )
@@ -77,8 +79,8 @@ def lanes_page(user: User, board_id, filters, lane_kind: str, partial: bool, sta
 
 
 def shared_columns(cache, user: User, board_id: int, seq: int):
-    """(board, columns HTML, labels in use) of the unfiltered board, from the cache when an
-    entry with the same key is there (app/boards/cache.py)."""
+    """(board, columns HTML, labels in use, archived cards) of the unfiltered board, from the
+    cache when an entry with the same key is there (app/boards/cache.py)."""
     board = access.visible_board(user, board_id)
     key = (
         board.id,
@@ -92,10 +94,11 @@ def shared_columns(cache, user: User, board_id: int, seq: int):
     def render():
         context = board_context(user, board_id, work.BoardFilters())
         html = render_template("boards/_columns.html", **context)
-        return cache.unbind(html, token), work.labels_in_use(context["view"])
+        view = context["view"]
+        return cache.unbind(html, token), (work.labels_in_use(view), view.archived)
 
-    html, labels = cache.get_or_render(key, render)
-    return board, cache.bind(html, token), labels
+    html, (labels, archived) = cache.get_or_render(key, render)
+    return board, cache.bind(html, token), labels, archived
 
 
 # --- boards ----------------------------------------------------------------------------------
@@ -170,6 +173,10 @@ def _create_board(user: User, values: dict, unit_code, team_code):
 @bp.get("/<id:board_id>")
 @login_required
 def board(board_id):
+    # Saved filters (issue 25): a shared link with filters this board cannot use says so.
+    from app.boards.filter_views import filter_link_notice
+
+    filter_link_notice(board_id)
     return board_page(actor(), board_id, work.BoardFilters.from_args(request.args))
 
 
@@ -244,6 +251,8 @@ def settings(board_id):
     if request.method == "GET":
         return settings_page(board)
     values = {name: request.form.get(name, "") for name in ("name", "personal_wip_limit")}
+    if "archive_after_days" in request.form:  # the archive delay (app/services/archive.py)
+        values["archive_after_days"] = request.form["archive_after_days"]
     # A checkbox: sent when ticked, absent when not.
     values["checklist_required_for_done"] = "checklist_required_for_done" in request.form
     try:

@@ -81,6 +81,7 @@ def plugin_panels(card: Card, board) -> list[dict]:
 
 
 def card_page(user: User, card_id, *, status=200, **extra):
+    from app.cards.archive import archive_context  # the archive box (issue 25)
     from app.cards.attachments import documents_context  # as the checklist: refusals re-render
     from app.cards.checklists import checklist_context  # it renders its refusals with this page
 
@@ -116,6 +117,7 @@ def card_page(user: User, card_id, *, status=200, **extra):
         comment_errors=extra.get("comment_errors") or {},
         badges=plugin_host().card_badges([card], board).get(card.id, []),
         panels=plugin_panels(card, board),
+        archive_box=archive_context(user, card, **(extra.get("archive_refusal") or {})),
     )
     return page, status
 

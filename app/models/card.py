@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,14 @@ class Card(db.Model):
         # Archived cards leave the board (issue 25): the board reads `archived_at IS NULL`, the
         # periodic archive run reads a board's done cards by age.
         Index("ix_cards_board_id_archived_at", "board_id", "archived_at"),
+        # A column's unarchived cards (WIP counts and position shifts of every move), however
+        # many archived cards the column keeps (migration 0017a).
+        Index(
+            "ix_cards_column_id_open",
+            "column_id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

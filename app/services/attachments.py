@@ -35,6 +35,7 @@ from app.models import Attachment, AttachmentVersion, Card, User, utcnow
 from app.services import filetypes
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card
+from app.services.archive import require_not_archived
 from app.services.attachment_data import AttachmentChange, AttachmentFile, AttachmentInfo
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, NotFound, ServiceError, Vetoed
@@ -168,6 +169,7 @@ def _open_card(actor: User, card_id) -> Card:
     card = visible_card(actor, card_id)
     lock_board(card.board_id)
     db.session.refresh(card)
+    require_not_archived(card)  # archived cards are read-only
     return card
 
 
@@ -215,6 +217,7 @@ def _version_row(file: AttachmentFile, key: str, number: int, actor: User) -> At
 def add(actor: User, card_id, upload: Upload) -> Attachment:
     """A new document on the card (its version 1)."""
     card = visible_card(actor, card_id)
+    require_not_archived(card)  # before the file is stored; again under the lock
     file = inspect(upload)
     _check_with_plugins(file, card, actor)
     key = _store(file)

@@ -16,6 +16,7 @@ from app.services.access import (
     visible_board,
     visible_boards_clause,
 )
+from app.services.archive import COUNT_CAP as ARCHIVE_COUNT_CAP
 from app.services.audit import record
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.tx import lock_board, write_transaction
@@ -161,7 +162,8 @@ def manageable_owners(user: User) -> list[tuple[str, str, str]]:
 
 
 def update_board(actor: User, board_id, data: dict) -> Board:
-    unknown = sorted(set(data) - {"name", "personal_wip_limit", "checklist_required_for_done"})
+    known = {"name", "personal_wip_limit", "checklist_required_for_done", "archive_after_days"}
+    unknown = sorted(set(data) - known)
     if unknown:
         raise v.invalid({name: _("Unknown field.") for name in unknown}) from None
     fields = v.Fields()
@@ -172,6 +174,15 @@ def update_board(actor: User, board_id, data: dict) -> Board:
         changes["personal_wip_limit"] = fields.clean(
             "personal_wip_limit", v.optional_int, data["personal_wip_limit"], minimum=1, maximum=999
         )
+    if "archive_after_days" in data:
+        # Done cards leave the board after this many days (app/services/archive.py); 0: never.
+        days = fields.clean(
+            "archive_after_days", v.optional_int, data["archive_after_days"], minimum=0, maximum=365
+        )
+        if days is None and "archive_after_days" not in fields.errors:
+            fields.errors["archive_after_days"] = _("Enter a number of days (0: never).")
+        elif days is not None:
+            changes["archive_after_days"] = days
     if "checklist_required_for_done" in data:
         rule = data["checklist_required_for_done"]
         if isinstance(rule, bool):
@@ -309,21 +320,32 @@ class BoardView:
     columns: list[BoardColumn]
     cards: dict[int, list[Card]] = field(default_factory=dict)  # column id -> cards in order
     counts: dict[int, int] = field(default_factory=dict)  # column id -> all cards, before filters
+    archived: int = 0  # archived cards, counted up to archive.COUNT_CAP (the header's link)
 
 
 def load_board(actor: User, board_id) -> BoardView:
     """The board with all its cards and assignees, in a fixed number of queries."""
     board = visible_board(actor, board_id)
-    columns = list(
-        db.session.scalars(
-            select(BoardColumn)
-            .where(BoardColumn.board_id == board.id)
-            .order_by(BoardColumn.position)
+    # The board's archived cards are counted (up to a cap) in the columns' query: no query more.
+    archived = (
+        select(func.count())
+        .select_from(
+            select(Card.id)
+            .where(Card.board_id == board.id, Card.archived_at.is_not(None))
+            .limit(ARCHIVE_COUNT_CAP)
+            .subquery()
         )
+        .scalar_subquery()
     )
+    rows = db.session.execute(
+        select(BoardColumn, archived)
+        .where(BoardColumn.board_id == board.id)
+        .order_by(BoardColumn.position)
+    ).all()
+    columns = [column for column, _n in rows]
     cards = db.session.scalars(
         select(Card)
-        .where(Card.board_id == board.id)
+        .where(Card.board_id == board.id, Card.archived_at.is_(None))  # archived: off the board
         .options(selectinload(Card.assignee))
         .order_by(Card.column_id, Card.position, Card.id)
     ).all()
@@ -331,4 +353,5 @@ def load_board(actor: User, board_id) -> BoardView:
     for card in cards:
         view.cards.setdefault(card.column_id, []).append(card)
     view.counts = {column_id: len(items) for column_id, items in view.cards.items()}
+    view.archived = rows[0][1] if rows else 0
     return view

@@ -13,6 +13,7 @@ from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, User, u
 from app.services import notify_events
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
+from app.services.archive import require_not_archived
 from app.services.audit import record
 from app.services.errors import Conflict, Invalid, Vetoed
 from app.services.moves import (
@@ -210,6 +211,7 @@ def update_card(
         card = visible_card(actor, card_id)
         lock_board(card.board_id)
         db.session.refresh(card)
+        require_not_archived(card)  # archived cards are read-only
         if card.assignee is not None and data.get("assignee") == card.assignee.login:
             # The assignee kept as it is (an inactive one too: the card page offers them
             # until someone takes the card over) is no change to check.
@@ -350,6 +352,7 @@ def add_comment(actor: User, card_id, body) -> Comment:
         raise v.invalid({"body": str(exc)}) from None
     with write_transaction():
         card = visible_card(actor, card_id)
+        require_not_archived(card)  # archived cards are read-only
         comment = Comment(card_id=card.id, author_id=actor.id, body=body)
         db.session.add(comment)
         db.session.flush()

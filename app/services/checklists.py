@@ -22,6 +22,7 @@ from app.extensions import db
 from app.models import Card, ChecklistItem, User, utcnow
 from app.services import validation as v
 from app.services.access import visible_card
+from app.services.archive import require_not_archived
 from app.services.audit import record
 from app.services.cards import _clean_assignee
 from app.services.errors import Conflict, NotFound
@@ -85,6 +86,7 @@ def _open_card(actor: User, card_id) -> Card:
     card = visible_card(actor, card_id)
     lock_board(card.board_id)
     db.session.refresh(card)
+    require_not_archived(card)  # archived cards are read-only
     return card
 
 

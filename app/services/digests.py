@@ -193,6 +193,7 @@ def unit_digest_text(head: User, today, calendar) -> tuple[str, str] | None:
             .where(
                 Card.board_id.in_(board_ids),
                 BoardColumn.kind != "done",
+                Card.archived_at.is_(None),
                 Card.due_date.is_not(None),
                 Card.due_date <= at_risk_until,
             )
@@ -214,7 +215,7 @@ def unit_digest_text(head: User, today, calendar) -> tuple[str, str] | None:
         )
     counts = (
         select(Card.column_id, func.count(Card.id).label("n"))
-        .where(Card.board_id.in_(board_ids))
+        .where(Card.board_id.in_(board_ids), Card.archived_at.is_(None))
         .group_by(Card.column_id)
         .subquery()
     )

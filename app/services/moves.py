@@ -41,6 +41,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, User, utcnow
+from app.services import archive as archive_rules  # a module: it imports this one
 from app.services import live, notify_events, webhooks
 from app.services import validation as v
 from app.services.access import can_manage_board, visible_card, visible_unit_ids
@@ -88,7 +89,7 @@ def load_columns_with_counts(board: Board) -> dict[int, int]:
     the board lock instead of two or three); the columns become `board.columns`."""
     count = (
         select(func.count(Card.id))
-        .where(Card.column_id == BoardColumn.id)
+        .where(Card.column_id == BoardColumn.id, Card.archived_at.is_(None))
         .correlate(BoardColumn)
         .scalar_subquery()
     )
@@ -105,7 +106,12 @@ def _count_active_for(board_id: int, user_id: int, exclude_card: int | None = No
     query = (
         select(func.count(Card.id))
         .join(BoardColumn, Card.column_id == BoardColumn.id)
-        .where(Card.board_id == board_id, Card.assignee_id == user_id, BoardColumn.kind == "active")
+        .where(
+            Card.board_id == board_id,
+            Card.assignee_id == user_id,
+            BoardColumn.kind == "active",
+            Card.archived_at.is_(None),
+        )
     )
     if exclude_card is not None:
         query = query.where(Card.id != exclude_card)
@@ -283,14 +289,16 @@ SELECT id, old, in_target, held,
   FROM (
 SELECT card.id,
        card.position AS old,
-       (SELECT count(*) FROM cards WHERE column_id = %(target)s) AS in_target,
+       (SELECT count(*) FROM cards WHERE column_id = %(target)s
+           AND archived_at IS NULL) AS in_target,
        (SELECT count(*) FROM cards held
           JOIN board_columns kind_of ON kind_of.id = held.column_id
          WHERE %(counts_assignee)s AND held.board_id = %(board)s
            AND held.assignee_id = card.assignee_id AND kind_of.kind = 'active'
-           AND held.id <> card.id) AS held
+           AND held.id <> card.id AND held.archived_at IS NULL) AS held
   FROM cards card
  WHERE card.id = %(card)s AND card.version = %(version)s AND card.column_id = %(source)s
+   AND card.archived_at IS NULL
    AND EXISTS (SELECT 1 FROM boards WHERE id = %(board)s
                   AND coalesce(personal_wip_limit, -1)
                       = coalesce(CAST(%(personal_limit)s AS integer), -1)
@@ -308,7 +316,8 @@ SELECT card.id,
 ) AS found
 """
 
-# Keep positions 0..n-1 in both columns, touching only the cards between old and new.
+# Keep positions 0..n-1 in both columns, touching only the cards between old and new. Archived
+# cards (app/services/archive.py) hold no place in a column.
 SHIFT = """
 UPDATE cards SET position = cards.position + CASE
            WHEN %(same)s = 0 THEN CASE WHEN cards.column_id = %(source)s THEN -1 ELSE 1 END
@@ -317,6 +326,7 @@ UPDATE cards SET position = cards.position + CASE
   {from_go}
  WHERE cards.id <> {card}
    AND cards.column_id IN (%(source)s, %(target)s)
+   AND cards.archived_at IS NULL
    AND CASE WHEN %(same)s = 1 THEN
             ({new} < {old} AND cards.position >= {new} AND cards.position < {old})
          OR ({new} > {old} AND cards.position > {old} AND cards.position <= {new})
@@ -501,7 +511,7 @@ def _plan_on_read(card: Card, column_id, position, override_reason) -> _Plan | N
     """Check the move on this request's read. None: the general path decides, because the move
     has an override reason, a plugin may refuse it, or a check failed (the general path raises
     the error from the state under the lock)."""
-    if override_reason is not None:
+    if override_reason is not None or card.archived_at is not None:
         return None
     board = card.board
     if webhooks.wanted(board.id, "card.moved"):
@@ -660,6 +670,7 @@ def move_card_locked(
 ) -> MoveResult:
     """The body of `move_card` for a caller that already holds the write transaction and the
     board lock and has read the card fresh (e.g. a plugin's use case through cergas.plugin)."""
+    archive_rules.require_not_archived(card)  # archived cards are read-only
     board = card.board
     counts = load_columns_with_counts(board)
     target = column_of(board, column_id)

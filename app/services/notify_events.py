@@ -240,6 +240,7 @@ def run_reminders(now: datetime) -> ReminderReport:
             Card.assignee_id.is_not(None),
             Card.due_date.is_not(None),
             BoardColumn.kind != "done",
+            Card.archived_at.is_(None),
             Card.due_date >= utc_day - timedelta(days=PASSED_LOOKBACK_DAYS + 1),
             Card.due_date <= utc_day + timedelta(days=AHEAD_DAYS),
         )

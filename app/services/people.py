@@ -431,7 +431,9 @@ def _lost_cards(person: User, unit: Unit, role: str) -> list[Card]:
     open_cards = db.session.scalars(
         select(Card)
         .join(BoardColumn, BoardColumn.id == Card.column_id)
-        .where(Card.assignee_id == person.id, BoardColumn.kind != "done")
+        .where(
+            Card.assignee_id == person.id, BoardColumn.kind != "done", Card.archived_at.is_(None)
+        )
         .options(joinedload(Card.board), joinedload(Card.column))
         .order_by(Card.board_id, Card.id)
     ).all()
@@ -604,7 +606,9 @@ def _flag_open_cards(person: User) -> None:
     rows = db.session.execute(
         select(Card.board_id, Card.id)
         .join(BoardColumn, BoardColumn.id == Card.column_id)
-        .where(Card.assignee_id == person.id, BoardColumn.kind != "done")
+        .where(
+            Card.assignee_id == person.id, BoardColumn.kind != "done", Card.archived_at.is_(None)
+        )
     ).all()
     by_board: dict[int, list[int]] = {}
     for board_id, card_id in rows:
@@ -617,7 +621,9 @@ def open_card_count(person: User) -> int:
     return db.session.scalar(
         select(func.count(Card.id))
         .join(BoardColumn, BoardColumn.id == Card.column_id)
-        .where(Card.assignee_id == person.id, BoardColumn.kind != "done")
+        .where(
+            Card.assignee_id == person.id, BoardColumn.kind != "done", Card.archived_at.is_(None)
+        )
     )
 
 

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import Board, Card, Membership, Unit, User
 from app.plugin_views import CardView, for_plugins, row_of
 from app.services import access, audit, tx
+from app.services.archive import require_not_archived
 from app.services.moves import MoveResult, move_card_locked
 
 
@@ -45,6 +46,7 @@ def card_transaction(actor: User | None, card_id) -> Iterator[CardView]:
             card = access.visible_card(actor, card_id)
         tx.lock_board(card.board_id)
         db.session.refresh(card)
+        require_not_archived(card)  # archived cards are read-only, for plugins too
         yield CardView(card)
 
 

@@ -127,6 +127,7 @@ def backlog_cards(sprint: Sprint) -> list[Card]:
         .where(
             Card.board_id == sprint.board_id,
             BoardColumn.kind != "done",
+            Card.archived_at.is_(None),
             (Card.sprint_id.is_(None)) | (Card.sprint_id.not_in(open_sprint)),
         )
         .options(selectinload(Card.assignee), selectinload(Card.column))
@@ -277,7 +278,9 @@ def add_cards(actor: User, sprint_id, card_ids) -> list[Card]:
         refused = [
             card.title
             for card in found
-            if card.column.kind == "done" or card.sprint_id in open_other
+            if card.column.kind == "done"
+            or card.sprint_id in open_other
+            or card.archived_at is not None  # archived cards are read-only
         ]
         if refused:
             raise Invalid(

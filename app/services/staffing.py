@@ -71,7 +71,7 @@ def active_load(user_ids, today: date | None = None) -> dict[int, ActiveLoad]:
             overdue,
         )
         .join(BoardColumn, BoardColumn.id == Card.column_id)
-        .where(Card.assignee_id.in_(ids), BoardColumn.kind == "active")
+        .where(Card.assignee_id.in_(ids), BoardColumn.kind == "active", Card.archived_at.is_(None))
         .group_by(Card.assignee_id)
     )
     for user_id, count, hours, unestimated, late in rows:

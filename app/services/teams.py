@@ -338,6 +338,7 @@ def open_cards_of(team: Team, person: User) -> list[Card]:
                 Board.team_id == team.id,
                 Card.assignee_id == person.id,
                 BoardColumn.kind != "done",
+                Card.archived_at.is_(None),
             )
             .options(selectinload(Card.board))
             .order_by(Board.name, Card.title, Card.id)

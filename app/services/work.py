@@ -51,6 +51,7 @@ def my_work(user: User) -> list[WorkItem]:
         .where(
             Card.assignee_id == user.id,
             BoardColumn.kind != "done",
+            Card.archived_at.is_(None),
             access.visible_boards_clause(user),
         )
     ).all()
@@ -171,7 +172,7 @@ def column_card_counts(board_id: int) -> dict[int, int]:
     """column id -> number of cards, for every column of the board that has any."""
     rows = db.session.execute(
         select(Card.column_id, func.count(Card.id))
-        .where(Card.board_id == board_id)
+        .where(Card.board_id == board_id, Card.archived_at.is_(None))
         .group_by(Card.column_id)
     )
     return dict(rows.all())

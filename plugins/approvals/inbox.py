@@ -158,7 +158,7 @@ def remind(now: datetime) -> int:
     sent = 0
     for card_id in ids:
         card = cards.get(card_id)
-        if card is None:
+        if card is None or card.archived_at is not None:  # archived: read-only, no reminders
             continue
         unit = card.board.unit
         cal = calendar(unit)

@@ -40,6 +40,7 @@ SCENARIOS = (
     # Issue 25: swimlanes and the calendar.
     "lanes",
     "calendar",
+    "archive",  # issue 25: archive and restore (tests/e2e/test_e2e_archive.py)
 )
 PEOPLE = {
     # key: (name, login kwargs, role, unit)
@@ -121,7 +122,36 @@ def seed() -> dict:
     )
     ids["sla"] = seed_sla(admin, people, today)
     ids["workload"] = seed_workload(admin, people, today)
+    ids["bulk"] = seed_bulk(admin, people, today)
     return ids
+
+
+def seed_bulk(admin, people, today) -> dict:
+    """Bulk actions and saved filters (issue 25): three cards waiting in Masuk, and Dikerjakan
+    (hard WIP limit 3) already holding one, so it has room for two of them."""
+    columns = [
+        {"name": "Masuk", "kind": "backlog", "wip_limit": None, "wip_policy": "hard"},
+        {"name": "Dikerjakan", "kind": "active", "wip_limit": 3, "wip_policy": "hard"},
+        {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
+    ]
+    board = boards.create_board(admin, "Papan bulk", "SEKSI-PIP", columns=columns)
+    ids = [column.id for column in board.columns]
+    due = working_day(today, 5)
+    found = {}
+    for title, column, labels in (
+        ("Telaah keberatan informasi", 1, []),
+        ("Surat balasan PPID 1", 0, ["ppid"]),
+        ("Surat balasan PPID 2", 0, ["ppid"]),
+        ("Undangan rapat evaluasi", 0, []),
+    ):
+        data = {"title": title, "due_date": due, "labels": labels}
+        card = cards.create_card(people["head"], board.id, data, column_id=ids[column]).card
+        found[title] = card.id
+    return {
+        "id": board.id,
+        "columns": {column.name: column.id for column in board.columns},
+        "cards": found,
+    }
 
 
 def seed_sprints(people, board: dict, today) -> dict:

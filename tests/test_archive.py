@@ -551,3 +551,27 @@ def test_board_page_query_count_is_the_same_with_archived_cards(app, client, aut
         page = client.get(f"/boards/{org.board_id}")
     assert len(plain) == len(with_archive)
     assert "Arsip 1" not in page.get_data(as_text=True)
+
+
+def test_archiving_and_restoring_redraw_the_cards_column_on_open_boards(app, org):
+    broker = app.extensions["cergas_broker"]
+    with app.app_context():
+        card_id = done_card(org)
+        with broker.subscribe(org.board_id) as subscription:
+            archive.archive_card(get_user("staff", org), card_id)
+            message = subscription.get(timeout=1)
+            assert "archived" in message["kinds"] and message["columns"] == [org.done]
+            archive.restore_card(get_user("staff", org), card_id)
+            assert "restored" in subscription.get(timeout=1)["kinds"]
+            age_done([card_id], 30)
+            archive.archive_due(utcnow())
+            assert subscription.get(timeout=1)["full"] is True
+
+
+def test_plugins_see_that_a_card_is_archived(app, org):
+    from app.plugin_views import CardView
+
+    with app.app_context():
+        card_id = new_card(org, org.doing)
+        archive.archive_card(get_user("kasi", org), card_id, reason="Ditarik")
+        assert CardView(fresh(card_id)).archived_at is not None

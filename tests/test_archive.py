@@ -27,6 +27,7 @@ from app.services.plugin_cards import card_transaction
 from app.web import local_today
 from tests import documents
 from tests.conftest import get_card, get_user
+from tests.i18n_helpers import t
 
 
 def due() -> str:
@@ -227,7 +228,7 @@ def refused_as_archived(call):
     with pytest.raises(Conflict) as refused:
         call()
     assert refused.value.code == "archived"
-    assert refused.value.message == "This card is archived; restore it first."
+    assert refused.value.message == t("This card is archived; restore it first.")
 
 
 @pytest.mark.pg  # the PostgreSQL move pipeline and row locks
@@ -575,3 +576,14 @@ def test_plugins_see_that_a_card_is_archived(app, org):
         card_id = new_card(org, org.doing)
         archive.archive_card(get_user("kasi", org), card_id, reason="Ditarik")
         assert CardView(fresh(card_id)).archived_at is not None
+
+
+def test_api_changes_the_archive_delay_for_heads_only(api, app, org):
+    url = f"/api/v1/boards/{org.board_id}"
+    assert api("staff").patch(url, json={"archive_after_days": 3}).status_code == 403
+    for bad in (-1, 366, "7", None):
+        refused = api("kasi").patch(url, json={"archive_after_days": bad})
+        assert refused.status_code == 422, bad
+    response = api("kasi").patch(url, json={"archive_after_days": 0})
+    assert response.status_code == 200 and response.get_json()["archive_after_days"] == 0
+    assert api("kasi").get(url).get_json()["archive_after_days"] == 0

@@ -587,3 +587,14 @@ def test_api_changes_the_archive_delay_for_heads_only(api, app, org):
     response = api("kasi").patch(url, json={"archive_after_days": 0})
     assert response.status_code == 200 and response.get_json()["archive_after_days"] == 0
     assert api("kasi").get(url).get_json()["archive_after_days"] == 0
+
+
+def test_a_column_that_keeps_archived_cards_is_not_deleted(app, org):
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        card_id = new_card(org, org.review)
+        archive.archive_card(kasi, card_id, reason="Ditarik")
+        with pytest.raises(Conflict) as refused:
+            boards.delete_column(kasi, org.board_id, org.review)
+        assert refused.value.code == "column_has_archive"
+        assert fresh(card_id).column_id == org.review

@@ -94,6 +94,7 @@ TABLE = {
     "GET /api/v1/cards/{card_id}":                            (401, 401, 404, 200, 200, 200, 200),
     "PATCH /api/v1/cards/{card_id}":                          (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/cards/{card_id}/approval":                  (401, 401, 404, 409, 409, 409, 409),
+    "PATCH /api/v1/boards/{board_id}":                        (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/cards/{card_id}/archive":                   (401, 401, 404, 403, 200, 200, 200),
     "POST /api/v1/cards/{card_id}/restore":                   (401, 401, 404, 409, 409, 409, 409),
     "POST /api/v1/cards/{card_id}/comments":                  (401, 401, 404, 201, 201, 201, 201),

@@ -27,6 +27,7 @@ from app.services.plugin_cards import card_transaction
 from app.web import local_today
 from tests import documents
 from tests.conftest import get_card, get_user
+from tests.i18n_helpers import t
 
 
 def due() -> str:
@@ -227,7 +228,7 @@ def refused_as_archived(call):
     with pytest.raises(Conflict) as refused:
         call()
     assert refused.value.code == "archived"
-    assert refused.value.message == "This card is archived; restore it first."
+    assert refused.value.message == t("This card is archived; restore it first.")
 
 
 @pytest.mark.pg  # the PostgreSQL move pipeline and row locks
@@ -551,3 +552,49 @@ def test_board_page_query_count_is_the_same_with_archived_cards(app, client, aut
         page = client.get(f"/boards/{org.board_id}")
     assert len(plain) == len(with_archive)
     assert "Arsip 1" not in page.get_data(as_text=True)
+
+
+def test_archiving_and_restoring_redraw_the_cards_column_on_open_boards(app, org):
+    broker = app.extensions["cergas_broker"]
+    with app.app_context():
+        card_id = done_card(org)
+        with broker.subscribe(org.board_id) as subscription:
+            archive.archive_card(get_user("staff", org), card_id)
+            message = subscription.get(timeout=1)
+            assert "archived" in message["kinds"] and message["columns"] == [org.done]
+            archive.restore_card(get_user("staff", org), card_id)
+            assert "restored" in subscription.get(timeout=1)["kinds"]
+            age_done([card_id], 30)
+            archive.archive_due(utcnow())
+            assert subscription.get(timeout=1)["full"] is True
+
+
+def test_plugins_see_that_a_card_is_archived(app, org):
+    from app.plugin_views import CardView
+
+    with app.app_context():
+        card_id = new_card(org, org.doing)
+        archive.archive_card(get_user("kasi", org), card_id, reason="Ditarik")
+        assert CardView(fresh(card_id)).archived_at is not None
+
+
+def test_api_changes_the_archive_delay_for_heads_only(api, app, org):
+    url = f"/api/v1/boards/{org.board_id}"
+    assert api("staff").patch(url, json={"archive_after_days": 3}).status_code == 403
+    for bad in (-1, 366, "7", None):
+        refused = api("kasi").patch(url, json={"archive_after_days": bad})
+        assert refused.status_code == 422, bad
+    response = api("kasi").patch(url, json={"archive_after_days": 0})
+    assert response.status_code == 200 and response.get_json()["archive_after_days"] == 0
+    assert api("kasi").get(url).get_json()["archive_after_days"] == 0
+
+
+def test_a_column_that_keeps_archived_cards_is_not_deleted(app, org):
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        card_id = new_card(org, org.review)
+        archive.archive_card(kasi, card_id, reason="Ditarik")
+        with pytest.raises(Conflict) as refused:
+            boards.delete_column(kasi, org.board_id, org.review)
+        assert refused.value.code == "column_has_archive"
+        assert fresh(card_id).column_id == org.review

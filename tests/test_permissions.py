@@ -191,6 +191,13 @@ MATRIX = [
         "api-manage",
     ),
     ("api.restore_card", "POST", "/api/v1/cards/{card}/restore", None, "api-board-409"),
+    (
+        "api.update_board",
+        "PATCH",
+        "/api/v1/boards/{board}",
+        {"archive_after_days": 30},
+        "api-manage",
+    ),
     ("cards.archive_card", "POST", "/cards/{card}/archive", {"reason": "Ditarik"}, "manage"),
     ("cards.restore_card", "POST", "/cards/{card}/restore", None, "board-409"),
     ("boards.archive", "GET", "/boards/{board}/archive", None, "board"),

@@ -8,10 +8,19 @@ from pydantic import Field
 from app.api import bp
 from app.api import models as m
 from app.api.auth import caller
-from app.api.contract import ApiModel, OptionalText, operation, request_body
+from app.api.contract import (
+    ApiModel,
+    Flag,
+    Integer,
+    OptionalInteger,
+    OptionalText,
+    Text,
+    operation,
+    request_body,
+)
 from app.api.models import examples
-from app.api.serializers import one_card_json
-from app.services import archive
+from app.api.serializers import board_json, one_card_json
+from app.services import archive, boards
 
 TAGS = ("cards",)
 
@@ -32,6 +41,43 @@ class RestoreCard(ApiModel):
     override_reason: OptionalText = Field(
         None, description="Heads only: why a hard WIP limit may be exceeded by the restore."
     )
+
+
+class BoardChanges(ApiModel):
+    model_config = examples({"archive_after_days": 30}, {"personal_wip_limit": None})
+
+    name: Text = Field(None, description="1 to 120 characters.")
+    personal_wip_limit: OptionalInteger = Field(
+        None, description="1 to 999 active cards per person; null: no limit."
+    )
+    checklist_required_for_done: Flag = Field(
+        None, description="A card enters a done column only with its whole checklist ticked."
+    )
+    archive_after_days: Integer = Field(
+        None,
+        description="Done cards leave the board for its archive after this many days, "
+        "0 to 365; 0: never.",
+    )
+
+
+@bp.patch("/boards/<id:board_id>")
+@operation(
+    _l("Change a board's settings"),
+    description=_l(
+        "Heads of the board's unit and above (the team leader, admins): its name, the personal "
+        "WIP limit, the checklist rule of done columns and the archive delay. Only the fields "
+        "sent change. Answers the board."
+    ),
+    body=BoardChanges,
+    responses={200: m.Board},
+    errors=(403,),
+    tags=("boards",),
+)
+def update_board(board_id: int):
+    body = request_body()
+    boards.update_board(caller(), board_id, dict(body))
+    view = boards.load_board(caller(), board_id)
+    return jsonify(board_json(view.board, view.columns, view.cards))
 
 
 def _optional_body() -> dict:

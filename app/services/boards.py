@@ -302,9 +302,23 @@ def delete_column(actor: User, board_id, column_id) -> None:
         board = managed_board(actor, board_id)
         lock_board(board.id)
         column = _column(board, column_id)
-        if db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column.id)):
+        if db.session.scalar(
+            select(func.count(Card.id)).where(
+                Card.column_id == column.id, Card.archived_at.is_(None)
+            )
+        ):
             raise Conflict(
                 "column_not_empty", _("Move the cards out of column %(c)s first.", c=column.name)
+            )
+        if db.session.scalar(select(func.count(Card.id)).where(Card.column_id == column.id)):
+            # Archived cards keep their column (their history and reports name it).
+            raise Conflict(
+                "column_has_archive",
+                _(
+                    "Column %(c)s keeps archived cards, so it stays; rename it if it is no "
+                    "longer used.",
+                    c=column.name,
+                ),
             )
         if len(board.columns) == 1:
             raise Conflict("last_column", _("A board needs at least one column."))

@@ -77,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.people import bp as people_bp
     from app.reports import bp as reports_bp
     from app.setup import bp as setup_bp
+    from app.skp import bp as skp_bp  # SKP / RHK pages (issue 27)
     from app.sprints import bp as sprints_bp
     from app.teams import bp as teams_bp
 
@@ -97,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         teams_bp,
         api_docs_bp,
+        skp_bp,
     ):
         app.register_blueprint(blueprint)
 

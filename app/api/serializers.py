@@ -3,8 +3,10 @@
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
 
-from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, User, utcnow
+from app.extensions import db
+from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, Rhk, User, utcnow
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -48,6 +50,14 @@ def board_warnings_json(board: Board, cards: list[Card]) -> list[dict]:
     ]
 
 
+def prefetch_rhks(cards: list[Card]) -> None:
+    """Load the RHK of many cards in one query (each card's `rhk` then comes from the session
+    without another), so a board's JSON costs the same whatever its size."""
+    ids = {card.rhk_id for card in cards if card.rhk_id is not None}
+    if ids:
+        list(db.session.scalars(select(Rhk).where(Rhk.id.in_(ids))))
+
+
 def card_json(card: Card, plugins: dict | None = None) -> dict:
     """One card; `plugins` is what plugins add to it ({plugin: data}, from plugin_card_data)."""
     return {
@@ -68,6 +78,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "sprint_id": card.sprint_id,
         "checklist": {"total": card.checklist_total, "done": card.checklist_done},
         "attachment_count": card.attachment_count,
+        "rhk": {"id": card.rhk.id, "text": card.rhk.text} if card.rhk_id is not None else None,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
         "plugins": plugins or {},
@@ -103,6 +114,7 @@ def board_json(board: Board, columns: list[BoardColumn], cards: dict[int, list[C
     """The board with its columns and cards, what plugins add to each card (one call for all of
     them) and the plugins' warnings about the board."""
     every_card = [card for items in cards.values() for card in items]
+    prefetch_rhks(every_card)
     plugins = plugin_card_data(every_card, board)
     return {
         **board_summary_json(board),

@@ -37,8 +37,8 @@ from app.models import (
     utcnow,
 )
 from app.services import access, admin_log, performance_access
-from app.services.audit import record
 from app.services import validation as v
+from app.services.audit import record
 from app.services.errors import Forbidden, NotFound
 from app.services.tx import write_transaction
 
@@ -368,7 +368,9 @@ def _renumber(person: User, year: int, moved: Rhk | None = None, to: int | None 
 
 def _set_indicators(row: Rhk, indicators: list[dict]) -> None:
     row.indicators[:] = [
-        RhkIndicator(position=index, aspect=item["aspect"], text=item["text"], target=item["target"])
+        RhkIndicator(
+            position=index, aspect=item["aspect"], text=item["text"], target=item["target"]
+        )
         for index, item in enumerate(indicators)
     ]
 
@@ -405,7 +407,9 @@ def create_rhk(actor: User, person_login, data: dict) -> Rhk:
         db.session.flush()
         if cleaned.get("position") is not None:
             _renumber(owner, row.year, row, cleaned["position"])
-        admin_log.record("rhk.created", actor, "rhk", row, label=_label(row, owner), after=state(row))
+        admin_log.record(
+            "rhk.created", actor, "rhk", row, label=_label(row, owner), after=state(row)
+        )
     return row
 
 
@@ -468,11 +472,14 @@ def clean_card_rhk(
     Raises `FieldError` otherwise (never says whose RHK another id is). Only the assignee and
     the heads above them (who see the assignee's RHK) link or unlink a card: a colleague who
     sees the card sees none of the assignee's RHK."""
-    if actor is not None and assignee is not None:
-        if not performance_access.can_see_performance(actor, assignee):
-            raise v.FieldError(
-                _("Only the assignee or a head above them may link this card to an RHK.")
-            )
+    if (
+        actor is not None
+        and assignee is not None
+        and not performance_access.can_see_performance(actor, assignee)
+    ):
+        raise v.FieldError(
+            _("Only the assignee or a head above them may link this card to an RHK.")
+        )
     if value is None or value == "":
         return None
     if isinstance(value, Rhk):
@@ -503,9 +510,7 @@ def still_fits(card_rhk: Rhk | None, assignee: User | None, due: date | None) ->
     if card_rhk is None:
         return True
     return (
-        assignee is not None
-        and card_rhk.user_id == assignee.id
-        and card_rhk.year == card_year(due)
+        assignee is not None and card_rhk.user_id == assignee.id and card_rhk.year == card_year(due)
     )
 
 

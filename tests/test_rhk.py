@@ -446,3 +446,15 @@ def test_cli_rhk_import(app, org, plan, runner, tmp_path):
     with app.app_context():
         texts = [r.text for r in rhk_service.rhks_of(get_user("staff", org), YEAR)]
         assert "Lewat CLI" in texts
+
+
+def test_a_member_acting_as_head_of_their_own_unit_keeps_their_head_as_leader(app, org, plan):
+    from app.services import acting
+
+    with app.app_context():
+        today = date.today().isoformat()
+        acting.appoint(
+            get_user("admin", org), "SEKSI-APL", org.nips["staff"], "plh", today, today, "800/2"
+        )
+        row = add("staff", "staff", org, "Tetap dari Kasi", parent_id=plan["kasi"])
+        assert row.parent_id == plan["kasi"]

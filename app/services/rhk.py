@@ -131,8 +131,9 @@ def leader_ids(person: User) -> set[int]:
     memberships = db.session.execute(
         select(Membership.unit_id, Membership.role).where(Membership.user_id == person.id)
     ).all()
+    # Whether the person is a head is their own post: a member acting as Plt/Plh of their unit
+    # keeps the unit's head as their leader (acting heads lead the others while acting).
     headed = {unit_id for unit_id, role in memberships if role == "head"}
-    headed |= {uid for uid, _kind in access.acting_units_of([person.id])[person.id]}
     parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
     found: set[int] = set()
     starts = {unit_id for unit_id, _role in memberships}

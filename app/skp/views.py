@@ -18,7 +18,7 @@ from app.services import rhk as rhk_service
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.skp import bp
 
-KIND_NAMES = {"utama": _l("Main"), "tambahan": _l("Additional")}
+KIND_NAMES = {"utama": _l("Main RHK (utama)"), "tambahan": _l("Additional RHK (tambahan)")}
 ASPECT_NAMES = {
     "kuantitas": _l("Quantity"),
     "kualitas": _l("Quality"),
@@ -252,8 +252,11 @@ def unit_tree(unit_id):
     for row in rows:
         if row.parent_id in ids:
             children.setdefault(row.parent_id, []).append(row)
-    roots = [row for row in rows if row.user_id in heads]
-    unlinked = [row for row in rows if row.user_id not in heads and row.parent_id not in ids]
+    # An RHK that supports another of the tree shows under it; the heads' other RHK are the
+    # roots, anyone else's (an acting head's own too) is listed apart as unlinked.
+    top = [row for row in rows if row.parent_id not in ids]
+    roots = [row for row in top if row.user_id in heads and _own_head(row.user_id, unit.id)]
+    unlinked = [row for row in top if row not in roots]
     names = {p.id: p for p in people}
     for head_id in heads:
         if head_id not in names:
@@ -271,6 +274,20 @@ def unit_tree(unit_id):
         names=names,
         counts=rhk_service.card_counts(ids),
         **_common(),
+    )
+
+
+def _own_head(user_id: int, unit_id: int) -> bool:
+    """A head of the unit by their post (a membership), not an acting Plt/Plh who is staff."""
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == user_id,
+                Membership.unit_id == unit_id,
+                Membership.role == "head",
+            )
+        )
+        is not None
     )
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.demo.office import PEOPLE
 from app.extensions import db
-from app.models import Card, User
+from app.models import Board, Card, Membership, Sprint, User
 from app.services import accounts, cards, rhk
 from app.services.errors import ServiceError
 
@@ -162,7 +162,27 @@ def seed_performance(year: int) -> dict[str, int]:
             row = rhk.create_rhk(owner, owner, {**data, "parent_id": None})
         made[spec.key] = row.id
     linked = _link_cards(people, made, year)
+    _name_sprint_goals(people, made)
     return {"rhk": len(made), "linked": linked}
+
+
+def _name_sprint_goals(people: dict[str, User], made: dict[str, int]) -> None:
+    """The information desk's open sprints serve the Kasi's RHK on information requests."""
+    head = people.get("kasi_pip")
+    if head is None or "pip-layanan" not in made:
+        return
+    board_ids = db.session.scalars(
+        select(Board.id)
+        .join(Membership, Membership.unit_id == Board.unit_id)
+        .where(Membership.user_id == head.id, Membership.role == "head")
+    ).all()
+    for sprint in db.session.scalars(
+        select(Sprint).where(Sprint.board_id.in_(board_ids), Sprint.state != "closed")
+    ).all():
+        try:
+            rhk.set_sprint_goal_rhk(head, sprint.id, made["pip-layanan"])
+        except ServiceError:
+            continue
 
 
 def _choose(title: str, specs: list[DemoRhk], made: dict[str, int], turn: int) -> int | None:

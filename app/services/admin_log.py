@@ -23,6 +23,7 @@ TARGET_KINDS = (
     "setting",
     "webhook",
     "delivery",
+    "rhk",
 )
 
 

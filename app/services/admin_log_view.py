@@ -49,6 +49,12 @@ SENTENCES = {
     "webhook.updated": _l("Changed a webhook"),
     "webhook.secret_rotated": _l("Gave a webhook a new secret"),
     "webhook.deleted": _l("Removed a webhook"),
+    # SKP planned work results (issue 27, app/services/rhk.py).
+    "rhk.created": _l("Added an RHK (SKP)"),
+    "rhk.updated": _l("Changed an RHK (SKP)"),
+    "rhk.withdrawn": _l("Withdrew an RHK (SKP)"),
+    "rhk.restored": _l("Restored an RHK (SKP)"),
+    "rhk.imported": _l("Imported RHK (SKP) from a file"),
 }
 
 # target kind -> its name in the "what" filter.
@@ -62,6 +68,7 @@ TARGET_NAMES = {
     "setting": _l("Office-wide settings"),
     "webhook": _l("Webhooks"),
     "delivery": _l("Notification deliveries"),
+    "rhk": _l("RHK (SKP)"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -73,6 +80,7 @@ TARGET_CHANGED = {
     "setting": _l("Changed an office-wide setting"),
     "webhook": _l("Changed a webhook"),
     "delivery": _l("Sent notification deliveries again"),
+    "rhk": _l("Changed an RHK (SKP)"),
 }
 
 FIELD_LABELS = {
@@ -121,6 +129,14 @@ FIELD_LABELS = {
     "method": _l("Sign-in method"),
     "unassigned": _l("Unassigned cards"),
     "deliveries": _l("Deliveries"),
+    # An RHK (SKP, issue 27).
+    "year": _l("Year"),
+    "text": _l("Text"),
+    "leader_rhk": _l("Leader's RHK"),
+    "indicators": _l("Indicators"),
+    "aspect": _l("Aspect"),
+    "target": _l("Target"),
+    "place": _l("Place in the list"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")

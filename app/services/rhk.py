@@ -337,8 +337,9 @@ def state(row: Rhk) -> dict:
         "year": row.year,
         "kind": row.kind,
         "text": row.text,
-        "parent_id": row.parent_id,
-        "position": row.position,
+        # The leader's RHK by its text: the log shows words, not ids.
+        "leader_rhk": row.parent.text if row.parent_id is not None else None,
+        "place": row.position + 1,
         "indicators": [
             {"aspect": item.aspect, "text": item.text, "target": item.target}
             for item in row.indicators

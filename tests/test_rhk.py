@@ -460,3 +460,18 @@ def test_a_member_acting_as_head_of_their_own_unit_keeps_their_head_as_leader(ap
         )
         row = add("staff", "staff", org, "Tetap dari Kasi", parent_id=plan["kasi"])
         assert row.parent_id == plan["kasi"]
+
+
+def test_card_edit_form_saves_and_refuses_an_rhk_next_to_the_field(app, org, plan, auth, client):
+    with app.app_context():
+        card = new_card(org)
+        card_id, version = card.id, card.version
+    auth.login(org.nips["staff"])
+    form = {"title": "Perbarui halaman", "version": version, "rhk_id": plan["staff2"]}
+    refused = client.post(f"/cards/{card_id}", data=form)
+    assert refused.status_code == 422
+    assert 'id="card-rhk-id-error"' in refused.get_data(as_text=True)
+    saved = client.post(f"/cards/{card_id}", data={**form, "rhk_id": plan["staff"]})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Card, card_id).rhk_id == plan["staff"]

@@ -34,6 +34,7 @@ CARD_KEYS = {
     "plugins",
     "checklist",
     "attachment_count",
+    "rhk",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -343,6 +344,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
         "attachment_count": 0,
+        "rhk": None,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
         "plugins": {},
@@ -374,6 +376,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
         "attachment_count": 0,
+        "rhk": None,
     }
 
 

@@ -475,3 +475,43 @@ def test_card_edit_form_saves_and_refuses_an_rhk_next_to_the_field(app, org, pla
     assert saved.status_code == 302
     with app.app_context():
         assert db.session.get(Card, card_id).rhk_id == plan["staff"]
+
+
+def test_board_json_with_rhk_links_costs_the_same_queries_for_few_and_many_cards(
+    app, org, plan, client, tokens
+):
+    from tests.query_counter import count_queries
+
+    headers = {"Authorization": f"Bearer {tokens['staff']}"}
+    with app.app_context():
+        new_card(org, rhk_id=plan["staff"])
+    assert client.get("/api/v1/boards", headers=headers).status_code == 200
+    with count_queries(app) as few:
+        assert client.get(f"/api/v1/boards/{org.board_id}", headers=headers).status_code == 200
+    with app.app_context():
+        for _n in range(6):
+            new_card(org, rhk_id=plan["staff"])
+            new_card(org, assignee="staff2", rhk_id=plan["staff2"])
+    with count_queries(app) as many:
+        body = client.get(f"/api/v1/boards/{org.board_id}", headers=headers).get_json()
+    linked = [c["rhk"] for column in body["columns"] for c in column["cards"] if c["rhk"]]
+    assert len(linked) == 13
+    assert len(few) == len(many)
+
+
+def test_sprint_json_names_the_goal_rhk(app, org, plan, api):
+    body = {
+        "name": "S2",
+        "goal": "Rilis",
+        "start": f"{YEAR}-03-02",
+        "end": f"{YEAR}-03-13",
+        "goal_rhk_id": plan["kasi"],
+    }
+    created = api("kasi").post(f"/api/v1/boards/{org.board_id}/sprints", json=body)
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["goal_rhk"]["id"] == plan["kasi"]
+    refused = api("kasi").post(
+        f"/api/v1/boards/{org.board_id}/sprints", json={**body, "goal_rhk_id": plan["staff"]}
+    )
+    assert refused.status_code == 422
+    assert "goal_rhk_id" in refused.get_json()["error"]["fields"]

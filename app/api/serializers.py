@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, Rhk, User, utcnow
@@ -55,7 +56,10 @@ def prefetch_rhks(cards: list[Card]) -> None:
     without another), so a board's JSON costs the same whatever its size."""
     ids = {card.rhk_id for card in cards if card.rhk_id is not None}
     if ids:
-        list(db.session.scalars(select(Rhk).where(Rhk.id.in_(ids))))
+        found = {row.id: row for row in db.session.scalars(select(Rhk).where(Rhk.id.in_(ids)))}
+        for card in cards:
+            if card.rhk_id is not None:
+                set_committed_value(card, "rhk", found.get(card.rhk_id))
 
 
 def card_json(card: Card, plugins: dict | None = None) -> dict:

@@ -79,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.performance import bp as performance_bp  # issue 27: evidence, feedback, coverage
     from app.reports import bp as reports_bp
     from app.setup import bp as setup_bp
+    from app.skp import bp as skp_bp  # SKP / RHK pages (issue 27)
     from app.sprints import bp as sprints_bp
     from app.teams import bp as teams_bp
 
@@ -101,6 +102,7 @@ def create_app(config: dict | None = None) -> Flask:
         teams_bp,
         calendar_bp,
         api_docs_bp,
+        skp_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -927,6 +927,9 @@ def init_app(app):
     app.cli.add_command(worker_command)
     app.cli.add_command(deliveries_cli)
     app.cli.add_command(archive_cli.cards_cli)  # `cergas cards archive-due` (issue 25)
+    from app.skp.cli import rhk_cli  # `cergas rhk import` (issue 27)
+
+    app.cli.add_command(rhk_cli)
 
 
 def _create_app():

@@ -36,6 +36,7 @@ CARD_KEYS = {
     "attachment_count",
     "archived_at",
     "archived_by",
+    "rhk",
 }
 PROTECTED_ROUTES = [
     ("get", "/api/v1/boards"),
@@ -355,6 +356,7 @@ def test_new_card_goes_to_the_first_column_with_the_exact_card_shape(api, org):
         "sprint_id": None,
         "checklist": {"total": 0, "done": 0},
         "attachment_count": 0,
+        "rhk": None,
         "created_at": card["created_at"],
         "updated_at": card["updated_at"],
         "archived_at": None,
@@ -390,6 +392,7 @@ def test_a_card_with_only_a_title_gets_the_defaults(api, org):
         "attachment_count": 0,
         "archived_at": None,
         "archived_by": None,
+        "rhk": None,
     }
 
 

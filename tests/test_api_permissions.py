@@ -32,6 +32,7 @@ from tests.test_permissions import (  # noqa: E402
     matrix_app,
     performance_fixture,
     recurrence_fixture,
+    rhk_fixture,
     saved_filter_fixture,
     send,
     sprint_fixtures,
@@ -119,6 +120,11 @@ TABLE = {
     "POST /api/v1/sprints/{sprint_id}/start":                 (401, 401, 404, 403, 200, 200, 200),
     "GET /api/v1/units/{code}/competency-gaps":               (401, 401, 404, 403, 200, 200, 200),
     "GET /api/v1/units/{code}/workload":                      (401, 401, 404, 200, 200, 200, 200),
+    "GET /api/v1/users/{login}/rhk":                          (401, 401, 404, 200, 200, 200, 404),
+    "POST /api/v1/users/{login}/rhk":                         (401, 401, 404, 201, 201, 201, 404),
+    "GET /api/v1/rhk/{rhk_id}":                               (401, 401, 404, 200, 200, 200, 404),
+    "PATCH /api/v1/rhk/{rhk_id}":                             (401, 401, 404, 200, 200, 200, 404),
+    "DELETE /api/v1/rhk/{rhk_id}":                            (401, 401, 404, 200, 200, 200, 404),
     "GET /api/v1/users/{login}/competency":                   (401, 401, 404, 200, 200, 200, 200),
     "GET /api/v1/users/{login}/evidence":                     (401, 401, 404, 200, 200, 200, 404),
     "GET /api/v1/users/{login}/feedback":                     (401, 401, 404, 200, 200, 200, 404),
@@ -266,6 +272,8 @@ def world(flask_app, org, caller: str, tokens: dict, row) -> tuple[dict, dict]:
         ids["card"] = cards.create_card(
             admin, org.board_id, {"title": "Permohonan data", "due_date": "2026-12-01"}
         ).card.id
+        if "rhk" in needs:
+            ids["rhk"] = rhk_fixture(org)
         if "notification" in needs:
             ids["notification"] = notify(staff, "Kartu baru untuk Anda").id
         if "certificate" in needs:

@@ -83,6 +83,20 @@ WEBHOOK = {"board_id": "{board}", "url": "https://93.184.215.14/cergas", "events
 WEBHOOK_FORM = {"url": WEBHOOK["url"], "events": "card.moved"}
 # A saved filter (issue 25): the body of a new one (the seeded one is staff's "Filter PPID").
 SAVED_FILTER = {"name": "Surat saya", "query": "mine=1"}
+# An RHK (issue 27): the body of a new or changed one, and a file of one to import.
+RHK_BODY = {
+    "text": "Terpeliharanya website dinas",
+    "indicators": [{"aspect": "kuantitas", "text": "Jumlah pembaruan", "target": "24 kali"}],
+}
+RHK_FORM = {
+    "year": str(date.today().year),
+    "kind": "utama",
+    "text": "Terpeliharanya website dinas",
+    "indicator-0-aspect": "kuantitas",
+    "indicator-0-text": "Jumlah pembaruan",
+    "indicator-0-target": "24 kali",
+}
+RHK_CSV = f"NIP;RHK;Indikator;Target\n{NIPS['staff']};Terlayaninya helpdesk;Jumlah tiket;50\n"
 # The built-in plugins whose routes are in the matrix (tests/test_api_permissions.py too).
 PLUGINS = "workload,approvals,sla,competency"
 MATRIX = [
@@ -361,6 +375,32 @@ MATRIX = [
     ("admin.deliveries", "GET", "/admin/deliveries", None, "admin"),
     ("admin.retry_delivery", "POST", "/admin/deliveries/999999/retry", None, "admin"),
     ("admin.retry_all_deliveries", "POST", "/admin/deliveries/retry-all", None, "admin"),
+    # SKP planned work results (RHK, issue 27): `performance` is staff and the heads above
+    # (not a site admin who heads nothing: 404); `performance-head` a unit's cascade tree, for
+    # the heads of it and above.
+    ("skp.own", "GET", "/skp", None, "login"),
+    ("skp.person", "GET", "/people/{staff}/skp", None, "performance"),
+    ("skp.person", "POST", "/people/{staff}/skp", RHK_FORM, "performance"),
+    ("skp.edit", "GET", "/rhk/{rhk}/edit", None, "performance"),
+    ("skp.edit", "POST", "/rhk/{rhk}/edit", RHK_FORM, "performance"),
+    ("skp.withdraw", "POST", "/rhk/{rhk}/withdraw", None, "performance"),
+    ("skp.restore", "POST", "/rhk/{rhk}/restore", None, "performance"),
+    ("skp.unit_tree", "GET", "/units/{seksi}/skp", None, "performance-head"),
+    ("skp.import_page", "GET", "/skp/import", None, "login"),
+    ("skp.import_page", "POST", "/skp/import", {"file": RHK_CSV}, "login"),
+    (
+        "skp.link_card",
+        "POST",
+        "/cards/{card}/rhk",
+        {"rhk_id": "", "version": "{card_version}"},
+        "board",
+    ),
+    ("skp.sprint_goal", "POST", "/sprints/{sprint}/goal-rhk", {"goal_rhk_id": ""}, "manage"),
+    ("api.list_rhk", "GET", "/api/v1/users/{staff}/rhk", None, "api-performance"),
+    ("api.create_rhk", "POST", "/api/v1/users/{staff}/rhk", RHK_BODY, "api-performance"),
+    ("api.get_rhk", "GET", "/api/v1/rhk/{rhk}", None, "api-performance"),
+    ("api.update_rhk", "PATCH", "/api/v1/rhk/{rhk}", {"text": "Baru"}, "api-performance"),
+    ("api.withdraw_rhk", "DELETE", "/api/v1/rhk/{rhk}", None, "api-performance"),
     # Profiles (skills, certificates) of staff: `person` is staff themself, the heads above and
     # admins (the outsider gets 404); `person-verify` is those heads and admins, staff gets 403.
     ("people.own_profile", "GET", "/profile", None, "login"),
@@ -1120,6 +1160,22 @@ def saved_filter_fixture(org) -> int:
     return saved_filters.create_filter(staff, org.board_id, "Filter PPID", "label=ppid").id
 
 
+def rhk_fixture(org) -> int:
+    """An RHK of staff for this year (issue 27)."""
+    from app.services import rhk
+
+    staff = get_user("staff", org)
+    return rhk.create_rhk(staff, staff, {**RHK_BODY, "year": date.today().year}).id
+
+
+def unit_id(code: str) -> int:
+    from sqlalchemy import select
+
+    from app.models import Unit
+
+    return db.session.scalar(select(Unit.id).where(Unit.code == code))
+
+
 def learning_fixture(staff) -> int:
     """A learning activity in staff's log (for the row that removes one)."""
     return skills.record_learning(staff, staff, {**LEARNING_FORM, "hours": 2}).id
@@ -1180,9 +1236,13 @@ def seed_matrix(app) -> SimpleNamespace:
         saved_filter_id = saved_filter_fixture(org)
         removed_attachment_id = attachment_fixture(org, card_id, removed=True)
         performance_ids = performance_fixture(org)
+        rhk_id = rhk_fixture(org)
+        seksi_id = unit_id("SEKSI-APL")
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
     ids = {
+        "rhk": rhk_id,
+        "seksi": seksi_id,
         "board": org.board_id,
         "card": card_id,
         "backlog": org.backlog,
@@ -1262,6 +1322,8 @@ def expected(level: str, role: str) -> set[int]:
             return {409} if role in MANAGERS else ({403} if role == "staff" else {404})
         if level == "api-person-verify":
             return ok_api if role in MANAGERS else ({403} if role == "staff" else {404})
+        if level == "api-performance":
+            return ok_api if role in PERFORMANCE else {404}
         if level == "api-missing":
             return {404}
         if level == "api-performance":

@@ -45,6 +45,11 @@ class CardFields(ApiModel):
     priority: Text = Field(None, description="`low`, `normal`, `high` or `urgent`.")
     estimate: OptionalNumber = Field(None, description="0 to 1000.")
     labels: TextList = Field(None, description="At most 20 labels of at most 40 characters.")
+    rhk_id: OptionalInteger = Field(
+        None,
+        description="An active RHK (SKP planned work result) of the assignee for the card's "
+        "year (its due date's, or this year); null unlinks.",
+    )
 
 
 class NewCard(CardFields):
@@ -177,6 +182,11 @@ class ChecklistCount(ApiResponse):
     done: int
 
 
+class CardRhk(ApiResponse):
+    id: int
+    text: str
+
+
 class Card(ApiResponse):
     model_config = response_examples(
         {
@@ -197,6 +207,7 @@ class Card(ApiResponse):
             "sprint_id": None,
             "checklist": {"total": 5, "done": 3},
             "attachment_count": 2,
+            "rhk": {"id": 3, "text": "Terlayaninya permohonan informasi publik"},
             "created_at": "2026-11-20T02:15:00Z",
             "updated_at": "2026-11-20T02:15:00Z",
             "archived_at": None,
@@ -223,6 +234,9 @@ class Card(ApiResponse):
     checklist: ChecklistCount = Field(description="Its checklist's items and how many are done.")
     attachment_count: int = Field(
         description="How many documents it carries (removed ones not counted)."
+    )
+    rhk: "CardRhk | None" = Field(
+        description="The assignee's RHK (SKP planned work result) the card counts toward."
     )
     created_at: Timestamp | None
     updated_at: Timestamp | None

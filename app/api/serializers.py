@@ -3,8 +3,11 @@
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, User, utcnow
+from app.extensions import db
+from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, Rhk, User, utcnow
 from app.services import archive
 
 
@@ -49,6 +52,17 @@ def board_warnings_json(board: Board, cards: list[Card]) -> list[dict]:
     ]
 
 
+def prefetch_rhks(cards: list[Card]) -> None:
+    """Load the RHK of many cards in one query (each card's `rhk` then comes from the session
+    without another), so a board's JSON costs the same whatever its size."""
+    ids = {card.rhk_id for card in cards if card.rhk_id is not None}
+    if ids:
+        found = {row.id: row for row in db.session.scalars(select(Rhk).where(Rhk.id.in_(ids)))}
+        for card in cards:
+            if card.rhk_id is not None:
+                set_committed_value(card, "rhk", found.get(card.rhk_id))
+
+
 def card_json(card: Card, plugins: dict | None = None) -> dict:
     """One card; `plugins` is what plugins add to it ({plugin: data}, from plugin_card_data)."""
     return {
@@ -69,6 +83,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "sprint_id": card.sprint_id,
         "checklist": {"total": card.checklist_total, "done": card.checklist_done},
         "attachment_count": card.attachment_count,
+        "rhk": {"id": card.rhk.id, "text": card.rhk.text} if card.rhk_id is not None else None,
         "created_at": timestamp(card.created_at),
         "updated_at": timestamp(card.updated_at),
         # Archived cards (app/services/archive.py) are off the board and read-only.
@@ -107,6 +122,7 @@ def board_json(board: Board, columns: list[BoardColumn], cards: dict[int, list[C
     """The board with its columns and cards, what plugins add to each card (one call for all of
     them) and the plugins' warnings about the board."""
     every_card = [card for items in cards.values() for card in items]
+    prefetch_rhks(every_card)
     plugins = plugin_card_data(every_card, board)
     return {
         **board_summary_json(board),

@@ -35,6 +35,11 @@ class NewSprint(ApiModel):
     goal: Text = Field(description="The sprint goal, 1 to 2,000 characters.")
     start: Date = Field(description="YYYY-MM-DD.")
     end: Date = Field(description="YYYY-MM-DD, on or after the start, at most 92 days later.")
+    goal_rhk_id: OptionalInteger = Field(
+        None,
+        description="The RHK (SKP planned work result) of a head of the board, for the year "
+        "the sprint starts in, that the goal serves.",
+    )
 
 
 class SprintCardIds(ApiModel):
@@ -114,11 +119,18 @@ class SprintBurndownDay(ApiResponse):
     remaining: int | None
 
 
+class SprintGoalRhk(ApiResponse):
+    id: int
+    text: str
+    owner: str | None = Field(description="The head's NIP or username.")
+
+
 class SprintSummary(ApiResponse):
     id: int
     board_id: int
     name: str
     goal: str
+    goal_rhk: SprintGoalRhk | None = Field(description="The head's RHK the goal serves.")
     start: str
     end: str
     state: str = Field(description="`planned`, `active` or `closed`.")
@@ -198,6 +210,15 @@ def sprint_summary_json(sprint: Sprint) -> dict:
         "board_id": sprint.board_id,
         "name": sprint.name,
         "goal": sprint.goal,
+        "goal_rhk": (
+            {
+                "id": sprint.goal_rhk.id,
+                "text": sprint.goal_rhk.text,
+                "owner": sprint.goal_rhk.user.login,
+            }
+            if sprint.goal_rhk_id is not None
+            else None
+        ),
         "start": sprint.start_date.isoformat(),
         "end": sprint.end_date.isoformat(),
         "state": sprint.state,

@@ -32,6 +32,7 @@ from app.demo.office import (
     DemoBoard,
 )
 from app.demo.pdf import simple_pdf
+from app.demo.performance import seed_performance
 from app.demo.teams import TEAM_CARDS, create_team_demo
 from app.extensions import db
 from app.models import Board, Card, User
@@ -196,6 +197,9 @@ def create_demo(password: str = PASSWORD) -> DemoSummary:
         heads={spec.name: people[spec.head] for spec in BOARDS},
     )
     current_app.extensions["cergas_plugins"].call("cergas_demo_content", office=office)
+    # SKP: RHK cascaded from the Kadis down, cards linked to them (issue 27; last, so it sees
+    # every card the demo and the plugins made).
+    seed_performance(today.year)
     logins = [(ADMIN_USERNAME, "Admin Cergas", "site admin")]
     logins += [(p.login, p.name, f"{p.position}, {p.unit}, {p.role}") for p in PEOPLE]
     return DemoSummary(

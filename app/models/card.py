@@ -85,6 +85,8 @@ class Card(db.Model):
     board: Mapped[Board] = relationship()
     column: Mapped[BoardColumn] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    # The RHK the card counts toward (issue 27); rules in app/services/rhk.py.
+    rhk: Mapped["Rhk | None"] = relationship(foreign_keys=[rhk_id])  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Card {self.id} {self.title!r}>"

@@ -48,6 +48,8 @@ class Sprint(db.Model):
 
     board: Mapped[Board] = relationship()
     created_by: Mapped[User | None] = relationship()
+    # The head's RHK the goal serves (issue 27).
+    goal_rhk: Mapped["Rhk | None"] = relationship()  # noqa: F821
 
     def __repr__(self) -> str:
         return f"<Sprint {self.id} {self.name!r} {self.state}>"

@@ -24,6 +24,7 @@ TARGET_KINDS = (
     "webhook",
     "delivery",
     "feedback",
+    "rhk",
 )
 
 

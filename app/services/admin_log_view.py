@@ -54,6 +54,12 @@ SENTENCES = {
     "feedback.written": _l("Wrote performance feedback"),
     "feedback.edited": _l("Changed performance feedback"),
     "dialogue.saved": _l("Recorded a performance-dialogue note"),
+    # SKP planned work results (issue 27, app/services/rhk.py).
+    "rhk.created": _l("Added an RHK (SKP)"),
+    "rhk.updated": _l("Changed an RHK (SKP)"),
+    "rhk.withdrawn": _l("Withdrew an RHK (SKP)"),
+    "rhk.restored": _l("Restored an RHK (SKP)"),
+    "rhk.imported": _l("Imported RHK (SKP) from a file"),
 }
 
 # target kind -> its name in the "what" filter.
@@ -68,6 +74,7 @@ TARGET_NAMES = {
     "webhook": _l("Webhooks"),
     "delivery": _l("Notification deliveries"),
     "feedback": _l("Performance feedback"),
+    "rhk": _l("RHK (SKP)"),
 }
 TARGET_CHANGED = {
     "unit": _l("Changed a unit"),
@@ -79,6 +86,7 @@ TARGET_CHANGED = {
     "setting": _l("Changed an office-wide setting"),
     "webhook": _l("Changed a webhook"),
     "delivery": _l("Sent notification deliveries again"),
+    "rhk": _l("Changed an RHK (SKP)"),
 }
 
 FIELD_LABELS = {
@@ -132,6 +140,14 @@ FIELD_LABELS = {
     "period": _l("Period"),
     "chars": _l("Characters"),
     "sha256": _l("Text fingerprint"),
+    # An RHK (SKP, issue 27).
+    "year": _l("Year"),
+    "text": _l("Text"),
+    "leader_rhk": _l("Leader's RHK"),
+    "indicators": _l("Indicators"),
+    "aspect": _l("Aspect"),
+    "target": _l("Target"),
+    "place": _l("Place in the list"),
 }
 # Keys whose value is a unit code: shown as the unit's name.
 UNIT_KEYS = ("parent", "unit")

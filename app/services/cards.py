@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from app.extensions import db
-from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, User, utcnow
+from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, Rhk, User, utcnow
 from app.services import notify_events
+from app.services import rhk as rhk_rules
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
 from app.services.archive import require_not_archived
@@ -42,6 +43,8 @@ CARD_FIELDS = (
     "priority",
     "estimate",
     "labels",
+    # The assignee's RHK the card counts toward (issue 27, rules in app/services/rhk.py).
+    "rhk_id",
 )
 
 # Suggestions for the type field (the card form, the settings editors' card type picker); any
@@ -81,8 +84,12 @@ def _clean_assignee(value, board: Board) -> User | None:
     return user
 
 
-def clean_card_fields(data: dict, board: Board) -> dict:
-    """Validate the card fields present in `data`; raise Invalid naming every bad one."""
+def clean_card_fields(
+    data: dict, board: Board, current: Card | None = None, actor: User | None = None
+) -> dict:
+    """Validate the card fields present in `data`; raise Invalid naming every bad one.
+    `current`: the card being edited (its assignee and due date decide which RHK fit);
+    `actor`: who links it (only the assignee and the heads above them may)."""
     fields = v.Fields()
     cleaned = {}
     cleaners = {
@@ -96,7 +103,18 @@ def clean_card_fields(data: dict, board: Board) -> dict:
         "labels": v.labels,
     }
     for name, value in data.items():
-        cleaned[name] = fields.clean(name, cleaners[name], value)
+        if name != "rhk_id":
+            cleaned[name] = fields.clean(name, cleaners[name], value)
+    if "rhk_id" in data and not {"assignee", "due_date"} & set(fields.errors):
+        # An RHK link: one of the (new) assignee's active RHK for the card's year.
+        assignee = (
+            cleaned.get("assignee") if "assignee" in data else getattr(current, "assignee", None)
+        )
+        due = cleaned.get("due_date") if "due_date" in data else getattr(current, "due_date", None)
+        found = fields.clean(
+            "rhk_id", rhk_rules.clean_card_rhk, data["rhk_id"], assignee, due, actor
+        )
+        cleaned["rhk_id"] = found.id if found is not None else None
     fields.raise_if_any()
     return cleaned
 
@@ -111,7 +129,7 @@ def create_card(
         board = visible_board(actor, board_id)
         lock_board(board.id)
         data = {"title": data.get("title"), **data}
-        cleaned = clean_card_fields(data, board)
+        cleaned = clean_card_fields(data, board, actor=actor)
         counts = load_columns_with_counts(board)
         column = column_of(board, column_id) if column_id not in (None, "") else board.columns[0]
         require_due_date(column, cleaned.get("due_date"))
@@ -138,6 +156,7 @@ def create_card(
             priority=cleaned.get("priority") or "normal",
             estimate=cleaned.get("estimate"),
             labels=cleaned.get("labels") or [],
+            rhk_id=cleaned.get("rhk_id"),
             created_by_id=actor.id,
         )
         for name, value in flow_marks(card, column, utcnow()).items():
@@ -162,6 +181,8 @@ def create_card(
             due_date=card.due_date,
             **(origin.event_data() if origin is not None else {}),
         )
+        if card.rhk_id is not None:
+            _record_rhk_link(actor, card, None, card.rhk_id)
         record_overrides(actor, card, overrides)
         notify_events.card_assigned(actor, card, card.assignee)
         _plugins().after("cergas_card_created", card=card, actor=actor, board=board)
@@ -216,11 +237,14 @@ def update_card(
             # The assignee kept as it is (an inactive one too: the card page offers them
             # until someone takes the card over) is no change to check.
             data = {name: value for name, value in data.items() if name != "assignee"}
+        if "rhk_id" in data and str(data["rhk_id"] or "") == str(card.rhk_id or ""):
+            # The RHK link kept as it is (a withdrawn RHK too) is no change to check.
+            data = {name: value for name, value in data.items() if name != "rhk_id"}
         try:
             expected = v.record_id(version)
         except v.FieldError as exc:
             raise v.invalid({"version": str(exc)}) from None
-        cleaned = clean_card_fields(data, card.board)
+        cleaned = clean_card_fields(data, card.board, current=card, actor=actor)
         if expected != card.version:
             raise Conflict(
                 "version_conflict",
@@ -235,6 +259,15 @@ def update_card(
                 new = new or []
             if old != new:
                 changes[name] = (old, new)
+        if "rhk_id" not in changes and card.rhk_id is not None:
+            # A new assignee or a due date in another year: the RHK no longer fits; the card
+            # is unlinked (with a history line) rather than the change refused.
+            new_assignee = changes["assignee"][1] if "assignee" in changes else card.assignee
+            new_due = changes["due_date"][1] if "due_date" in changes else card.due_date
+            if ("assignee" in changes or "due_date" in changes) and not rhk_rules.still_fits(
+                card.rhk, new_assignee, new_due
+            ):
+                changes["rhk_id"] = (card.rhk_id, None)
         if not changes:
             return card
         try:
@@ -315,10 +348,12 @@ def update_card(
                 **extra,
             )
             notify_events.card_assigned(actor, card, new)
+        if "rhk_id" in changes:
+            _record_rhk_link(actor, card, *changes["rhk_id"], **extra)
         plain = {
             name: [_display(name, old), _display(name, new)]
             for name, (old, new) in changes.items()
-            if name not in ("assignee",) and not (name == "due_date" and old is not None)
+            if name not in ("assignee", "rhk_id") and not (name == "due_date" and old is not None)
         }
         if plain:
             record(
@@ -343,6 +378,45 @@ def move_with_due_date(
         card = update_card(actor, card_id, {"due_date": due_date}, version=version)
         db.session.flush()
         return move_card_locked(actor, card, column_id, position, override_reason)
+
+
+def N_(message: str) -> str:
+    """Marks a history sentence for the catalogs; the card page translates it when shown."""
+    return message
+
+
+RHK_LINKED = N_("Linked to the RHK: %(rhk)s")
+RHK_UNLINKED = N_("Unlinked from the RHK: %(rhk)s")
+
+
+def _record_rhk_link(actor: User, card: Card, old_id, new_id, **extra) -> None:
+    """The history line of a card's RHK link (issue 27), rendered by the card page from
+    `text` and `params`; the editor's reason shows as its note."""
+    note = {"note": extra["reason"]} if extra.get("reason") else {}
+    if old_id is not None:
+        old = db.session.get(Rhk, old_id)
+        record(
+            "rhk_unlinked",
+            actor,
+            board_id=card.board_id,
+            card_id=card.id,
+            rhk_id=old_id,
+            text=RHK_UNLINKED,
+            params={"rhk": rhk_rules.label(old)},
+            **note,
+        )
+    if new_id is not None:
+        new = db.session.get(Rhk, new_id)
+        record(
+            "rhk_linked",
+            actor,
+            board_id=card.board_id,
+            card_id=card.id,
+            rhk_id=new_id,
+            text=RHK_LINKED,
+            params={"rhk": rhk_rules.label(new)},
+            **note,
+        )
 
 
 def add_comment(actor: User, card_id, body) -> Comment:

@@ -27,6 +27,7 @@ from app.models import (
     User,
     utcnow,
 )
+from app.services import rhk as rhk_rules
 from app.services import validation as v
 from app.services.access import managed_board, visible_board
 from app.services.audit import record
@@ -202,10 +203,16 @@ def create_sprint(actor: User, board_id, data: dict) -> Sprint:
     with write_transaction():
         board = managed_board(actor, board_id)
         cleaned = clean_sprint(data)
+        # The head's RHK the goal serves (issue 27; the rule is app/services/rhk.py's).
+        try:
+            goal_rhk_id = rhk_rules.clean_goal_rhk(data.get("goal_rhk_id"), board, cleaned["start"])
+        except v.FieldError as exc:
+            raise v.invalid({"goal_rhk_id": str(exc)}) from None
         sprint = Sprint(
             board_id=board.id,
             name=cleaned["name"],
             goal=cleaned["goal"],
+            goal_rhk_id=goal_rhk_id,
             start_date=cleaned["start"],
             end_date=cleaned["end"],
             state="planned",
@@ -223,6 +230,7 @@ def create_sprint(actor: User, board_id, data: dict) -> Sprint:
             goal=sprint.goal,
             start=sprint.start_date,
             end=sprint.end_date,
+            **({"goal_rhk_id": goal_rhk_id} if goal_rhk_id else {}),
         )
     return sprint
 

@@ -34,7 +34,9 @@ def index(board_id):
     user = actor()
     errors, values, status = {}, {}, 200
     if request.method == "POST":
-        values = {name: request.form.get(name, "") for name in ("name", "goal", "start", "end")}
+        # goal_rhk_id: the head's RHK the goal serves (issue 27).
+        fields = ("name", "goal", "start", "end", "goal_rhk_id")
+        values = {name: request.form.get(name, "") for name in fields}
         try:
             sprint = sprints.create_sprint(user, board_id, values)
         except Invalid as exc:

@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.i18n import select_locale
 
     db.init_app(app)
+    from app.services import search_index  # noqa: F401  (keeps the search index current)
     from app.services.tx import end_request
 
     # Registered after the session's removal, so it runs before it (teardowns run in reverse).
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.notifications.preferences import account_bp as notification_preferences_bp
     from app.people import bp as people_bp
     from app.reports import bp as reports_bp
+    from app.search import bp as search_bp  # search across boards (issue 25)
     from app.setup import bp as setup_bp
     from app.sprints import bp as sprints_bp
     from app.teams import bp as teams_bp
@@ -96,6 +98,7 @@ def create_app(config: dict | None = None) -> Flask:
         sprints_bp,
         reports_bp,
         teams_bp,
+        search_bp,
         api_docs_bp,
     ):
         app.register_blueprint(blueprint)

@@ -923,6 +923,9 @@ def init_app(app):
     app.cli.add_command(documents_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(deliveries_cli)
+    from app.search.cli import search_cli  # `cergas search reindex` (issue 25)
+
+    app.cli.add_command(search_cli)
 
 
 def _create_app():

@@ -124,6 +124,16 @@ def rebuild(connection=None) -> int:
     return conn.execute(text("SELECT count(*) FROM card_search")).scalar()
 
 
+def reindex() -> int:
+    """`cergas search reindex`: rebuild the whole index in one write transaction; returns the
+    number of cards indexed."""
+    from app.services.tx import write_transaction
+
+    with write_transaction():
+        count = rebuild()
+    return count
+
+
 def note_cards(session: Session, card_ids: Iterable[int]) -> None:
     """Have these cards' rows refreshed before `session` commits."""
     session.info.setdefault(_CARDS, set()).update(card_ids)

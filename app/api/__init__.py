@@ -14,6 +14,7 @@ from app.api import (  # noqa: E402,F401
     plugins,
     recurrences,
     reference,
+    search,
     sessions,
     sprints,
     teams,

@@ -9,18 +9,6 @@ from app.services import search
 from app.services.errors import Invalid
 from app.views_common import actor
 
-FILTERS = ("created_from", "created_to", "due_from", "due_to", "status", "page")
-
-
-def query_args(args) -> dict:
-    """The service's filters from a query string (the page's form and the API send the same)."""
-    filters = {name: args.get(name) for name in FILTERS if args.get(name) not in (None, "")}
-    filters["boards"] = [each for each in args.getlist("board") if each]
-    filters["units"] = [each for each in args.getlist("unit") if each]
-    filters["overdue"] = args.get("overdue") or False
-    filters["archived"] = args.get("archived") or False
-    return filters
-
 
 @bp.get("/search")
 @login_required
@@ -30,7 +18,7 @@ def results():
     values = request.args
     errors, page, status = {}, None, 200
     try:
-        page = search.search(user, q, **query_args(request.args))
+        page = search.search(user, q, **search.filters_from_query(request.args))
     except Invalid as exc:
         errors, status = exc.fields or {"q": exc.message}, exc.status
     return (

@@ -40,11 +40,11 @@ SNIPPET_LENGTH = 200
 _WORD = re.compile(r"\w+")
 # Where a match may be shown from, after the title, in this order, with its name on the page.
 SNIPPET_FIELDS = (
-    ("description", _l("Description")),
-    ("comments", _l("Comment")),
-    ("checklist", _l("Checklist")),
-    ("documents", _l("Document")),
-    ("labels", _l("Labels")),
+    ("description", _l("In the description")),
+    ("comments", _l("In a comment")),
+    ("checklist", _l("In the checklist")),
+    ("documents", _l("In a document name")),
+    ("labels", _l("In the labels")),
     ("people", _l("Assignee")),
     ("kind", _l("Type")),
 )
@@ -134,6 +134,20 @@ class SearchPage:
     @property
     def has_previous(self) -> bool:
         return self.page > 1
+
+
+_QUERY_FIELDS = ("created_from", "created_to", "due_from", "due_to", "status", "page", "per_page")
+
+
+def filters_from_query(args) -> dict:
+    """The filters as the search page's form and `GET /api/v1/search` name them (`args`: a
+    mapping with `getlist`, e.g. a query string): board and unit may repeat; empty means none."""
+    filters = {name: args.get(name) for name in _QUERY_FIELDS if args.get(name) not in (None, "")}
+    filters["boards"] = [each for each in args.getlist("board") if each]
+    filters["units"] = [each for each in args.getlist("unit") if each]
+    filters["overdue"] = args.get("overdue") or False
+    filters["archived"] = args.get("archived") or False
+    return filters
 
 
 def clean_filters(
@@ -397,6 +411,7 @@ def visible_units(actor: User) -> list[Unit]:
 
 __all__ = [
     "STATUSES",
+    "filters_from_query",
     "SearchPage",
     "SearchResult",
     "clean_filters",

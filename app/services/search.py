@@ -37,7 +37,8 @@ MAX_PER_PAGE = 100
 PREFIX_MIN = 2
 SNIPPET_BEFORE = 60
 SNIPPET_LENGTH = 200
-_WORD = re.compile(r"\w+")
+# A word: letters and digits ("_" separates words, as both engines' tokenizers do).
+_WORD = re.compile(r"[^\W_]+")
 # Where a match may be shown from, after the title, in this order, with its name on the page.
 SNIPPET_FIELDS = (
     ("description", _l("In the description")),
@@ -84,6 +85,8 @@ class Terms:
 
 def fold(word: str) -> str:
     """Lower case without accents: how both engines compare words."""
+    if word.isascii():
+        return word.lower()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -93,10 +96,9 @@ def parse_terms(q: str) -> Terms:
     MAX_TERMS, duplicates dropped; "_" separates words as in the index."""
     words: list[str] = []
     for match in _WORD.finditer(q or ""):
-        for part in match.group().split("_"):
-            folded = fold(part)
-            if folded and folded not in words:
-                words.append(folded)
+        folded = fold(match.group())
+        if folded and folded not in words:
+            words.append(folded)
     words = words[:MAX_TERMS]
     return Terms(tuple(words), bool(words) and len(words[-1]) >= PREFIX_MIN)
 
@@ -365,8 +367,10 @@ def snippet_label(name: str | None) -> str:
 def highlight(value: str, terms: Terms, *, window: bool = False) -> Markup | None:
     """`value` escaped, with every matching word in <mark>; None when no word matches. With
     `window`, only a stretch around the first match (… where cut)."""
-    words = list(_WORD.finditer(value))
-    hits = [(m.start(), m.end()) for m in words if terms.matches(m.group())]
+    folded = fold(value)
+    if not any(word in folded for word in terms.words):
+        return None  # most texts: no need to look at each word
+    hits = [(m.start(), m.end()) for m in _WORD.finditer(value) if terms.matches(m.group())]
     if not hits:
         return None
     start, end = 0, len(value)

@@ -68,15 +68,18 @@ ENGINE_OBJECTS = frozenset(
     }
 )
 
+# bm25 weights per field (FIELDS' order): the title first, then labels, then type, person and
+# documents, then the description, then comments and checklist.
+BM25_WEIGHTS = (10, 2, 1, 1, 5, 3, 3, 3)
 _columns = ", ".join(FIELDS)
 _new = ", ".join(f"new.{name}" for name in FIELDS)
 _old = ", ".join(f"old.{name}" for name in FIELDS)
 SEARCH_INDEX_SQLITE = [
     f"CREATE VIRTUAL TABLE {SQLITE_FTS} USING fts5({_columns}, content='card_search', "
     "content_rowid='card_id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
-    # Title first, then labels, type, person and documents, then the long texts.
+    # The same weights as the table's default rank (for ORDER BY rank in a shell).
     f"INSERT INTO {SQLITE_FTS}({SQLITE_FTS}, rank) "
-    "VALUES ('rank', 'bm25(10, 2, 1, 1, 5, 3, 3, 3)')",
+    f"VALUES ('rank', 'bm25({', '.join(map(str, BM25_WEIGHTS))})')",
     f"CREATE TRIGGER card_search_ai AFTER INSERT ON card_search BEGIN "
     f"INSERT INTO {SQLITE_FTS}(rowid, {_columns}) VALUES (new.card_id, {_new}); END",
     f"CREATE TRIGGER card_search_ad AFTER DELETE ON card_search BEGIN "

@@ -131,7 +131,7 @@ def seed_office(rng: random.Random) -> dict:
                 role="head",
             )
             members = []
-            for m in range(6):
+            for _member in range(6):
                 serial += 1
                 members.append(
                     accounts.create_user(
@@ -182,7 +182,7 @@ def seed_cards(office: dict, cards: int, comments: int, rng: random.Random) -> N
         db.session.execute(insert(Card), rows)
     first = db.session.scalar(select(Card.id).order_by(Card.id))
     rows = []
-    for n in range(comments):
+    for _comment in range(comments):
         body = rng.choice(COMMENTS)
         if rng.random() < 0.0005:
             body += f" Warga {RARE} sudah menerima salinan."

@@ -134,6 +134,14 @@ def test_matches_are_highlighted_on_escaped_text(app, org):
         assert "<mark>Jadwal</mark> &lt;b&gt;baru" in result.snippet_html
 
 
+def test_a_matching_title_shows_no_snippet_of_its_type_or_labels(app, org):
+    with app.app_context():
+        new_card(org, "Balas surat keluar", type="surat-keluar", labels=["surat"])
+        [result] = search.search(get_user("kasi", org), "surat").results
+        assert "<mark>surat</mark>" in result.title_html
+        assert result.snippet_html is None
+
+
 @pytest.mark.parametrize(
     "q",
     ['"', "*", "AND OR NOT", "a:b", "^x", "NEAR(a b)", "'; DROP TABLE cards; --", "(((", "-x"],

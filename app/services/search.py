@@ -351,7 +351,10 @@ def _load(card_ids: list[int], terms: Terms) -> list[SearchResult]:
             continue
         card, board, unit, column, person, indexed = row
         snippet, where = None, None
-        for name, _label in SNIPPET_FIELDS:
+        title = highlight(card.title, terms)
+        # A title that matches needs no snippet from the short fields (type, labels, person).
+        fields = SNIPPET_FIELDS[:4] if title is not None else SNIPPET_FIELDS
+        for name, _label in fields:
             snippet = highlight(getattr(indexed, name) or "", terms, window=True)
             if snippet is not None:
                 where = name
@@ -364,7 +367,7 @@ def _load(card_ids: list[int], terms: Terms) -> list[SearchResult]:
                 column=column,
                 assignee=person,
                 archived=card.archived_at is not None,
-                title_html=highlight(card.title, terms) or escape(card.title),
+                title_html=title if title is not None else escape(card.title),
                 snippet_html=snippet,
                 snippet_field=where,
             )

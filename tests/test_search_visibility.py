@@ -127,3 +127,10 @@ def test_the_header_has_a_search_box_for_people_signed_in(client, auth, org):
     assert 'id="header-search-q"' not in client.get("/login").get_data(as_text=True)
     auth.login(org.nips["staff"])
     assert 'id="header-search-q"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_api_refuses_a_query_too_long_or_dates_in_the_wrong_order(api, org, world):
+    too_long = api("staff").get("/api/v1/search?q=" + "0" * 201)
+    backwards = api("staff").get("/api/v1/search?q=x&due_from=2026-12-10&due_to=2026-12-01")
+    assert too_long.status_code == 422 and "q" in too_long.get_json()["error"]["fields"]
+    assert backwards.status_code == 422 and "due_to" in backwards.get_json()["error"]["fields"]

@@ -26,7 +26,6 @@ from app.extensions import db
 from app.models import Board, BoardColumn, Card, CardSearch, Unit, User
 from app.services import access
 from app.services import validation as v
-from app.services.errors import Invalid
 
 STATUSES = ("open", "done", "archived", "all")
 MAX_TERMS = 8
@@ -185,7 +184,7 @@ def clean_filters(
     fields.raise_if_any()
     for start, end in (("created_from", "created_to"), ("due_from", "due_to")):
         if cleaned[start] and cleaned[end] and cleaned[start] > cleaned[end]:
-            raise Invalid(fields={end: _("Must not be before the first day.")})
+            raise v.invalid({end: _("Must not be before the first day.")})
     return cleaned
 
 
@@ -226,9 +225,9 @@ def search(actor: User, q: str, **filters) -> SearchPage:
     `created_from`/`created_to`, `due_from`/`due_to` (dates, inclusive), `overdue`, `page`,
     `per_page`."""
     if q is not None and not isinstance(q, str):
-        raise Invalid(fields={"q": _("Must be text.")})
+        raise v.invalid({"q": _("Must be text.")})
     if q and len(q) > MAX_QUERY:
-        raise Invalid(fields={"q": _("At most %(num)d characters.", num=MAX_QUERY)})
+        raise v.invalid({"q": _("At most %(num)d characters.", num=MAX_QUERY)})
     cleaned = clean_filters(**filters)
     terms = parse_terms(q or "")
     page, per_page = cleaned["page"], cleaned["per_page"]

@@ -251,13 +251,19 @@ def _ranked(actor: User, terms: Terms, f: dict):
     """SELECT card_id, total: the matching visible cards, best first (ties: newest first)."""
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     if postgresql:
+        # The matches of the boards the person may see (and picked), with their rank, in a
+        # narrow materialised set: ts_rank is computed only for those, and sorting (card, rank)
+        # pairs stays in memory where sorting the wide index rows spilled to disk. The outer
+        # query checks visibility again on the card's own board.
         query = func.to_tsquery(literal_column("'cergas_search'"), terms.tsquery())
         tsv = literal_column("card_search.tsv")
-        card_id = CardSearch.card_id
-        stmt = select(card_id.label("card_id"), func.count().over().label("total")).where(
-            tsv.op("@@")(query)
+        hits = select(CardSearch.card_id, func.ts_rank(tsv, query).label("score")).where(
+            tsv.op("@@")(query), CardSearch.board_id.in_(_board_scope(actor, f))
         )
-        order = func.ts_rank(tsv, query).desc()
+        hits = hits.cte("hits").prefix_with("MATERIALIZED")
+        card_id = hits.c.card_id
+        stmt = select(card_id.label("card_id"), func.count().over().label("total"))
+        order = hits.c.score.desc()
         stmt = stmt.join(Card, Card.id == card_id)
     else:
         card_id = _FTS.c.rowid
@@ -276,6 +282,24 @@ def _ranked(actor: User, terms: Terms, f: dict):
     return stmt.order_by(order, Card.id.desc())
 
 
+def _board_scope(actor: User, f: dict):
+    """SELECT the ids of the boards the person may see, narrowed by the board and unit
+    filters."""
+    scope = select(Board.id).where(access.visible_boards_clause(actor))
+    if f["boards"]:
+        scope = scope.where(Board.id.in_(f["boards"]))
+    if f["units"]:
+        scope = scope.where(Board.unit_id.in_(_units_under(f["units"])))
+    return scope
+
+
+def _units_under(unit_ids) -> set[int]:
+    units: set[int] = set()
+    for unit_id in unit_ids:
+        units |= access.subtree(unit_id)
+    return units
+
+
 def _card_board_and_column(postgresql: bool):
     """`cards.board_id` and `cards.column_id` as the ranked query compares them. On SQLite as
     `x + 0`, which keeps their indexes out of the plan: SQLite's planner may otherwise start
@@ -290,10 +314,7 @@ def _filtered(stmt, f: dict, board_of, column_of):
     if f["boards"]:
         stmt = stmt.where(board_of.in_(f["boards"]))
     if f["units"]:
-        units: set[int] = set()
-        for unit_id in f["units"]:
-            units |= access.subtree(unit_id)
-        stmt = stmt.where(Board.unit_id.in_(units))
+        stmt = stmt.where(Board.unit_id.in_(_units_under(f["units"])))
     status = f["status"]
     if status in ("open", "done"):
         kinds = select(BoardColumn.id).where(BoardColumn.kind == "done")

@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.i18n import select_locale
 
     db.init_app(app)
+    from app.services import search_index  # noqa: F401  (keeps the search index current)
     from app.services.tx import end_request
 
     # Registered after the session's removal, so it runs before it (teardowns run in reverse).
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.people import bp as people_bp
     from app.performance import bp as performance_bp  # issue 27: evidence, feedback, coverage
     from app.reports import bp as reports_bp
+    from app.search import bp as search_bp  # search across boards (issue 25)
     from app.setup import bp as setup_bp
     from app.skp import bp as skp_bp  # SKP / RHK pages (issue 27)
     from app.sprints import bp as sprints_bp
@@ -101,6 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
         reports_bp,
         teams_bp,
         calendar_bp,
+        search_bp,
         api_docs_bp,
         skp_bp,
     ):

@@ -930,6 +930,9 @@ def init_app(app):
     from app.skp.cli import rhk_cli  # `cergas rhk import` (issue 27)
 
     app.cli.add_command(rhk_cli)
+    from app.search.cli import search_cli  # `cergas search reindex` (issue 25)
+
+    app.cli.add_command(search_cli)
 
 
 def _create_app():

@@ -84,6 +84,7 @@ TABLE = {
     "GET /api/v1/acting-heads":                               (401, 401, 200, 200, 200, 200, 200),
     "POST /api/v1/acting-heads":                              (401, 401, 403, 403, 403, 201, 201),
     "POST /api/v1/acting-heads/{item_id}/end":                (401, 401, 404, 404, 403, 200, 200),
+    "GET /api/v1/search":                                     (401, 401, 200, 200, 200, 200, 200),
     "GET /api/v1/boards/{board_id}":                          (401, 401, 404, 200, 200, 200, 200),
     "POST /api/v1/boards/{board_id}/cards":                   (401, 401, 404, 201, 201, 201, 201),
     "GET /api/v1/boards/{board_id}/metrics":                  (401, 401, 404, 200, 200, 200, 200),

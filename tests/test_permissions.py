@@ -798,6 +798,9 @@ MATRIX = [
     ("api.list_acting_heads", "GET", "/api/v1/acting-heads", None, "api-login"),
     ("api.appoint_acting_head", "POST", "/api/v1/acting-heads", ACTING_FORM, "api-acting"),
     ("api.end_acting_head", "POST", "/api/v1/acting-heads/{acting}/end", None, "api-acting-end"),
+    # search across boards (issue 25): everyone signed in; results are filtered per person
+    ("search.results", "GET", "/search?q=laporan", None, "login"),
+    ("api.search_cards", "GET", "/api/v1/search?q=laporan", None, "api-login"),
     # Card templates (issue 23): managers keep them, everyone on the board makes cards from them.
     ("boards.add_card_template", "POST", "/boards/{board}/card-templates", TEMPLATE, "manage"),
     (

@@ -19,6 +19,7 @@ from app.api import (  # noqa: E402,F401
     recurrences,
     reference,
     rhk,
+    search,
     sessions,
     sprints,
     teams,

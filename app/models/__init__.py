@@ -56,6 +56,7 @@ from app.models.recurrence import (
     Recurrence,
     RecurrenceOccurrence,
 )
+from app.models.search import CardSearch
 from app.models.skill import (
     LANGUAGE_TESTS,
     LEARNING_ACTIVITIES,
@@ -79,6 +80,7 @@ from app.models.views import CalendarFeed, SavedFilter
 from app.models.workcal import CALENDAR_DAY_KINDS, UnitCalendar, UnitCalendarDay
 
 __all__ = [
+    "CardSearch",
     "INDICATOR_ASPECTS",
     "RHK_KINDS",
     "DialogueNote",

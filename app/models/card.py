@@ -34,7 +34,7 @@ class Card(db.Model):
         # periodic archive run reads a board's done cards by age.
         Index("ix_cards_board_id_archived_at", "board_id", "archived_at"),
         # A column's unarchived cards (WIP counts and position shifts of every move), however
-        # many archived cards the column keeps (migration 0017a).
+        # many archived cards the column keeps (migration 0017).
         Index(
             "ix_cards_column_id_open",
             "column_id",

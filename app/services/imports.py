@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, update
 
 from app.extensions import db
 from app.models import Membership, Unit, User, utcnow
-from app.services import access, admin_log, people, person_fields
+from app.services import access, admin_log, people, person_fields, search_index
 from app.services import validation as v
 from app.services.errors import Conflict, Forbidden, Invalid
 from app.services.import_files import NUMBER_NIP, Table, cell_text, column_labels
@@ -573,6 +573,11 @@ def _write_people(report: Report) -> None:
             new_memberships.append({"user_id": row.target_id, "unit_id": unit_id, "role": role})
     for batch in updates.values():
         db.session.execute(update(User), batch)
+    # A bulk UPDATE passes no ORM flush: the search index learns of new names and NIPs here.
+    renamed = [
+        row["id"] for batch in updates.values() for row in batch if {"name", "nip"} & set(row)
+    ]
+    search_index.note_people(db.session(), renamed)
     if roles:
         db.session.execute(update(Membership), roles)
     if new_memberships:

@@ -1,6 +1,6 @@
 """archive indexes (issue 25): a column's unarchived cards
 
-Revision ID: 0017a_archive_indexes
+Revision ID: 0017_archive_indexes
 Revises: 0016_archive_views_rhk
 Create Date: 2026-12-07 12:40:00
 
@@ -12,7 +12,7 @@ unarchived cards of two columns, and a done column may keep tens of thousands of
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0017a_archive_indexes"
+revision = "0017_archive_indexes"
 down_revision = "0016_archive_views_rhk"
 branch_labels = None
 depends_on = None

@@ -74,6 +74,7 @@ def lanes_page(user: User, board_id, filters, lane_kind: str, partial: bool, sta
         labels=work.labels_in_use(context["view"]),
         can_manage=access.can_manage_board(user, board),
         lane_kind=lane_kind,
+        archived=context["view"].archived,  # the header's archive link (issue 25)
     )
     return page, status
 

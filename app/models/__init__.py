@@ -21,6 +21,7 @@ from app.models.card import (
     DeadlineChange,
     Event,
 )
+from app.models.card_type import COLOURS, CardType, Label
 from app.models.org import (
     ROLES,
     TIMEZONES,
@@ -79,6 +80,9 @@ from app.models.views import CalendarFeed, SavedFilter
 from app.models.workcal import CALENDAR_DAY_KINDS, UnitCalendar, UnitCalendarDay
 
 __all__ = [
+    "COLOURS",
+    "CardType",
+    "Label",
     "INDICATOR_ASPECTS",
     "RHK_KINDS",
     "DialogueNote",

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, User, utcnow
-from app.services import notify_events
+from app.services import card_types, notify_events
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
 from app.services.audit import record
@@ -80,19 +80,23 @@ def _clean_assignee(value, board: Board) -> User | None:
     return user
 
 
-def clean_card_fields(data: dict, board: Board) -> dict:
-    """Validate the card fields present in `data`; raise Invalid naming every bad one."""
+def clean_card_fields(data: dict, board: Board, card: Card | None = None) -> dict:
+    """Validate the card fields present in `data`; raise Invalid naming every bad one. The type
+    and labels must be on the board's lists (app/services/card_types.py); `card`'s own ones
+    are kept even when archived since."""
     fields = v.Fields()
     cleaned = {}
     cleaners = {
         "title": lambda x: v.text(x, field_max=200, required=True),
         "description": lambda x: v.text(x, field_max=20_000),
-        "type": lambda x: v.slug(x, default="tugas"),
+        "type": lambda x: card_types.clean_type(board, x, keep=card.type if card else None),
         "assignee": lambda x: _clean_assignee(x, board),
         "due_date": v.optional_date,
         "priority": lambda x: v.choice(x, PRIORITIES, default="normal"),
         "estimate": lambda x: v.optional_number(x, minimum=0, maximum=1000),
-        "labels": v.labels,
+        "labels": lambda x: card_types.clean_labels(
+            board, x, keep=tuple(card.labels or ()) if card else ()
+        ),
     }
     for name, value in data.items():
         cleaned[name] = fields.clean(name, cleaners[name], value)
@@ -109,7 +113,7 @@ def create_card(
     with write_transaction():
         board = visible_board(actor, board_id)
         lock_board(board.id)
-        data = {"title": data.get("title"), **data}
+        data = {"title": data.get("title"), "type": None, **data}
         cleaned = clean_card_fields(data, board)
         counts = load_columns_with_counts(board)
         column = column_of(board, column_id) if column_id not in (None, "") else board.columns[0]
@@ -218,7 +222,7 @@ def update_card(
             expected = v.record_id(version)
         except v.FieldError as exc:
             raise v.invalid({"version": str(exc)}) from None
-        cleaned = clean_card_fields(data, card.board)
+        cleaned = clean_card_fields(data, card.board, card)
         if expected != card.version:
             raise Conflict(
                 "version_conflict",

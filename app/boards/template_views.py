@@ -16,7 +16,10 @@ from app.views_common import actor, columns_update, form_int, message
 
 
 def _template_values() -> dict:
-    return {name: request.form.get(name, "") for name in card_templates.TEMPLATE_FIELDS}
+    values = {name: request.form.get(name, "") for name in card_templates.TEMPLATE_FIELDS}
+    if "labels_picker" in request.form:  # the label checkboxes (templates/_names.html)
+        values["labels"] = request.form.getlist("labels")
+    return values
 
 
 def _of_board(user, board_id, template_id):

@@ -51,6 +51,9 @@ KNOWN_NAMES = {
     "keberatan": "Keberatan",
     "informasi-publik": "Informasi publik",
     "izin": "Izin",
+    "bug": "Gangguan aplikasi",
+    "perjalanan-dinas": "Perjalanan dinas",
+    "surat-tugas": "Surat tugas",
     "spbe": "SPBE",
     "ppid": "PPID",
     "bps": "BPS",
@@ -89,6 +92,8 @@ class BoardLists:
 
     types: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
+    # The skill catalogue by slug, read on the first skill label named (one query).
+    skills: dict | None = None
 
     def offered_types(self, keep=None) -> list:
         return [t for t in self.types.values() if t.archived_at is None or t.key == keep]
@@ -108,7 +113,13 @@ class BoardLists:
         row = self.labels.get(key)
         if row is not None:
             return row.name
-        return skill_label_name(key) or humanise(key)
+        if key.startswith(SKILL_PREFIX):
+            if self.skills is None:
+                self.skills = _skills()
+            skill = self.skills.get(key[len(SKILL_PREFIX) :])
+            if skill is not None:
+                return skill.name
+        return humanise(key)
 
     def label_colour(self, key: str) -> str:
         row = self.labels.get(key)
@@ -321,6 +332,15 @@ def rename(actor: User, kind: str, entry_id, name):
                 old=old,
                 new=name,
             )
+    return row
+
+
+def edit(actor: User, kind: str, entry_id, name, colour=None):
+    """Rename and recolour at once (the settings form): one transaction, one event each."""
+    with write_transaction():
+        row = rename(actor, kind, entry_id, name)
+        if colour not in (None, ""):
+            recolour(actor, kind, entry_id, colour)
     return row
 
 

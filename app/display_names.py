@@ -5,7 +5,7 @@ label by its display name and colour, never by its stored key.
 number of cards); the filters read from it.
 """
 
-from flask import g
+from flask import current_app, g
 
 from app.services import card_types
 
@@ -25,7 +25,14 @@ def label_name(key: str, board_id: int) -> str:
     return board_lists(board_id).label_name(key)
 
 
+def plugin_title(name: str) -> str:
+    """A plugin by the title it declares (PluginInfo), not its entry-point name."""
+    host = current_app.extensions.get("cergas_plugins")
+    return host.title_of(name) if host is not None and name else name
+
+
 def init_app(app) -> None:
+    app.add_template_filter(plugin_title, "plugin_title")
     app.add_template_global(board_lists, "board_lists")
     app.add_template_filter(type_name, "type_name")
     app.add_template_filter(label_name, "label_name")

@@ -238,7 +238,7 @@ def test_the_settings_page_adds_a_type_by_its_name(app, client, auth, org):
     )
     assert response.status_code == 302
     html = client.get(f"/boards/{org.board_id}/settings").get_data(as_text=True)
-    assert 'value="Surat Tugas"' in html and "surat-tugas" not in html
+    assert 'value="Surat Tugas"' in html and ">surat-tugas<" not in html
     refused = client.post(f"/boards/{org.board_id}/names/type", data={"name": "", "colour": "x"})
     assert refused.status_code == 422
 

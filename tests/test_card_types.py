@@ -263,21 +263,15 @@ def test_the_migration_gives_every_type_and_label_in_use_a_named_row(tmp_path):
     with app.app_context():
         flask_migrate.upgrade(revision="0016_archive_views_rhk")
         with db.engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO units (id, code, name, timezone, colleagues_see_competency) VALUES (1, 'U', 'Unit', 'Asia/Jakarta', 0)"
-                )
-            )  # noqa: E501
-            conn.execute(
-                text(
-                    "INSERT INTO boards (id, unit_id, name, checklist_required_for_done, archive_after_days, created_at) VALUES (1, 1, 'B', 0, 14, '2026-01-01')"
-                )
-            )  # noqa: E501
-            conn.execute(
-                text(
-                    "INSERT INTO board_columns (id, board_id, name, position, wip_policy, kind) VALUES (1, 1, 'A', 0, 'hard', 'active')"
-                )
-            )  # noqa: E501
+            for statement in (
+                "INSERT INTO units (id, code, name, timezone, colleagues_see_competency)"
+                " VALUES (1, 'U', 'Unit', 'Asia/Jakarta', 0)",
+                "INSERT INTO boards (id, unit_id, name, checklist_required_for_done,"
+                " archive_after_days, created_at) VALUES (1, 1, 'B', 0, 14, '2026-01-01')",
+                "INSERT INTO board_columns (id, board_id, name, position, wip_policy, kind)"
+                " VALUES (1, 1, 'A', 0, 'hard', 'active')",
+            ):
+                conn.execute(text(statement))
             conn.execute(
                 text(
                     "INSERT INTO cards (board_id, column_id, position, title, description, type,"

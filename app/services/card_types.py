@@ -439,3 +439,23 @@ def ensure(board_id: int, *, types=(), labels=()) -> None:
             present[key] = row
             position += 1
     db.session.flush()
+
+
+def copy_lists(source_id: int, board_id: int) -> None:
+    """A copied board's lists are its source's (names, colours, order, archived ones too), in
+    the copying transaction: its templates and plugin settings name those types."""
+    source = lists_of(source_id)
+    db.session.execute(CardType.__table__.delete().where(CardType.board_id == board_id))
+    for model, rows in ((CardType, source.types), (Label, source.labels)):
+        for row in rows.values():
+            db.session.add(
+                model(
+                    board_id=board_id,
+                    key=row.key,
+                    name=row.name,
+                    colour=row.colour,
+                    position=row.position,
+                    archived_at=row.archived_at,
+                )
+            )
+    db.session.flush()

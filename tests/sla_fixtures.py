@@ -97,7 +97,8 @@ def build(database_url: str, **config):
                 {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
             ],
         )
-        for name in ("Informasi", "Dukcapil"):  # the policies' types beyond the defaults
+        # The types the policies and the tests use beyond the board's defaults.
+        for name in ("Informasi", "Dukcapil", "Izin", "Informasi publik"):
             card_types.add(user("kasi"), "type", board.id, name)
         board_plugins.set_board_plugin(
             user("kasi"), board.id, "sla", settings={"policies": POLICIES}

@@ -207,15 +207,25 @@ def test_a_template_whose_type_was_archived_since_makes_no_card(app, org):
         assert "type" in caught.value.fields
 
 
-def test_a_plugin_rule_for_a_type_the_board_lacks_is_refused(app, org):
+def test_a_plugin_rule_for_a_type_the_board_lacks_is_refused():
+    from tests.sla_fixtures import build, user
+
+    app, s = build("sqlite://")
     with app.app_context():
-        kasi = get_user("kasi", org)
-        settings = {
-            "policies": [{"type": "permohonan-infromasi", "duration": 10, "unit": "working_days"}]
-        }
+        policy = {"type": "permohonan-infromasi", "duration": 10, "unit": "working_days"}
         with pytest.raises(Invalid) as caught:
-            plugins.set_board_plugin(kasi, org.board_id, "sla", enabled=True, settings=settings)
+            plugins.set_board_plugin(
+                user("kasi"), s.board_id, "sla", settings={"policies": [policy]}
+            )
         assert "permohonan-infromasi" in str(caught.value.fields)
+        # By its display name it is the board's type, stored by its key.
+        policy["type"] = "Informasi"
+        state = plugins.set_board_plugin(
+            user("kasi"), s.board_id, "sla", settings={"policies": [policy]}
+        )
+        assert state.values["policies"][0]["type"] == "informasi"
+        db.session.remove()
+        db.engine.dispose()
 
 
 # --- the screens ---------------------------------------------------------------------------

@@ -397,7 +397,7 @@ def _org_from_template(app) -> SimpleNamespace:
 ORG_TYPES = ("izin", "informasi", "informasi-publik", "permohonan-informasi", "keberatan")
 ORG_LABELS = (
     *("rutin", "bulanan", "penting", "urgent", "ppid", "bps", "spbe", "data", "rapat"),
-    *("perizinan", "informasi-publik", *(f"bidang-{i}" for i in range(5))),
+    *("perizinan", "informasi-publik", "No. 800/1/2026", *(f"bidang-{i}" for i in range(5))),
 )
 
 

@@ -43,18 +43,9 @@ CARD_FIELDS = (
     "labels",
 )
 
-# Suggestions for the type field (the card form, the settings editors' card type picker); any
-# short lowercase word is accepted.
-CARD_TYPES = (
-    "tugas",
-    "surat-masuk",
-    "surat-keluar",
-    "nota-dinas",
-    "perizinan",
-    "pengaduan",
-    "laporan",
-    "rapat",
-)
+# The keys of the default card types (app/services/card_types.py DEFAULT_TYPES); a card's type
+# must be on its board's list.
+CARD_TYPES = tuple(key for key, _name, _colour in card_types.DEFAULT_TYPES)
 
 
 def _plugins():

@@ -1,7 +1,7 @@
 """Names, not codes (issue 26): template helpers that show a card type, a label or a skill
 label by its display name and colour, never by its stored key.
 
-`board_lists(board_id)` reads a board's lists once per request (two queries, whatever the
+`board_lists(board_id)` reads a board's lists once per request (one query, whatever the
 number of cards); the filters read from it.
 """
 

@@ -398,6 +398,7 @@ ORG_TYPES = ("izin", "informasi", "informasi-publik", "permohonan-informasi", "k
 ORG_LABELS = (
     *("rutin", "bulanan", "penting", "urgent", "ppid", "bps", "spbe", "data", "rapat"),
     *("perizinan", "informasi-publik", "No. 800/1/2026", *(f"bidang-{i}" for i in range(5))),
+    *(f"l{i}" for i in range(3)),
 )
 
 

@@ -129,7 +129,7 @@ def office():
                 "/notifications",
             ],
             "staff": ["/", "/boards/1", "/profile", "/notifications", "/plugins/approvals/inbox"],
-            "admin": ["/admin", "/admin/plugins", "/people"],
+            "admin": ["/admin", "/admin/plugins", "/people", "/admin/log", "/admin/units"],
         }
     yield app, codes, pages
     with app.app_context():

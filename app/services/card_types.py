@@ -2,8 +2,8 @@
 carry, how it reads and its colour.
 
 Use cases for the board's managers: add, rename, recolour, archive (and bring back), reorder;
-each one audited. Readers: `lists_for` (the pickers and the display names of a board, two
-queries), `clean_type` / `clean_labels` (every path that writes a card's type or labels: the
+each one audited. Readers: `lists_for` (the pickers and the display names of a board, one
+query), `clean_type` / `clean_labels` (every path that writes a card's type or labels: the
 card forms, quick-add, the API, imports, templates and so recurrences, the CLI and the plugin
 helpers all end in `cards.clean_card_fields` or `card_templates`' cleaner, which call them).
 
@@ -15,9 +15,10 @@ come from the office's skill catalogue, not from the board's list.
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from app.extensions import db
 from app.models import COLOURS, Board, CardType, Label, Skill, User, utcnow
@@ -138,18 +139,46 @@ def skill_label_name(key: str) -> str | None:
     return skill.name if skill is not None else None
 
 
+class Entry(NamedTuple):
+    """A type or label as the lists read it (one statement for both tables)."""
+
+    kind: str
+    id: int
+    board_id: int
+    key: str
+    name: str
+    colour: str
+    position: int
+    archived_at: object
+
+
+def _entries(model, kind: str, ids):
+    t = model.__table__
+    return select(
+        literal(kind).label("kind"),
+        t.c.id,
+        t.c.board_id,
+        t.c.key,
+        t.c.name,
+        t.c.colour,
+        t.c.position,
+        t.c.archived_at,
+    ).where(t.c.board_id.in_(ids))
+
+
 def lists_for(board_ids) -> dict[int, BoardLists]:
-    """The lists of several boards at once (two queries whatever the number of boards)."""
+    """The lists of several boards at once: one query whatever the number of boards and cards
+    (a board page counts its queries)."""
     ids = sorted(set(board_ids))
     found = {board_id: BoardLists() for board_id in ids}
     if not ids:
         return found
-    for model, attr in ((CardType, "types"), (Label, "labels")):
-        rows = db.session.scalars(
-            select(model).where(model.board_id.in_(ids)).order_by(model.position, model.id)
-        )
-        for row in rows:
-            getattr(found[row.board_id], attr)[row.key] = row
+    both = union_all(_entries(CardType, "type", ids), _entries(Label, "label", ids)).subquery()
+    rows = db.session.execute(select(both).order_by(both.c.kind, both.c.position, both.c.id)).all()
+    for row in rows:
+        entry = Entry(*row)
+        lists = found[entry.board_id]
+        (lists.types if entry.kind == "type" else lists.labels)[entry.key] = entry
     return found
 
 

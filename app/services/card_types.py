@@ -237,8 +237,9 @@ def clean_labels(board: Board, value, *, keep=()) -> list[str]:
     skills = None
     cleaned, unknown = [], []
     for item in given:
-        if item.startswith(SKILL_PREFIX):
+        if item.casefold().startswith(SKILL_PREFIX):
             skills = _skills() if skills is None else skills
+            item = item.casefold()  # "Skill:Graphic-Design" is skill:graphic-design
             skill = skills.get(item[len(SKILL_PREFIX) :])
             key = item if skill is not None and (skill.active or item in keep) else None
         else:

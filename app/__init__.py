@@ -64,6 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
     # No sign-in code or reset-link token in the request log of `cergas run` or gunicorn.
     logsafe.install()
     web.init_app(app)
+    from app import display_names  # card types and labels by name (issue 26)
+
+    display_names.init_app(app)
 
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp

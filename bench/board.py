@@ -48,7 +48,8 @@ from sqlalchemy import bindparam, event, insert, select, update  # noqa: E402
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Attachment, AttachmentVersion, Card, User  # noqa: E402
-from app.services import accounts, boards  # noqa: E402
+from app.services import accounts, boards, card_types  # noqa: E402
+from app.services.tx import write_transaction  # noqa: E402
 
 PASSWORD = "bench-password"
 PEOPLE = 20
@@ -217,6 +218,8 @@ def seed(
             for i in range(PEOPLE)
         ]
         board = boards.create_board(head, "Layanan Informasi Publik", "SEKSI-PIP", COLUMNS)
+        with write_transaction():  # the types and labels the cards carry (issue 26)
+            card_types.ensure(board.id, types=TYPES, labels=LABELS)
         column_ids = [column.id for column in board.columns]
         kinds = [column["kind"] for column in COLUMNS]
         counts = [int(size * share) for share in SPREAD]

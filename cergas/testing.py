@@ -350,10 +350,16 @@ class Factories:
         name: str = "Papan Uji",
         personal_wip_limit: int | None = None,
         actor: UserRef | None = None,
+        card_types=(),
+        labels=(),
     ) -> BoardRef:
         """A board of `unit`. `columns`: names (first backlog, last done, others active) or
-        column dicts; None gives Cergas' default columns."""
+        column dicts; None gives Cergas' default columns. The board has Cergas' default card
+        types; `card_types` and `labels` (keys such as "izin-usaha", named from them) are added
+        to its lists, as its manager would on the settings page."""
         from app.services import boards
+        from app.services import card_types as lists
+        from app.services.tx import write_transaction
 
         unit_code = unit.code if isinstance(unit, UnitRef) else unit
         with self.app.app_context():
@@ -365,6 +371,9 @@ class Factories:
                 columns=_columns(columns),
                 personal_wip_limit=personal_wip_limit,
             )
+            if card_types or labels:
+                with write_transaction():
+                    lists.ensure(board.id, types=tuple(card_types), labels=tuple(labels))
             return BoardRef(board.id, board.name, unit_code, {c.name: c.id for c in board.columns})
 
     def card(
@@ -382,8 +391,12 @@ class Factories:
         are card fields (type, labels, assignee, priority, estimate, description). `due_date`
         defaults to a week from today, because active and done columns require one.
         `created_at` (a datetime, naive is UTC, or a date: 09:00 WIB) creates the card at that
-        moment, as if it had been made then (its `created` event too)."""
+        moment, as if it had been made then (its `created` event too). A `type` or `labels`
+        not yet on the board's lists are added to them first (keys, as cards store them), so a
+        test names the keys its plugin's rules use."""
+        from app.services import card_types as lists
         from app.services import cards
+        from app.services.tx import write_transaction
 
         if due_date is ...:
             due_date = date.today() + timedelta(days=7)
@@ -394,6 +407,11 @@ class Factories:
         column_id = board.column(column) if isinstance(column, str) else column
         with self.app.app_context(), _at(created_at):
             creator = self._user(actor.id) if actor else self._kit_admin()
+            wanted_types = (fields["type"],) if isinstance(fields.get("type"), str) else ()
+            wanted_labels = [x for x in fields.get("labels") or () if isinstance(x, str)]
+            if wanted_types or wanted_labels:
+                with write_transaction():
+                    lists.ensure(board.id, types=wanted_types, labels=wanted_labels)
             data = {"title": title, "due_date": due_date, **fields}
             result = cards.create_card(creator, board.id, data, column_id=column_id)
             card = result.card

@@ -8,7 +8,7 @@ from sqlalchemy import select
 import plugins.approvals as approvals_plugin
 from app.extensions import db
 from app.models import User
-from app.services import accounts, boards, cards
+from app.services import accounts, boards, card_types, cards
 from app.services import plugins as board_plugins
 from tests.conftest import PASSWORD, make_app, pg_url
 
@@ -62,6 +62,7 @@ def build(database_url: str, plugins: dict | None = None):
             ],
         )
         kasi = db.session.scalar(select(User).where(User.nip == NIPS["kasi"]))
+        card_types.add(kasi, "label", board.id, "Arsip")  # the label the tests put on cards
         board_plugins.set_board_plugin(kasi, board.id, "approvals", settings={"chains": [CHAIN]})
         drafter = db.session.scalar(select(User).where(User.nip == NIPS["drafter"]))
         column = {c.name: c.id for c in board.columns}

@@ -394,9 +394,18 @@ def _org_from_template(app) -> SimpleNamespace:
     return SimpleNamespace(**{**vars(ids), "users": dict(ids.users), "nips": dict(ids.nips)})
 
 
+ORG_TYPES = ("izin", "informasi", "informasi-publik", "permohonan-informasi", "keberatan")
+ORG_LABELS = (
+    *("rutin", "bulanan", "penting", "urgent", "ppid", "bps", "spbe", "data", "rapat"),
+    *("perizinan", "informasi-publik", "No. 800/1/2026", *(f"bidang-{i}" for i in range(5))),
+    *(f"l{i}" for i in range(3)),
+)
+
+
 def build_org(app) -> SimpleNamespace:
     """The `org` fixture's world, in `app`; returns its ids."""
-    from app.services import accounts, boards
+    from app.services import accounts, boards, card_types
+    from app.services.tx import write_transaction
 
     with app.app_context():
         accounts.create_unit("DISKOMINFO", "Dinas Komunikasi dan Informatika")
@@ -428,6 +437,10 @@ def build_org(app) -> SimpleNamespace:
                 {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
             ],
         )
+        # The labels and extra card types the tests give this board's cards (issue 26: a card
+        # carries only what is on its board's lists).
+        with write_transaction():
+            card_types.ensure(board.id, types=ORG_TYPES, labels=ORG_LABELS)
         ids = {c.name: c.id for c in board.columns}
         users = {
             key: db.session.scalar(select(User.id).where(User.nip == nip))

@@ -13,7 +13,7 @@ import plugins.email as email_plugin
 import plugins.sla as sla_plugin
 from app.extensions import db
 from app.models import User
-from app.services import accounts, boards, cards
+from app.services import accounts, boards, card_types, cards
 from app.services import plugins as board_plugins
 from tests.conftest import PASSWORD, make_app
 
@@ -97,6 +97,9 @@ def build(database_url: str, **config):
                 {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
             ],
         )
+        # The types the policies and the tests use beyond the board's defaults.
+        for name in ("Informasi", "Dukcapil", "Izin", "Informasi publik"):
+            card_types.add(user("kasi"), "type", board.id, name)
         board_plugins.set_board_plugin(
             user("kasi"), board.id, "sla", settings={"policies": POLICIES}
         )

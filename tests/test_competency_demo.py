@@ -9,6 +9,7 @@ from app import demo
 from app.extensions import db
 from app.models import Board, User
 from tests.conftest import make_app
+from tests.i18n_helpers import t
 
 # Each test builds the whole demo office (1-3 s): in the full run (`.ci/run`); the fast run keeps
 # test_cli's check that `cergas demo` fills an empty database.
@@ -60,7 +61,9 @@ def test_demo_board_shows_badges_and_the_bus_factor_warning(app):
     # The four posters nobody has started: Fitri, the only holder, is busy.
     import re
 
-    busy = re.findall(r'<li class="badge badge-warning" title="[^"]*· competency">', page)
+    # The badge names the plugin by its title (issue 26), not its package name.
+    title = re.escape(t("Competency development"))
+    busy = re.findall(rf'<li class="badge badge-warning" title="[^"]*· {title}">', page)
     assert len(busy) == 4
 
 

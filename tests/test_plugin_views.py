@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Sprint, Team, Unit, User
 from app.plugin_views import VIEWS, view_of
-from app.services import cards, moves, sprints, teams
+from app.services import cards, moves, skills, sprints, teams
 from app.services.errors import Vetoed
 from cergas.plugin import (
     BoardView,
@@ -255,12 +255,13 @@ def test_every_documented_attribute_reads_on_real_records(app, org):
     with app.app_context():
         kasi = get_user("kasi", org)
         staff_nip = org.nips["staff"]
+        skills.seed_catalog()  # the skill label below is one of the catalogue's
         card_id = new_card(
             org,
             "Surat lengkap",
             description="Isi",
             assignee=staff_nip,
-            labels=["skill:desain"],
+            labels=["skill:graphic-design"],
             estimate=2,
         )
         moves.move_card(get_user("staff", org), card_id, org.doing)
@@ -295,7 +296,7 @@ def test_every_documented_attribute_reads_on_real_records(app, org):
                     assert value == plain or attribute.name in ("unit_id", "column_kind")
         view = view_of(card)
         assert view.unit_id == view.board.unit_id and view.column_kind == "active"
-        assert view.labels == ("skill:desain",) and view.assignee.login == staff_nip
+        assert view.labels == ("skill:graphic-design",) and view.assignee.login == staff_nip
         unit = view.board.unit
         assert [u.code for u in unit.parents] == ["BID-TIK", "DISKOMINFO"]
         assert unit.parent == unit.parents[0] and unit.parents[-1].parent is None

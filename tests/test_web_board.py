@@ -118,8 +118,11 @@ def test_board_page_shows_columns_cards_and_wip_counts(app, client, auth, org):
     assert '<abbr class="avatar" title="Agus Pratama">AP</abbr>' in late_card
     assert 'class="due is-overdue"' in late_card
     assert t("deadline moved %(n)d×", n=1) in late_card
-    assert "<li>ppid</li><li>urgent</li>" in late_card
-    assert "Pindahkan ke…" in late_card and '<span class="card-type">tugas</span>' in late_card
+    assert '<li class="swatch-grey">PPID</li><li class="swatch-grey">Urgent</li>' in late_card
+    assert (
+        "Pindahkan ke…" in late_card
+        and '<span class="card-type swatch-grey">Tugas</span>' in late_card
+    )
     assert 'class="due is-due-today"' in card_html(html, due_now)
     assert "is-overdue" not in card_html(html, finished)  # done cards are never overdue
     # One add-card form per column, with a due date field where the column needs one.

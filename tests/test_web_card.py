@@ -30,8 +30,12 @@ def form_of(html: str) -> dict:
         html,
         re.S,
     ).group(1)
-    values = dict(re.findall(r'<input[^>]*name="(\w+)" value="([^"]*)"', form))
+    values = dict(
+        re.findall(r'<input (?![^>]*type="checkbox")[^>]*name="(\w+)" value="([^"]*)"', form)
+    )
     values.pop("csrf_token", None)
+    # The label checkboxes: the ticked ones are sent, each as a "labels" value.
+    ticked = re.findall(r'<input type="checkbox" name="labels" value="([^"]*)" checked>', form)
     for name, text in re.findall(r'<textarea[^>]*name="(\w+)"[^>]*>(.*?)</textarea>', form, re.S):
         values[name] = text.replace("\n", "\r\n")  # browsers send CRLF
     for name, options in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
@@ -43,7 +47,7 @@ def form_of(html: str) -> dict:
         .replace("&gt;", ">")
         .replace("&#34;", '"')
         for name, value in values.items()
-    }
+    } | {"labels": ticked}
 
 
 def make_card(app, org, **data):
@@ -106,7 +110,7 @@ def test_submitting_the_form_unchanged_changes_nothing(app, client, auth, org):
     assert (
         values["assignee"] == org.nips["staff"]
         and values["estimate"] == "4"
-        and values["labels"] == "ppid, rapat"
+        and values["labels"] == ["ppid", "rapat"]
     )
     response = client.post(f"/cards/{card_id}", data=values)
     assert response.status_code == 302
@@ -123,7 +127,7 @@ def test_edit_card_fields_is_saved_and_recorded(app, client, auth, org):
         priority="high",
         assignee=org.nips["staff2"],
         estimate="2,5",
-        labels="ppid, informasi publik",
+        labels=["ppid", "informasi-publik"],
         due_date="2026-12-10",
     )
     response = client.post(f"/cards/{card_id}", data=values)
@@ -134,7 +138,7 @@ def test_edit_card_fields_is_saved_and_recorded(app, client, auth, org):
         "surat-keluar",
         "high",
         2.5,
-        ["ppid", "informasi publik"],
+        ["ppid", "informasi-publik"],
     )
     assert (
         card.due_date == date(2026, 12, 10) and card.deadline_changes == 0

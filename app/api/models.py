@@ -187,6 +187,12 @@ class CardRhk(ApiResponse):
     text: str
 
 
+class LabelInfo(ApiResponse):
+    key: str
+    name: str
+    colour: str
+
+
 class Card(ApiResponse):
     model_config = response_examples(
         {
@@ -196,7 +202,10 @@ class Card(ApiResponse):
             "position": 0,
             "title": "Permohonan data kependudukan",
             "description": "",
-            "type": "task",
+            "type": "surat-keluar",
+            "type_name": "Surat keluar",
+            "type_colour": "teal",
+            "label_details": [{"key": "data", "name": "Data", "colour": "blue"}],
             "assignee": "199001012015011004",
             "due_date": "2026-12-01",
             "priority": "high",
@@ -222,12 +231,15 @@ class Card(ApiResponse):
     position: int
     title: str
     description: str
-    type: str
+    type: str = Field(description="The key of one of the board's card types.")
+    type_name: str = Field(description="The card type's display name.")
+    type_colour: str = Field(description="The card type's colour (a palette name).")
     assignee: str | None
     due_date: str | None = Field(json_schema_extra={"format": "date"})
     priority: str
     estimate: float | None
-    labels: list[str]
+    labels: list[str] = Field(description="Keys of the board's labels (and skill labels).")
+    label_details: list[LabelInfo] = Field(description="Each label's key, name and colour.")
     version: int
     deadline_changes: int
     sprint_id: int | None = Field(description="The sprint the card is planned in, if any.")

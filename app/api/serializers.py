@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.display_names import board_lists
 from app.extensions import db
 from app.models import ApiToken, Board, BoardColumn, Card, Comment, Event, Rhk, User, utcnow
 from app.services import archive
@@ -63,6 +64,20 @@ def prefetch_rhks(cards: list[Card]) -> None:
                 set_committed_value(card, "rhk", found.get(card.rhk_id))
 
 
+def names_json(card: Card) -> dict:
+    """The card's type and labels as people read them (issue 26); the board's lists are read
+    once per request."""
+    lists = board_lists(card.board_id)
+    return {
+        "type_name": lists.type_name(card.type),
+        "type_colour": lists.type_colour(card.type),
+        "label_details": [
+            {"key": key, "name": lists.label_name(key), "colour": lists.label_colour(key)}
+            for key in card.labels or []
+        ],
+    }
+
+
 def card_json(card: Card, plugins: dict | None = None) -> dict:
     """One card; `plugins` is what plugins add to it ({plugin: data}, from plugin_card_data)."""
     return {
@@ -78,6 +93,7 @@ def card_json(card: Card, plugins: dict | None = None) -> dict:
         "priority": card.priority,
         "estimate": card.estimate,
         "labels": list(card.labels or []),
+        **names_json(card),
         "version": card.version,
         "deadline_changes": card.deadline_changes,
         "sprint_id": card.sprint_id,

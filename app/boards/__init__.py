@@ -8,6 +8,7 @@ from app.boards import (  # noqa: E402,F401
     filter_views,  # saved filters (issue 25)
     recurrence_views,
     template_views,
+    type_views,
     views,
     webhook_views,
 )

@@ -10,13 +10,15 @@ from app.boards import bp
 from app.boards.views import back_to_settings, settings_refused
 from app.extensions import htmx
 from app.services import access, card_templates, work
-from app.services.cards import CARD_TYPES
 from app.services.errors import Conflict, Forbidden, Invalid, NotFound
 from app.views_common import actor, columns_update, form_int, message
 
 
 def _template_values() -> dict:
-    return {name: request.form.get(name, "") for name in card_templates.TEMPLATE_FIELDS}
+    values = {name: request.form.get(name, "") for name in card_templates.TEMPLATE_FIELDS}
+    if "labels_picker" in request.form:  # the label checkboxes (templates/_names.html)
+        values["labels"] = request.form.getlist("labels")
+    return values
 
 
 def _of_board(user, board_id, template_id):
@@ -29,16 +31,14 @@ def _of_board(user, board_id, template_id):
 
 @bp.app_template_global("card_template_rows")
 def card_template_rows(board) -> dict:
-    """The settings section's data: every template of the board (archived last) and the card
-    types its type picker offers."""
+    """The settings section's data: every template of the board (archived last); the type
+    picker offers the board's card types (templates/_names.html)."""
     rows = card_templates.all_templates(actor(), board.id)
     active = [row for row in rows if row.archived_at is None]
     archived = [row for row in rows if row.archived_at is not None]
-    types = sorted(set(CARD_TYPES) | {row.type for row in rows})
     return {
         "active": active,
         "archived": archived,
-        "types": types,
         "placeholders": card_templates.PLACEHOLDERS,
     }
 

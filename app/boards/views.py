@@ -187,6 +187,8 @@ def add_card(board_id):
     user = actor()
     column_id = form_int(request.form.get("column_id"))
     values = {"title": request.form.get("title", "")}
+    if request.form.get("type"):  # the quick-add type picker (issue 26)
+        values["type"] = request.form["type"]
     if request.form.get("due_date", "").strip():
         values["due_date"] = request.form["due_date"]
     try:
@@ -374,21 +376,19 @@ def board_plugin_forms(board) -> list[dict]:
 def setting_choices(board) -> dict:
     """What the settings editors offer on this board: its columns, the units and card types a
     head may pick, and where a person field finds suggestions."""
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Card
-    from app.services.cards import CARD_TYPES
+    from app.services.card_types import lists_of
     from app.services.setting_types import configuring, pickable_units
 
     user = actor()
     with configuring(board, user):
         units = [(unit.code, unit.name, depth) for unit, depth in pickable_units()]
-    used = db.session.scalars(select(Card.type).where(Card.board_id == board.id).distinct())
+    lists = lists_of(board.id)
     return {
         "columns": [c.name for c in sorted(board.columns, key=lambda c: c.position)],
         "units": units,
-        "card_types": sorted(set(CARD_TYPES) | {kind for kind in used if kind}),
+        # The board's card types (issue 26): key -> display name, archived ones last.
+        "card_types": {t.key: t.name for t in lists.offered_types()},
+        "all_card_types": {t.key: t.name for t in lists.types.values()},
         "suggest_url": url_for("boards.people_suggestions", board_id=board.id),
     }
 

@@ -33,7 +33,7 @@ def values_of(card: Card) -> dict:
         "due_date": card.due_date.isoformat() if card.due_date else "",
         "priority": card.priority,
         "estimate": fmt_number(card.estimate),
-        "labels": ", ".join(card.labels or []),
+        "labels": list(card.labels or []),
         "version": card.version,
         "deadline_reason": "",
         "reason": "",
@@ -106,7 +106,6 @@ def card_page(user: User, card_id, *, status=200, **extra):
         people=people,
         names={person.login: person.name for person in people},
         priorities=priority_labels(),
-        card_types=cards.CARD_TYPES,
         timezone=timezone,
         today=local_today(timezone),
         values=extra.get("values") or values_of(card),
@@ -130,6 +129,8 @@ def card(card_id):
         return card_page(user, card_id)
     form = request.form
     data = {name: form[name] for name in cards.CARD_FIELDS if name in form}
+    if "labels_picker" in form:  # the label checkboxes (templates/_names.html)
+        data["labels"] = form.getlist("labels")
     if "description" in data:
         # Browsers send textarea lines with CRLF; store them as the API does.
         data["description"] = data["description"].replace("\r\n", "\n").replace("\r", "\n")

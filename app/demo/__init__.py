@@ -36,7 +36,7 @@ from app.demo.performance import seed_performance
 from app.demo.teams import TEAM_CARDS, create_team_demo
 from app.extensions import db
 from app.models import Board, Card, User
-from app.services import accounts, attachments, boards, cards, sprints
+from app.services import accounts, attachments, boards, card_types, cards, sprints
 from app.services import plugins as board_plugins
 
 __all__ = [
@@ -108,6 +108,9 @@ def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: d
         personal_wip_limit=spec.personal_wip_limit,
     )
     column_ids = [column.id for column in board.columns]
+    board_names(
+        admin, board.id, [c.type for c in spec.cards], [x for c in spec.cards for x in c.labels]
+    )
     # Cards that travel furthest go first, so a card passing through a column never meets a
     # column its own neighbours have already filled; each column ends with exactly its cards.
     ordered = sorted(spec.cards, key=lambda card: -card.column)
@@ -115,7 +118,7 @@ def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: d
         owner = people[item.assignee] if item.assignee else people[spec.head]
         data = {
             "title": item.title,
-            "type": item.type,
+            "type": card_types.humanise(item.type),  # by its display name, as a person picks it
             "description": item.description,
             "assignee": people[item.assignee] if item.assignee else None,
             "due_date": working_day(today, item.due) if item.due is not None else None,
@@ -140,6 +143,23 @@ def _build_board(spec: DemoBoard, admin: User, people: dict[str, User], today: d
         for author, body in item.comments:
             cards.add_comment(people[author], card.id, body)
     return board
+
+
+def board_names(admin: User, board_id: int, types, labels) -> None:
+    """The board's card types and labels that the demo's cards use, added through the service as
+    a manager would (by display name; the keys follow from the names)."""
+    lists = card_types.lists_of(board_id)
+    present = {row.name.casefold() for row in lists.types.values()}
+    for key in dict.fromkeys(types):
+        name = card_types.humanise(key)
+        if name.casefold() not in present:
+            card_types.add(admin, "type", board_id, name)
+            present.add(name.casefold())
+    present = {row.name.casefold() for row in lists.labels.values()}
+    for name in dict.fromkeys(labels):
+        if not name.startswith(card_types.SKILL_PREFIX) and name.casefold() not in present:
+            card_types.add(admin, "label", board_id, name)
+            present.add(name.casefold())
 
 
 def add_draft_letter(owner: User, card: Card, board: str, *, revised: bool) -> None:

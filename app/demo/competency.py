@@ -13,7 +13,7 @@ from app.demo.dates import utc, working_day, working_days_back, working_days_on
 from app.demo.office import LAYANAN_INFORMASI, PEOPLE, column_spec
 from app.extensions import db
 from app.models import Board, Card, User
-from app.services import boards, cards, skills
+from app.services import boards, card_types, cards, skills
 from app.services.tx import write_transaction
 
 # --- competency: skills, certificates, learning and a history of work that waited -------------
@@ -152,6 +152,7 @@ def create_competency_history(admin: User, people: dict[str, User], today: date)
         personal_wip_limit=3,
     )
     column_ids = [column.id for column in board.columns]
+    card_types.add(admin, "type", board.id, "Publikasi", "purple")  # the cards' type
     history = []
     # Cards that end in Terbit go first, so nobody meets their personal WIP limit on the way.
     ordered = sorted(PUBLICATION_HISTORY, key=lambda item: -item[4])

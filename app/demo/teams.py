@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from app.demo.dates import working_day
 from app.models import Board, User
-from app.services import acting, boards, cards, teams
+from app.services import acting, boards, card_types, cards, teams
 
 TEAM_CODE = "TIM-SPBE"
 TEAM_BOARD = "Evaluasi SPBE 2026"
@@ -43,6 +43,7 @@ def create_team_demo(admin: User, people: dict[str, User], today: date) -> Board
         team=TEAM_CODE,
     )
     column_ids = [column.id for column in board.columns]
+    card_types.add(people["yoga"], "label", board.id, "SPBE", "blue")  # the cards' label
     for title, column, who, due, estimate in TEAM_CARDS:
         card = cards.create_card(
             people["yoga"],

@@ -21,6 +21,7 @@ from app.models.card import (
     DeadlineChange,
     Event,
 )
+from app.models.card_type import COLOURS, CardType, Label
 from app.models.org import (
     ROLES,
     TIMEZONES,
@@ -81,6 +82,9 @@ from app.models.workcal import CALENDAR_DAY_KINDS, UnitCalendar, UnitCalendarDay
 
 __all__ = [
     "CardSearch",
+    "COLOURS",
+    "CardType",
+    "Label",
     "INDICATOR_ASPECTS",
     "RHK_KINDS",
     "DialogueNote",

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from app.models import LANGUAGE_TESTS, SKILL_LEVELS, User
 from app.people import bp
 from app.services import access, people, performance_access, skills
+from app.services.card_types import humanise
 from app.services.errors import Invalid
 from app.web import local_today
 
@@ -19,7 +20,8 @@ def actor() -> User:
 def event_text(event, skill_names: dict[str, str]) -> str:
     """One line of the profile's history; a skill by its name, never its slug."""
     data = event.data or {}
-    skill = skill_names.get(data.get("skill", ""), data.get("skill", ""))
+    slug = data.get("skill", "")
+    skill = skill_names.get(slug) or humanise(slug)  # a skill left the catalogue: still words
     if event.kind == "skill_set":
         if data.get("new"):
             return _("%(skill)s set to level %(level)s", skill=skill, level=data["new"])
@@ -36,7 +38,7 @@ def event_text(event, skill_names: dict[str, str]) -> str:
         return _("Learning activity logged (%(minutes)s minutes)", minutes=data.get("minutes"))
     if event.kind == "learning_removed":
         return _("Learning activity removed")
-    return event.kind
+    return _("Profile changed")
 
 
 def phone_text(phone: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Board, BoardPlugin, CardTemplate, User
+from app.services import card_types
 from app.services import plugins as plugin_service
 from app.services.access import visible_board
 from app.services.audit import record
@@ -59,6 +60,7 @@ def create_board_from(
             team=team,
         )
         board.checklist_required_for_done = source.checklist_required_for_done
+        card_types.copy_lists(source.id, board.id)  # before what names its types (issue 26)
         _copy_plugins(actor, source, board)
         templates = _copy_templates(actor, source, board)
         record(

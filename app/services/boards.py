@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import COLUMN_KINDS, WIP_POLICIES, Board, BoardColumn, Card, Team, Unit, User
+from app.services import card_types
 from app.services import validation as v
 from app.services.access import (
     led_team_ids,
@@ -136,6 +137,7 @@ def create_board(
         ]
         db.session.add(board)
         db.session.flush()
+        card_types.seed_defaults(board)  # the board's card types (issue 26)
         details = {"team": owner.code} if owner is not None else {}
         record("board_created", actor, board_id=board.id, name=name, unit=unit.code, **details)
     return board

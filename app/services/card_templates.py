@@ -30,6 +30,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, Card, CardTemplate, ChecklistItem, User, utcnow
+from app.services import card_types
 from app.services import validation as v
 from app.services.access import local_today, managed_board, visible_board
 from app.services.audit import record
@@ -96,7 +97,8 @@ def _optional_days(value) -> int | None:
 
 _CLEANERS = {
     "name": lambda x: v.text(x, field_max=120, required=True),
-    "type": lambda x: v.slug(x, default="tugas"),
+    # Checked against the board's list in create_template / update_template (_board_lists).
+    "type": lambda x: v.text(x, field_max=80),
     "title_pattern": clean_title_pattern,
     "description": lambda x: v.text(x, field_max=20_000),
     "checklist": clean_checklist,
@@ -200,11 +202,29 @@ def _described(row: CardTemplate) -> dict:
     return {"template_id": row.id, "name": row.name}
 
 
+def _board_lists(board: Board, cleaned: dict, row: CardTemplate | None = None) -> None:
+    """The template's type and labels must be on the board's lists (names resolve to keys);
+    the template's own current ones are kept even when archived since."""
+    fields = v.Fields()
+    if "type" in cleaned:
+        keep = row.type if row is not None else None
+        cleaned["type"] = fields.clean(
+            "type", lambda x: card_types.clean_type(board, x, keep=keep), cleaned["type"]
+        )
+    if "labels" in cleaned:
+        keep = tuple(row.labels or ()) if row is not None else ()
+        cleaned["labels"] = fields.clean(
+            "labels", lambda x: card_types.clean_labels(board, x, keep=keep), cleaned["labels"]
+        )
+    fields.raise_if_any()
+
+
 def create_template(actor: User, board_id, data: dict) -> CardTemplate:
     cleaned = clean_template(data)
     with write_transaction():
         board = managed_board(actor, board_id)
         lock_board(board.id)
+        _board_lists(board, cleaned)
         existing = _templates_of(board.id, archived=True)
         if len(existing) >= MAX_TEMPLATES:
             raise Conflict(
@@ -227,6 +247,7 @@ def update_template(actor: User, template_id, data: dict) -> CardTemplate:
     cleaned = clean_template(data, partial=True)
     with write_transaction():
         row = _managed_template(actor, template_id)
+        _board_lists(db.session.get(Board, row.board_id), cleaned, row)
         changes = {
             name: [getattr(row, name), new]
             for name, new in cleaned.items()

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import PRIORITIES, Board, Card, Comment, DeadlineChange, Rhk, User, utcnow
-from app.services import notify_events
+from app.services import card_types, notify_events
 from app.services import rhk as rhk_rules
 from app.services import validation as v
 from app.services.access import can_view_board, visible_board, visible_card
@@ -47,18 +47,9 @@ CARD_FIELDS = (
     "rhk_id",
 )
 
-# Suggestions for the type field (the card form, the settings editors' card type picker); any
-# short lowercase word is accepted.
-CARD_TYPES = (
-    "tugas",
-    "surat-masuk",
-    "surat-keluar",
-    "nota-dinas",
-    "perizinan",
-    "pengaduan",
-    "laporan",
-    "rapat",
-)
+# The keys of the default card types (app/services/card_types.py DEFAULT_TYPES); a card's type
+# must be on its board's list.
+CARD_TYPES = tuple(key for key, _name, _colour in card_types.DEFAULT_TYPES)
 
 
 def _plugins():
@@ -88,19 +79,23 @@ def clean_card_fields(
     data: dict, board: Board, current: Card | None = None, actor: User | None = None
 ) -> dict:
     """Validate the card fields present in `data`; raise Invalid naming every bad one.
-    `current`: the card being edited (its assignee and due date decide which RHK fit);
-    `actor`: who links it (only the assignee and the heads above them may)."""
+    The type and labels must be on the board's lists (app/services/card_types.py); `current`
+    (the card being edited) keeps its own even when archived since, and its assignee and due
+    date decide which RHK fit; `actor`: who links it (only the assignee and the heads above
+    them may)."""
     fields = v.Fields()
     cleaned = {}
     cleaners = {
         "title": lambda x: v.text(x, field_max=200, required=True),
         "description": lambda x: v.text(x, field_max=20_000),
-        "type": lambda x: v.slug(x, default="tugas"),
+        "type": lambda x: card_types.clean_type(board, x, keep=current.type if current else None),
         "assignee": lambda x: _clean_assignee(x, board),
         "due_date": v.optional_date,
         "priority": lambda x: v.choice(x, PRIORITIES, default="normal"),
         "estimate": lambda x: v.optional_number(x, minimum=0, maximum=1000),
-        "labels": v.labels,
+        "labels": lambda x: card_types.clean_labels(
+            board, x, keep=tuple(current.labels or ()) if current else ()
+        ),
     }
     for name, value in data.items():
         if name != "rhk_id":
@@ -128,7 +123,7 @@ def create_card(
     with write_transaction():
         board = visible_board(actor, board_id)
         lock_board(board.id)
-        data = {"title": data.get("title"), **data}
+        data = {"title": data.get("title"), "type": None, **data}
         cleaned = clean_card_fields(data, board, actor=actor)
         counts = load_columns_with_counts(board)
         column = column_of(board, column_id) if column_id not in (None, "") else board.columns[0]

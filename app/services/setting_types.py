@@ -336,7 +336,22 @@ def _clean_board_type(setting: Setting, value, *, from_form: bool):
         return pickable_unit(value).code
     if kind == "person":
         return resolve_person(value)
-    return _card_type_slug(value)
+    return _board_card_type(value)
+
+
+def _board_card_type(value: str) -> str:
+    """A card type of the board being configured (its key, or its display name), issue 26: a rule
+    for a type the board does not have would silently never apply."""
+    board = _CONFIGURED_BOARD.get()
+    if board is None or getattr(board, "id", None) is None:
+        return _card_type_slug(value)
+    from app.services import card_types  # card_types reads models only; no cycle at import
+    from app.services.validation import FieldError
+
+    try:
+        return card_types.clean_type(board, value)
+    except FieldError as exc:
+        raise SettingError(str(exc)) from None
 
 
 def _clean_records(setting: Setting, value, *, from_form: bool) -> list[dict]:

@@ -18,7 +18,7 @@ from app import create_app  # noqa: E402
 from app.demo import local_today, working_day  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Card  # noqa: E402
-from app.services import accounts, boards, cards, sprints  # noqa: E402
+from app.services import accounts, boards, card_types, cards, sprints  # noqa: E402
 from app.services.tx import write_transaction  # noqa: E402
 from app.workcal import work_calendar  # noqa: E402
 
@@ -260,6 +260,7 @@ def seed_sla(admin, people, today) -> dict | None:
     from app.services import plugins
 
     board = boards.create_board(admin, "Papan SLA", "SEKSI-PEL", columns=SLA_COLUMNS)
+    card_types.add(admin, "type", board.id, "Informasi")  # the second policy's card type
     try:
         plugins.set_board_plugin(
             admin, board.id, "sla", enabled=True, settings={"policies": SLA_POLICIES}

@@ -321,8 +321,15 @@ def revoke_tokens(nip, username):
     help="Empty the database and the document folder first (asks unless --yes).",
 )
 @click.option("--yes", is_flag=True, help="With --reset: do not ask for confirmation.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 26),
+    default=12,
+    show_default=True,
+    help="Weeks of work played before today (fewer build faster, e.g. in tests).",
+)
 @_service_errors
-def demo(if_empty, reset, yes):
+def demo(if_empty, reset, yes, weeks):
     """Fill an empty database with a believable Diskominfo office and its last twelve weeks."""
     from app import demo as demo_data
 
@@ -353,7 +360,7 @@ def demo(if_empty, reset, yes):
         raise click.ClickException(
             _("The database already has users; `cergas demo` only fills an empty database.")
         )
-    summary = demo_data.create_demo()
+    summary = demo_data.create_demo(weeks=weeks)
     click.echo(
         _(
             "Demo office created: %(units)d units, %(people)d people, %(boards)d boards, "

@@ -152,7 +152,10 @@ def create_demo(password: str = PASSWORD, *, weeks: int = WEEKS) -> DemoSummary:
             history.plan_office_card(spec, item)
     history.plan_recurring_work()
     desk = built[LAYANAN_INFORMASI.name]
-    plan_sprints(player, history, people[LAYANAN_INFORMASI.head], desk, count_=5)
+    # Five closed sprints in twelve weeks; fewer in a shorter history.
+    plan_sprints(
+        player, history, people[LAYANAN_INFORMASI.head], desk, count_=min(5, weeks // 2 - 1)
+    )
     for day in player.days():
         player.at(day, 14, 0, lambda day=day: office._run(office._daily, day))
     player.run()

@@ -333,14 +333,15 @@ class History:
             last = len(spec.columns) - 1
             for kind in kinds:
                 # About `per_week` cards a week, arriving on random working days.
-                wanted = round(kind.per_week * WEEKS)
-                for _n in range(wanted):
-                    created = self.random.choice(days[: -kind.lead[0] - 2])
+                weeks = len(days) / 5
+                arrivals = days[: -kind.lead[0] - 2]
+                for _n in range(round(kind.per_week * weeks) if arrivals else 0):
+                    created = self.random.choice(arrivals)
                     lead = self.random.randint(*kind.lead)
                     done = p.on(created, lead)
                     if done >= p.today:
                         continue
-                    late_phase = (created - p.first).days > WEEKS * 7 // 2
+                    late_phase = created >= days[len(days) // 2]
                     weights = kind.late if late_phase else kind.early
                     who = self.random.choices(list(weights), list(weights.values()))[0]
                     promised = PROMISED.get(kind.type, lead + 2)

@@ -20,27 +20,40 @@ def reset_database() -> None:
     """Drop every table (and on SQLite every trigger and view), then `db upgrade`."""
     db.session.remove()
     engine = db.engine
-    with engine.begin() as connection:
-        if engine.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            rows = connection.exec_driver_sql(
-                "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
-            ).all()
-            # Virtual tables (full-text search) first: dropping one drops its shadow tables.
-            for _kind, name, sql in rows:
-                if (sql or "").upper().startswith("CREATE VIRTUAL TABLE"):
-                    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
-            rows = connection.exec_driver_sql(
-                "SELECT type, name FROM sqlite_master "
-                "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
-            ).all()
-            for kind, name in rows:
-                connection.exec_driver_sql(f'DROP {kind.upper()} IF EXISTS "{name}"')
-        else:
+    if engine.dialect.name == "sqlite":
+        _drop_sqlite(engine)
+    else:
+        with engine.begin() as connection:
             for name in inspect(connection).get_table_names():
                 connection.execute(text(f'DROP TABLE IF EXISTS "{name}" CASCADE'))
     engine.dispose()
     upgrade()
+
+
+def _drop_sqlite(engine) -> None:
+    """On the driver's own connection, outside any transaction, so that switching the foreign
+    keys off holds (SQLite ignores the pragma inside a transaction)."""
+    raw = engine.raw_connection()
+    try:
+        sqlite = raw.driver_connection
+        sqlite.execute("PRAGMA foreign_keys=OFF")
+        rows = sqlite.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        # Virtual tables (full-text search) first: dropping one drops its shadow tables.
+        for name, sql in rows:
+            if (sql or "").upper().startswith("CREATE VIRTUAL TABLE"):
+                sqlite.execute(f'DROP TABLE IF EXISTS "{name}"')
+        rows = sqlite.execute(
+            "SELECT type, name FROM sqlite_master "
+            "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+        for kind, name in rows:
+            sqlite.execute(f'DROP {kind.upper()} IF EXISTS "{name}"')
+        sqlite.commit()
+        sqlite.execute("PRAGMA foreign_keys=ON")
+    finally:
+        raw.close()
 
 
 def empty_document_folder() -> Path | None:

@@ -24,7 +24,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from app import clock
-from app.demo.competency import create_competency_history, create_workload_demo
+from app.demo.competency import (
+    create_competency_history,
+    create_workload_demo,
+    plan_publication_board,
+)
 from app.demo.dates import local_today, utc, working_day
 from app.demo.history import WEEKS, History, add_draft_letter, plan_sprints
 from app.demo.office import (
@@ -146,6 +150,7 @@ def create_demo(password: str = PASSWORD, *, weeks: int = WEEKS) -> DemoSummary:
             heads={spec.name: people[spec.head] for spec in BOARDS},
         )
         current_app.extensions["cergas_plugins"].call("cergas_demo_content", office=office)
+        plan_publication_board(player, admin, people)
     history = History(player, people, built)
     for spec in BOARDS:
         for item in spec.cards:

@@ -14,6 +14,8 @@ from itertools import count
 
 from app import clock
 from app.demo.dates import utc
+from app.extensions import db
+from app.services.errors import ServiceError
 from app.workcal import default_calendar
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ class Player:
     def at(self, day: date, hour: int, minute: int, action: Callable[[], None]) -> None:
         """Queue `action` for `day` at hh:mm local time. Days from today on are not played."""
         if day >= self.today:
-            self.failures.append(f"not played (after yesterday): {action!r}")
+            self.failures.append(f"not played (on or after today): {day}")
             return
         heapq.heappush(self._queue, (utc(day, hour, minute), next(self._order), action))
 
@@ -84,7 +86,11 @@ class Player:
         while self._queue:
             moment, _order, action = heapq.heappop(self._queue)
             with clock.at(moment):
-                action()
+                try:
+                    action()
+                except ServiceError as error:  # refused: noted, and the rest of the past goes on
+                    db.session.rollback()
+                    self.failures.append(f"{moment:%Y-%m-%d %H:%M}: {error.code}: {error}")
 
     def now(self) -> datetime:
         """The moment being played (naive UTC)."""

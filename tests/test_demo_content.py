@@ -56,7 +56,8 @@ class Recorder:
         office.after_history(lambda: self.move_one(office))
 
     def move_one(self, office):
-        card = office.cards(demo.LAYANAN_INFORMASI.name, INTAKE)[0]
+        # The first card with a due date (a card enters an active column only with one).
+        card = next(c for c in office.cards(demo.LAYANAN_INFORMASI.name, INTAKE) if c.due_date)
         office.move(card, "Verifikasi")
         self.moved = card.id
 

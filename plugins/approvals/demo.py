@@ -50,12 +50,14 @@ RETURN_NOTES = (
 def add_demo_content(office) -> None:
     office.configure("approvals", BOARD, {"chains": [PARAF_CHAIN]})
     office.configure("approvals", DESK, {"chains": DESK_CHAINS})
-    office.each_working_day(lambda day: decide_waiting(office, day))
+    first_rounds = {BOARD: 0, DESK: 0}
+    office.each_working_day(lambda day: decide_waiting(office, day, first_rounds))
 
 
-def decide_waiting(office, day: date) -> None:
+def decide_waiting(office, day: date, first_rounds: dict) -> None:
     """Each step that has waited a working day or more is decided by its approver: approved, or
-    (one first round in four, for a card not due within two days) returned with a note."""
+    returned with a note (every third first step of a first round on a board, for a card not
+    due yet, before the last two weeks)."""
     columns = ((BOARD, PARAF_CHAIN["review_column"]), (DESK, DESK_CHAINS[0]["review_column"]))
     now = utcnow()
     people = {user.id: user for user in office.people.values()}
@@ -70,12 +72,14 @@ def decide_waiting(office, day: date) -> None:
             approver = people.get(step["approver_id"])
             if approver is None:
                 continue
-            send_back = (
-                state["round"] == 1
-                and card.id % 4 == 1
-                and card.due_date is not None
-                and (card.due_date - day).days > 2
-            )
+            send_back = False
+            if state["round"] == 1 and state["current_step"] == 1:
+                # Not in the last two weeks: a returned card needs days to come back.
+                may = (office.today - day).days > 14 and (
+                    card.due_date is None or (card.due_date - day).days >= 1
+                )
+                first_rounds[board] += may
+                send_back = may and first_rounds[board] % 3 == 0
             if send_back:
                 note = RETURN_NOTES[card.id % len(RETURN_NOTES)]
                 paraf.decide(approver, card.id, "return", note=note)

@@ -290,7 +290,12 @@ class History:
             created = p.back(first_due, promised) if item.due is not None else None
             created = created or p.back(p.today, self.random.randint(1, 8))
             created = p.clamp(created)
+            # The last move: yesterday into the column before the done one (a paraf asked
+            # yesterday still waits today), a few days ago into the others.
             done = p.yesterday
+            if item.column != last - 1:
+                done = max(p.back(done, self.random.randint(0, 4)), p.on(created, 1))
+                done = min(done, p.yesterday)
         created = min(created, p.back(done, item.column + 1))
         for slip in item.slips:
             created = min(created, p.back(min(_day(p.today, slip.due), first_due), 2))
@@ -634,8 +639,10 @@ def _spread(player: Player, start: date, end: date, moves: int, end_on_last: boo
     if not days:
         days = [start]
     count_ = moves - 1
+    # At 1/(k+1), 2/(k+1), ... of the way: the first move is not always on the same day.
     picked = [
-        days[min(len(days) - 1, round((n + 1) * len(days) / count_) - 1)] for n in range(count_)
+        days[max(0, min(len(days) - 1, round((n + 1) * len(days) / (count_ + 1)) - 1))]
+        for n in range(count_)
     ]
     return [*picked, end]
 

@@ -72,7 +72,7 @@ hook-reference: install
 	$(BIN)/python tools/hook_reference.py --write
 
 # A wheel in dist/, built from a clean build/ so no stale file slips in.
-wheel: install catalogs
+wheel: install-test catalogs
 	rm -rf build dist
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --wheel-dir dist .
 	rm -rf build

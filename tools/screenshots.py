@@ -133,7 +133,8 @@ def pages(page) -> dict[str, str]:
         "notifications": "/notifications",
     }
     if sprint_ids:
-        found["sprint"] = f"/sprints/{sprint_ids[-1]}"  # the running one (newest started)
+        # The running one: the newest but one (the newest is the next, still planned).
+        found["sprint"] = f"/sprints/{sprint_ids[-2 if len(sprint_ids) > 1 else -1]}"
         found["sprint-review"] = f"/sprints/{sprint_ids[0]}/review"  # the first closed one
     return found
 

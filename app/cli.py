@@ -315,11 +315,45 @@ def revoke_tokens(nip, username):
 @click.option(
     "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has users."
 )
+# --reset (issue 26): start the demo afresh, on a database that already holds one.
+@click.option(
+    "--reset",
+    is_flag=True,
+    help="Empty the database and the document folder first (asks unless --yes).",
+)
+@click.option("--yes", is_flag=True, help="With --reset: do not ask for confirmation.")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 26),
+    default=12,
+    show_default=True,
+    help="Weeks of work played before today (fewer build faster, e.g. in tests).",
+)
 @_service_errors
-def demo(if_empty):
-    """Fill an empty database with a believable Diskominfo office."""
+def demo(if_empty, reset, yes, weeks):
+    """Fill an empty database with a believable Diskominfo office and its last twelve weeks."""
     from app import demo as demo_data
 
+    if reset and if_empty:
+        raise click.UsageError(_("Use either --reset or --if-empty, not both."))
+    if reset:
+        from app.demo.reset import empty_document_folder, reset_database
+
+        url = db.engine.url.render_as_string(hide_password=True)
+        if not yes:
+            click.confirm(
+                _(
+                    "This deletes ALL data in %(db)s and every stored document, then builds "
+                    "the demo office again. Continue?",
+                    db=url,
+                ),
+                abort=True,
+            )
+        reset_database()
+        folder = empty_document_folder()
+        click.echo(_("Emptied the database %(db)s.", db=url))
+        if folder is not None:
+            click.echo(_("Emptied the document folder %(folder)s.", folder=str(folder)))
     _require_schema()
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
@@ -327,7 +361,7 @@ def demo(if_empty):
         raise click.ClickException(
             _("The database already has users; `cergas demo` only fills an empty database.")
         )
-    summary = demo_data.create_demo()
+    summary = demo_data.create_demo(weeks=weeks)
     click.echo(
         _(
             "Demo office created: %(units)d units, %(people)d people, %(boards)d boards, "

@@ -604,9 +604,11 @@ def cergas_nav_items(user: UserView) -> list[NavItem]:
 def cergas_demo_content(office: DemoOffice) -> None:
     """Add the plugin's part to the demo office of `cergas demo`.
 
-    **When**: once, at the end of `cergas demo` (and `make run` on an empty database), after the
-    core demo office is built: units, people, the three work boards and their cards, skills, a
-    sprint.
+    **When**: once in `cergas demo` (and `make run` on an empty database), when the office is
+    set up (units, people, the three work boards, still without cards) and before its twelve
+    weeks of work are played through the services with the clock moved (*changed after plugin API
+    1.2.0*: it used to come at the end). The clock stands at the history's first morning, so what
+    the plugin writes is dated then; `cergas.plugin.now()` tells the moment.
     **Transaction**: none open; each service call commits on its own. **Returns**: nothing.
     Isolated: a failure is counted and logged, and the rest of the demo stays. `office` names the
     demo as its data does, so a plugin sets itself up without the core knowing its settings:
@@ -623,11 +625,16 @@ def cergas_demo_content(office: DemoOffice) -> None:
       its head (checked like any settings change);
     - `cards(board, column)`: the cards of a column of a board, in board order;
     - `move(card, column)`: move a card within its board, as its assignee (or the board's
-      head), vetoes and hooks included.
+      head), vetoes and hooks included;
+    - `each_working_day(action)`: `action(day)` is called at 14:00 of every working day of the
+      history (today excluded), with the clock at that moment;
+    - `after_history(action)`: `action()` is called once the history is played, at the real
+      time, with today's cards in place.
 
-    The approvals plugin gives *Persuratan* its paraf chain and sends the letters waiting in
-    *Paraf Pimpinan* through it; the SLA plugin gives *Layanan Informasi Publik* its service
-    standards.
+    The approvals plugin gives *Persuratan* and *Layanan Informasi Publik* their paraf chains and,
+    on each working day, lets the approvers decide what has waited for them; the SLA plugin
+    gives *Layanan Informasi Publik* its service standards, so the desk's cards carry clocks
+    from the day they arrive.
 
     ```python
     @hookimpl

@@ -20,6 +20,7 @@ from app.api.plugin_support import (
     api_query,
 )
 from app.auth.backends import AuthBackend, AuthField, sign_in_as
+from app.clock import now
 from app.plugin_schema import plugin_model_base
 from app.plugin_views import (
     BoardView,
@@ -150,6 +151,7 @@ TONES = ("info", "success", "warning", "danger")
 
 __all__ = [
     "API_VERSION",
+    "now",
     "TONES",
     "SETTING_TYPES",
     "Badge",

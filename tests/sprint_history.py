@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from app import clock as app_clock
 from app.extensions import db
 from app.models import Card
-from app.models import org as org_models
 from app.services import cards, sprints
 from tests.conftest import get_user
 
@@ -36,10 +36,8 @@ def clock_fixture(monkeypatch):
         def now(cls, tz=None):
             return frozen.now if tz is None else frozen.now.astimezone(tz)
 
-    from app.services import metrics, sprint_reports
-
-    for module in (org_models, sprint_reports, metrics):
-        monkeypatch.setattr(module, "datetime", FrozenDatetime)
+    # Every "now" of the services comes from app.clock (utcnow, model defaults, today).
+    monkeypatch.setattr(app_clock, "datetime", FrozenDatetime)
     return frozen
 
 

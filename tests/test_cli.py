@@ -24,7 +24,7 @@ from app.models import (
     User,
 )
 from app.services import accounts
-from tests.conftest import NIPS, PASSWORD
+from tests.conftest import NIPS, PASSWORD, make_app
 from tests.conftest import test_config as config_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -298,15 +298,18 @@ def column_counts():
 
 
 def test_demo_fills_an_empty_database_with_the_promised_office(app, runner):
-    result = invoke(runner, "demo")
+    # Two weeks of history keep this quick; tests/test_demo_history.py checks the twelve.
+    result = invoke(runner, "demo", "--weeks", "2")
     assert result.exit_code == 0, result.output
     assert demo_data.PASSWORD in result.output
     with app.app_context():
         people = db.session.scalars(select(User).where(User.nip.is_not(None))).all()
         assert len(people) >= 12
-        # Three work boards, plus the publication board with its history (competency).
+        # Three work boards, the publication board with its history (competency), the team's.
         assert count(Unit) >= 3 and count(Board) == 5
-        assert 75 <= count(Card) <= 100
+        # What the boards show today (about ninety cards) and two weeks of finished work.
+        assert 100 <= count(Card) <= 130
+        assert f" {count(Card)} " in result.output  # the summary counts them all
         units = {u.code: u for u in db.session.scalars(select(Unit))}
         depth = {code: 0 for code in units}
         for code, unit in units.items():
@@ -390,6 +393,44 @@ def test_demo_logins_are_listed_in_the_readme():
     assert f"`{demo_data.ADMIN_USERNAME}`" in readme
     for person in demo_data.PEOPLE:
         assert f"`{person.login}`" in readme, f"{person.name} is missing from the README"
+
+
+def test_demo_reset_asks_first_and_changes_nothing_when_refused(app, runner, org):
+    with app.app_context():
+        users_before = count(User)
+    result = invoke(runner, "demo", "--reset", input="n\n")
+    assert result.exit_code == 1 and "Aborted" in result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert count(User) == users_before
+
+
+def test_demo_reset_and_if_empty_do_not_go_together(runner):
+    result = invoke(runner, "demo", "--reset", "--if-empty", "--yes")
+    assert result.exit_code == 2 and "--reset" in result.output
+
+
+@pytest.mark.slow  # migrates a database from nothing and builds a demo
+def test_demo_reset_empties_the_database_and_documents_then_builds_the_demo(tmp_path):
+    folder = tmp_path / "documents"
+    (folder / "ab").mkdir(parents=True)
+    (folder / "ab" / "old-document").write_bytes(b"old")
+    app = make_app(f"sqlite:///{tmp_path}/cergas.db", DOCUMENT_FOLDER=str(folder))
+    try:
+        with app.app_context():
+            accounts.create_user("Orang Lama", "rahasia-panjang-1", username="orang.lama")
+        result = app.test_cli_runner().invoke(args=["demo", "--reset", "--yes", "--weeks", "1"])
+        assert result.exit_code == 0, result.output
+        assert demo_data.PASSWORD in result.output  # the summary and the logins
+        with app.app_context():
+            assert db.session.scalar(select(User).where(User.username == "orang.lama")) is None
+            assert count(User) == len(demo_data.PEOPLE) + 1
+        assert not (folder / "ab" / "old-document").exists()
+        assert any(folder.rglob("*"))  # the new demo's draft letters
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_demo_refuses_a_database_that_has_users(app, runner, org):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app import demo
+from app import clock, demo
 from app.extensions import db
 from app.models import Board, Card, Event, User
 from cergas.plugin import Setting, hookimpl, plugin_settings
@@ -24,11 +24,14 @@ INTAKE = "Permohonan Masuk"
 
 class Recorder:
     """Notes what the office named (the objects live only in the demo's session), saves a
-    setting on Persuratan and moves one card."""
+    setting on Persuratan, notes the days of the history it is called on (and the clock's day
+    then) and moves one card once the history is played."""
 
     def __init__(self):
         self.offices = []
         self.moved = None
+        self.days = []
+        self.cards_at_setup = None
 
     @hookimpl
     def cergas_settings(self):
@@ -48,17 +51,24 @@ class Recorder:
             }
         )
         office.configure("recorder", demo.PERSURATAN.name, {"motto": "Tertib administrasi"})
-        card = office.cards(demo.LAYANAN_INFORMASI.name, INTAKE)[0]
+        self.cards_at_setup = len(office.cards(demo.LAYANAN_INFORMASI.name, INTAKE))
+        office.each_working_day(lambda day: self.days.append((day, clock.today())))
+        office.after_history(lambda: self.move_one(office))
+
+    def move_one(self, office):
+        # The first card with a due date (a card enters an active column only with one).
+        card = next(c for c in office.cards(demo.LAYANAN_INFORMASI.name, INTAKE) if c.due_date)
         office.move(card, "Verifikasi")
         self.moved = card.id
 
 
-@pytest.fixture
+# One office for the module (it takes a while to build); the tests only read it.
+@pytest.fixture(scope="module")
 def recorder():
     return Recorder()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def app(recorder):
     app = make_app("sqlite://", CERGAS_PLUGIN_OBJECTS={"recorder": recorder})
     with app.app_context():
@@ -84,6 +94,16 @@ def test_each_plugin_gets_the_office_once_named_as_the_demo_names_it(app, record
             assert db.session.get(Board, board_id).name == name
 
 
+def test_a_plugin_sets_up_before_the_history_and_acts_on_each_of_its_working_days(app, recorder):
+    assert recorder.cards_at_setup == 0  # the office is set up; its work is still to come
+    days = [day for day, _clock_day in recorder.days]
+    assert len(days) >= 55  # twelve weeks of working days, holidays off
+    assert days == sorted(days) and days[-1] < demo.local_today()
+    assert all(day.weekday() < 5 for day in days)
+    # Each call runs with the clock at that day, so what the plugin writes is dated then.
+    assert all(day == clock_day for day, clock_day in recorder.days)
+
+
 def test_a_plugin_configures_its_settings_and_moves_cards_through_the_office(app, recorder):
     office = recorder.offices[0]
     with app.app_context():
@@ -102,7 +122,7 @@ def test_sla_demo_content_sets_the_information_desks_service_standards():
     app = make_app("sqlite://", CERGAS_PLUGINS="sla")
     try:
         with app.app_context():
-            demo.create_demo()
+            demo.create_demo(weeks=1)
             desk = db.session.scalar(select(Board).where(Board.name == demo.LAYANAN_INFORMASI.name))
             policies = plugin_settings(desk, "sla")["policies"]
             assert [p["type"] for p in policies] == [

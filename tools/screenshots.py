@@ -2,8 +2,11 @@
 
 Serves the demo office (`cergas db upgrade` + `cergas demo` into a temporary SQLite file) with
 `cergas run` on a free loopback port, logs in as the Kasi of Seksi Pengelolaan Informasi Publik
-and saves login, My work, board, card and board settings, each at desktop size (1280×860) and
-on a phone (375×812), as <page>-desktop.png and <page>-phone.png.
+and saves the login page, My work, every board, a card and its history, the board settings, the
+sprints, the running sprint and a closed sprint's review, the flow reports, the SLA report, the
+workload and its trend, the paraf inbox, a profile and the notifications, then logs in as the
+site admin for the admin pages; each at desktop size (1280×860) and on a phone (375×812), as
+<page>-desktop.png and <page>-phone.png.
 
 Needs Python Playwright and Chromium (CHROMIUM, default /usr/bin/chromium).
 """
@@ -73,22 +76,101 @@ def serve(workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"cergas run did not start:\n{(workdir / 'server.log').read_text()}")
 
 
+BOARDS = {
+    "board": "Layanan Informasi Publik",
+    "board-aplikasi": "Pengembangan Aplikasi",
+    "board-persuratan": "Persuratan",
+    "board-publikasi": "Publikasi dan Media Sosial",
+    "board-tim-spbe": "Evaluasi SPBE 2026",
+}
+ADMIN = "admin"  # the demo's site admin: the admin pages
+WHOLE = {"reports", "sla", "workload", "workload-trend", "sprint", "sprint-review", "sprints",
+         "paraf-inbox", "notifications"}  # fmt: skip
+
+
+def board_paths(page) -> dict[str, str]:
+    """name -> path of each board of the demo, found through the board list as a user would."""
+    found = {}
+    for name, title in BOARDS.items():
+        page.goto("/boards")
+        link = page.get_by_role("link", name=title)
+        if not link.count():
+            continue  # a board this person does not see
+        link.first.click()
+        page.wait_for_load_state("networkidle")
+        found[name] = "/" + page.url.split("/", 3)[-1]
+    return found
+
+
 def pages(page) -> dict[str, str]:
-    """The paths to photograph, found through the UI as a user would."""
-    page.goto("/boards")
-    page.get_by_role("link", name=BOARD).first.click()
-    board_path = "/" + page.url.split("/", 3)[-1]
+    """The paths to photograph as the Kasi of Seksi PIP, found through the UI."""
+    boards = board_paths(page)
+    desk = boards["board"]
+    page.goto(desk)
     # The card whose deadline moved most often: it has a history worth showing.
     cards = page.locator(".card:has(.slips)")
     card = (cards.first if cards.count() else page.locator(".card").first).get_attribute(
         "data-card-id"
     )
-    return {
+    board_id = desk.rstrip("/").rsplit("/", 1)[-1]
+    page.goto(f"{desk}/sprints")
+    sprint_links = page.locator("a[href^='/sprints/']")
+    hrefs = [sprint_links.nth(i).get_attribute("href") for i in range(sprint_links.count())]
+    sprint_ids = sorted({h.split("/")[2] for h in hrefs if h.split("/")[2].isdigit()}, key=int)
+    found = {
         "my-work": "/",
-        "board": board_path,
+        **boards,
         "card": f"/cards/{card}",
-        "settings": f"{board_path}/settings",
+        "card-history": f"/cards/{card}#history",
+        "settings": f"{desk}/settings",
+        "sprints": f"{desk}/sprints",
+        "reports": f"/boards/{board_id}/reports",
+        "sla": f"/plugins/sla/boards/{board_id}",
+        "workload": f"/plugins/workload/boards/{board_id}",
+        "workload-trend": f"/plugins/workload/boards/{board_id}/trend",
+        "paraf-inbox": "/plugins/approvals/inbox",
+        "profile": "/people/199411272020122005",  # Fitri Handayani
+        "notifications": "/notifications",
     }
+    if sprint_ids:
+        # The running one: the newest but one (the newest is the next, still planned).
+        found["sprint"] = f"/sprints/{sprint_ids[-2 if len(sprint_ids) > 1 else -1]}"
+        found["sprint-review"] = f"/sprints/{sprint_ids[0]}/review"  # the first closed one
+    return found
+
+
+ADMIN_PAGES = {
+    "admin": "/admin/",
+    "admin-units": "/admin/units",
+    "admin-people": "/people",
+    "admin-plugins": "/admin/plugins",
+    "admin-log": "/admin/log",
+}
+
+
+def log_in(page, url: str, login: str) -> None:
+    page.goto("/login")
+    page.wait_for_load_state("networkidle")
+    page.fill("#login-username", login)
+    page.fill("#login-password", PASSWORD)
+    page.locator("form.stacked-form button[type=submit]").click()
+    page.wait_for_url(f"{url}/")
+
+
+def shoot(page, name: str, path: str, size: str) -> None:
+    response = page.goto(path)
+    page.wait_for_load_state("networkidle")
+    if response is not None and response.status >= 400:
+        print(f"{path}: HTTP {response.status}", file=sys.stderr)
+    if "#" in path:
+        page.evaluate(f"document.getElementById('{path.split('#')[1]}').scrollIntoView()")
+    elif name.startswith("board") and size == "phone":
+        # On a phone the filters fill the first screen: show the columns.
+        page.evaluate("document.querySelector('.columns')?.scrollIntoView()")
+    target = OUT / f"{name}-{size}.png"
+    # Reports and lists are read to their end; boards, cards and forms show their first screen.
+    page.screenshot(path=target, full_page=name in WHOLE)
+    print(target.relative_to(ROOT))
 
 
 def main() -> None:
@@ -112,19 +194,13 @@ def main() -> None:
                 page.goto("/login")
                 page.wait_for_load_state("networkidle")
                 page.screenshot(path=OUT / f"login-{size}.png")
-                page.fill("#login-username", LOGIN)
-                page.fill("#login-password", PASSWORD)
-                page.locator("form.stacked-form button[type=submit]").click()
-                page.wait_for_url(f"{url}/")
+                log_in(page, url, LOGIN)
                 for name, path in pages(page).items():
-                    page.goto(path)
-                    page.wait_for_load_state("networkidle")
-                    if name == "board" and phone:
-                        # On a phone the filters fill the first screen: show the columns.
-                        page.evaluate("document.querySelector('.columns').scrollIntoView()")
-                    target = OUT / f"{name}-{size}.png"
-                    page.screenshot(path=target)
-                    print(target.relative_to(ROOT))
+                    shoot(page, name, path, size)
+                context.clear_cookies()
+                log_in(page, url, ADMIN)
+                for name, path in ADMIN_PAGES.items():
+                    shoot(page, name, path, size)
                 context.close()
             browser.close()
         finally:

@@ -9,12 +9,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from app.demo.dates import utc, working_day, working_days_back, working_days_on
+from app.demo.dates import working_day, working_days_on
 from app.demo.office import LAYANAN_INFORMASI, PEOPLE, column_spec
 from app.extensions import db
 from app.models import Board, Card, User
 from app.services import boards, card_types, cards, skills
-from app.services.tx import write_transaction
 
 # --- competency: skills, certificates, learning and a history of work that waited -------------
 # Seksi PIP's publication board: for ten weeks every poster, infographic and banner waited for
@@ -96,8 +95,9 @@ PUBLICATION_HISTORY = [
 
 
 def create_competency_history(admin: User, people: dict[str, User], today: date) -> int:
-    """Skills (verified by each person's head), certificates, this year's learning log, and the
-    publication board with ten weeks of history. Returns the number of cards created."""
+    """Skills (verified by each person's head), certificates and this year's learning log; the
+    publication board's ten weeks are played with the rest of the history
+    (`plan_publication_board`). Returns the number of that board's cards."""
     skills.seed_catalog()
     unit_of = {person.key: person.unit for person in PEOPLE}
     for key, levels in COMPETENCY_SKILLS.items():
@@ -139,6 +139,13 @@ def create_competency_history(admin: User, people: dict[str, User], today: date)
             },
         )
 
+    return len(PUBLICATION_HISTORY)
+
+
+def plan_publication_board(player, admin: User, people: dict[str, User]) -> Board:
+    """The publication board, created now (the clock at the history's start), and its ten weeks
+    of cards queued on the demo's history `player`: each card arrives, waits, is started and
+    (most) published on the working days its line in PUBLICATION_HISTORY says."""
     board = boards.create_board(
         admin,
         "Publikasi dan Media Sosial",
@@ -151,13 +158,13 @@ def create_competency_history(admin: User, people: dict[str, User], today: date)
         ],
         personal_wip_limit=3,
     )
-    column_ids = [column.id for column in board.columns]
     card_types.add(admin, "type", board.id, "Publikasi", "purple")  # the cards' type
-    history = []
-    # Cards that end in Terbit go first, so nobody meets their personal WIP limit on the way.
-    ordered = sorted(PUBLICATION_HISTORY, key=lambda item: -item[4])
-    for title, slug, waited, worked, column, assignee, estimate, age in ordered:
-        created_day = working_days_back(today, age)
+    column_ids = [column.id for column in board.columns]
+    today = player.today
+    for title, slug, waited, worked, column, assignee, estimate, age in PUBLICATION_HISTORY:
+        created_day = player.back(today, age)
+        started = player.on(created_day, waited) if waited is not None else None
+        finished = player.on(started, worked) if worked is not None else None
         data = {
             "title": title,
             "type": "publikasi",
@@ -166,21 +173,34 @@ def create_competency_history(admin: User, people: dict[str, User], today: date)
             "estimate": float(estimate),
             "labels": [f"skill:{slug}"],
         }
-        card = cards.create_card(people["kasi_pip"], board.id, data).card
         owner = people[assignee] if assignee else people["kasi_pip"]
-        for column_id in column_ids[1 : column + 1]:
-            cards.move_card(owner, card.id, column_id)
-        started = working_days_on(created_day, waited) if waited is not None else None
-        finished = working_days_on(started, worked) if worked is not None else None
-        history.append((card.id, created_day, started, finished))
-    # The services stamp "now"; this board's story happened over the last weeks.
-    with write_transaction():
-        for card_id, created_day, started, finished in history:
-            card = db.session.get(Card, card_id)
-            card.created_at = utc(created_day, 8, 30)
-            card.first_active_at = utc(started, 10) if started else None
-            card.done_at = utc(finished, 15) if finished else None
-    return len(history)
+        # Started: into Produksi; published: through Tinjau Kasi into Terbit; still open: the
+        # columns its line names, reached on the day it was started.
+        steps = []
+        if column >= 1:
+            steps.append((started, column_ids[1]))
+        if column >= 2:
+            steps.append((finished or started, column_ids[2]))
+        if column >= 3:
+            steps.append((finished, column_ids[3]))
+        _queue_card(player, people["kasi_pip"], owner, board.id, data, created_day, steps)
+    return board
+
+
+def _queue_card(player, creator, owner, board_id, data, created_day, steps) -> None:
+    made = {}
+
+    def create():
+        made["id"] = cards.create_card(creator, board_id, data).card.id
+
+    player.at(created_day, 8, 30, create)
+    for number, (day, column_id) in enumerate(steps):
+        player.at(
+            day,
+            10 + 2 * number,
+            0,
+            lambda column_id=column_id: cards.move_card(owner, made["id"], column_id),
+        )
 
 
 # --- workload: skills on the cards that pile up on Fitri ------------------------------------------

@@ -15,14 +15,14 @@ team's members and leader and by the heads above the team's unit, not by the uni
 the team's leader (*ketua tim*) manages it like a head. Inactive people and teams hold nothing.
 """
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from flask import g, has_app_context
 from flask_babel import gettext as _
 from sqlalchemy import Date, String, and_, bindparam, cast, literal, null, or_, select, true
 from sqlalchemy.orm import joinedload
 
+from app import clock
 from app.extensions import db
 from app.models import ActingHead, Board, Card, Membership, Team, TeamMember, Unit, User
 from app.services.errors import Forbidden, NotFound
@@ -73,7 +73,7 @@ _ROLES = (
 
 def local_today(zone: str) -> date:
     """Today's date in a unit's time zone."""
-    return datetime.now(ZoneInfo(zone)).date()
+    return clock.today(zone)
 
 
 def acting_today(starts_on: date, ends_on: date, zone: str) -> bool:
@@ -138,7 +138,7 @@ def _standing(user: User) -> Standing:
         led: set[int] = set()
         if user.active:
             # Every zone of Indonesia is within a day of UTC.
-            today = date.today()
+            today = clock.today()
             params = {
                 "user": user.id,
                 "earliest": today - timedelta(days=1),
@@ -252,7 +252,7 @@ def managed_boards_clause(user: User):
 def _acting_today(condition) -> list[tuple[int, int, str]]:
     """(user id, unit id, kind) of the appointments matching `condition` that cover today, in
     their unit's time zone, oldest appointment first."""
-    today = date.today()
+    today = clock.today()
     rows = db.session.execute(
         select(
             ActingHead.user_id,

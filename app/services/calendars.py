@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import (
     CALENDAR_DAY_KINDS,
@@ -181,13 +182,13 @@ def remove_day(actor: User, code, day_id) -> None:
 def upcoming_days_off(code, start=None, count: int = 10):
     """The next `count` days off (weekends aside) from `start` (default: today in the unit's
     zone) on the unit's calendar, for the page's preview: [(date, reason)]."""
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from app.workcal import national_holidays
 
     unit = _unit(code)
     cal = work_calendar(unit)
-    found, day = [], start or datetime.now(cal.tz).date()
+    found, day = [], start or clock.now().astimezone(cal.tz).date()
     for _step in range(400):
         if day.weekday() < 5 and not cal.is_working_day(day):
             found.append((day, national_holidays(day.year).get(day, "")))

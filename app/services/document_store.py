@@ -15,6 +15,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
 from app.models import Attachment, AttachmentVersion
 from app.services.errors import Invalid
@@ -92,7 +93,7 @@ def orphans() -> list[Orphan]:
 
 def delete_orphans(now: datetime | None = None) -> list[Orphan]:
     """Delete the orphans older than a day (`ORPHAN_AGE`); answers those deleted."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     deleted = []
     for orphan in orphans():
         if now - orphan.modified < ORPHAN_AGE:

@@ -3,13 +3,14 @@ performance appraisal under PermenPANRB 6/2022."""
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from app import clock
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Sprint, User
 from app.services import spreadsheets
@@ -53,7 +54,7 @@ def done_cards(actor: User, board_id, start=None, end=None, person=None, *, link
     `link_for(card_id)` builds the absolute link to a card."""
     board = visible_board(actor, board_id)
     zone = ZoneInfo(board.unit.timezone)
-    today = today or datetime.now(zone).date()
+    today = today or clock.now().astimezone(zone).date()
     start, end = clean_range(start, end, today)
     lower, upper = utc_bounds(start, end, board.unit.timezone)
     assignee = aliased(User)

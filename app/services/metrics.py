@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Date, cast, func, literal, select, union_all
 from sqlalchemy.orm import aliased
 
+from app import clock
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Event, Sprint, SprintCard, User, utcnow
 from app.services import validation as v
@@ -323,7 +324,7 @@ def velocity(board: Board, limit: int = VELOCITY_SPRINTS) -> list[dict]:
 def board_metrics(actor: User, board_id, start=None, end=None, *, today: date | None = None):
     """Everything the reports page and `GET /boards/<id>/metrics` show for a date range."""
     board = visible_board(actor, board_id)
-    today = today or datetime.now(ZoneInfo(board.unit.timezone)).date()
+    today = today or clock.today(board.unit.timezone)
     start, end = clean_range(start, end, today)
     lead, cycle = flow_times(board, start, end)
     return board, {

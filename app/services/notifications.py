@@ -7,12 +7,13 @@ for the person the notification is addressed to only. Someone else's notificatio
 found", so its existence does not leak.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import has_request_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text, update
 
+from app import clock
 from app.extensions import db
 from app.models import TIMEZONES, Card, Delivery, Membership, Notification, Unit, User, utcnow
 from app.services import bell, tx
@@ -126,9 +127,7 @@ def _write_in_one_statement(user: User, notification: Notification) -> None:
     prefs = prefs_service._from_settings(row.settings)
     if row.queued and prefs.digest != "daily" and prefs.quiet.get("enabled"):
         # Quiet hours (the person's zone and working days): the deliveries wait for their end.
-        until = prefs_service.quiet_until(
-            prefs, prefs_service.home_unit(user.id), datetime.now(UTC)
-        )
+        until = prefs_service.quiet_until(prefs, prefs_service.home_unit(user.id), clock.now())
         if until is not None:
             db.session.execute(
                 update(Delivery)
@@ -154,7 +153,7 @@ def queue_deliveries(
     at = None
     held = digest and prefs.digest == "daily"
     if not held and prefs.quiet.get("enabled"):
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         until = prefs_service.quiet_until(prefs, prefs_service.home_unit(user.id), now)
         at = prefs_service.naive_utc(until) if until is not None else None
     for channel in chosen:

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import Delivery, Notification, utcnow
 from app.services import channels, tx
@@ -226,7 +227,7 @@ def run_due(limit: int = DEFAULT_BATCH, worker: str | None = None, now=None) -> 
     """Send what is due (at most `limit`), outside any transaction; returns how many were
     handled (sent, rescheduled or given up). First builds the digests that are due."""
     worker = worker or worker_name()
-    moment = now or datetime.now(UTC)
+    moment = now or clock.now()
     from app.services import digests
 
     digests.run_due(moment)

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import (
     LANGUAGE_TESTS,
@@ -491,7 +492,7 @@ def record_learning(actor: User, user: User, data: dict) -> LearningActivity:
     title = fields.clean("title", v.text, data.get("title"), field_max=200)
     url = fields.clean("evidence_url", _clean_url, data.get("evidence_url"))
     slugs = fields.clean("skills", _clean_skill_slugs, data.get("skills"))
-    if held_on and held_on > date.today() + timedelta(days=1):
+    if held_on and held_on > clock.today() + timedelta(days=1):
         fields.errors["date"] = _("Log an activity once it has taken place.")
     fields.raise_if_any()
     with write_transaction():

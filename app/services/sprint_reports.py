@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import (
     Board,
@@ -34,7 +35,7 @@ def calendar_of(board: Board):
 
 
 def local_today(board: Board) -> date:
-    return datetime.now(ZoneInfo(board.unit.timezone)).date()
+    return clock.today(board.unit.timezone)
 
 
 def local_date(moment: datetime, timezone: str) -> date:

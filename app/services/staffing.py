@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Membership, Unit, User
 from app.plugin_views import for_plugins
@@ -60,7 +61,7 @@ def active_load(user_ids, today: date | None = None) -> dict[int, ActiveLoad]:
     result = {uid: ActiveLoad() for uid in ids}
     if not ids:
         return result
-    today = today or date.today()
+    today = today or clock.today()
     overdue = func.sum(func.coalesce((Card.due_date < today).cast(db.Integer), 0))
     rows = db.session.execute(
         select(

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from app import clock
 from app.services.errors import Invalid
 
 
@@ -230,7 +231,7 @@ def nip(value, *, today: date | None = None) -> str:
     if match is None:
         raise FieldError(_("The 15th digit of a NIP (sex) is 1 or 2."))
     year, month, day, tmt_year, tmt_month, _sex, serial = (int(part) for part in match.groups())
-    today = today or date.today()
+    today = today or clock.today()
     try:
         born = date(year, month, day)
     except ValueError:

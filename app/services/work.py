@@ -5,12 +5,12 @@ filtering a board costs no extra query.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import Board, BoardColumn, Card, Comment, Unit, User
 from app.services import access
@@ -20,7 +20,7 @@ from app.services.boards import BoardView
 
 def today_in(timezone: str) -> date:
     """Today's date where the unit works (WIB, WITA or WIT)."""
-    return datetime.now(ZoneInfo(timezone)).date()
+    return clock.today(timezone)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from cergas import plugin as api
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return api.now()
 
 
 def iso(moment: datetime) -> str:

@@ -31,6 +31,7 @@ from cergas.plugin import (
     visible_person,
     work_calendar,
 )
+from cergas.plugin import now as api_now
 from plugins.competency import analysis
 
 NAME = "competency"
@@ -70,7 +71,7 @@ def cert_warn_days() -> int:
 
 
 def local_today(timezone: str = "Asia/Jakarta") -> date:
-    return datetime.now(ZoneInfo(timezone)).date()
+    return api_now().astimezone(ZoneInfo(timezone)).date()
 
 
 # --- working days -----------------------------------------------------------------------------
@@ -261,7 +262,7 @@ def unit_gaps(actor, code, start: date | None = None, end: date | None = None) -
         start, end = start or default_start, end or default_end
     calendar = work_calendar(unit)
     first, after = analysis.period_bounds(start, end, ZoneInfo(unit.timezone))
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = api_now().replace(tzinfo=None)
     horizon = min(now, after)
 
     def wait_of(card):

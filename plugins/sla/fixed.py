@@ -33,7 +33,6 @@ fixed: nothing disappears on an upgrade.
 
 import hashlib
 import json
-from datetime import UTC, datetime
 
 from flask import g, has_request_context
 
@@ -44,6 +43,7 @@ from cergas.plugin import (
     plugin_transaction,
     scan_cards,
 )
+from cergas.plugin import now as api_now
 
 from .policies import Policy, clean_policies, policies_of
 
@@ -133,7 +133,7 @@ def _store(store, card_id: int, policy: Policy, origin: str, written=None) -> bo
         if written is not None:
             written.add(digest)
     _forget(card_id)
-    return store.add(clock_key(card_id), [digest, datetime.now(UTC).isoformat(), origin])
+    return store.add(clock_key(card_id), [digest, api_now().isoformat(), origin])
 
 
 def stored_policy(card_id: int) -> Policy | None:

@@ -1,8 +1,8 @@
 """Clocks of many cards at once, for badges, the card API, the tick and the report."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
-from cergas.plugin import board_columns, card_moves, plugin_settings, work_calendars
+from cergas.plugin import board_columns, card_moves, now, plugin_settings, work_calendars
 
 from .clock import Clock, compute
 from .fixed import PLUGIN, fixed_policies
@@ -12,7 +12,7 @@ __all__ = ["PLUGIN", "board_clocks", "clocks_for", "now_utc", "pause_column_ids"
 
 
 def now_utc() -> datetime:
-    return datetime.now(UTC)
+    return now()
 
 
 def pause_column_ids(columns, policy: Policy) -> frozenset[int]:

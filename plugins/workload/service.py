@@ -2,7 +2,7 @@
 queries whatever the number of people, cards or events (see tests/test_workload_web.py)."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from cergas.plugin import (
@@ -25,6 +25,7 @@ from cergas.plugin import (
     visible_unit,
     work_calendar,
 )
+from cergas.plugin import now as api_now
 
 from . import trend
 from .load import Settings, Workload, compute
@@ -88,7 +89,7 @@ def _can_take(memberships: dict, boards_by_id: dict):
 def _build(
     viewer, *, title, unit, boards, team_unit_ids, settings, board=None, with_trend=False, now=None
 ) -> Report:
-    now = now or datetime.now(UTC)
+    now = now or api_now()
     zone = ZoneInfo(unit.timezone)
     today = now.astimezone(zone).date()
     board_ids = [b.id for b in boards]
@@ -175,7 +176,7 @@ def board_warnings(board, cards) -> Workload:
     from .load import compute as run
 
     zone = ZoneInfo(board.unit.timezone)
-    today = datetime.now(UTC).astimezone(zone).date()
+    today = api_now().astimezone(zone).date()
     settings = board_settings(board)
     rows = [row_of(card) for card in cards]
     team = unit_people([board.unit_id])

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import Attachment, Board, BoardColumn, Card, DeadlineChange, Membership, Unit, User
 from app.models.performance import Rhk
@@ -168,7 +169,7 @@ def owner_of(record) -> User:
 
 def person_today(person: User) -> date:
     unit = home_unit(person)
-    return datetime.now(ZoneInfo(unit.timezone if unit else "Asia/Jakarta")).date()
+    return clock.today(unit.timezone if unit else "Asia/Jakarta")
 
 
 # --- the evidence ---------------------------------------------------------------------------------

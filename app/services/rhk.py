@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import clock
 from app.extensions import db
 from app.models import (
     INDICATOR_ASPECTS,
@@ -208,7 +209,7 @@ def children_of(rhk_ids) -> list[Rhk]:
 
 def card_year(card_due: date | None) -> int:
     """The year a card counts in: its due date's, or this year."""
-    return card_due.year if card_due is not None else date.today().year
+    return card_due.year if card_due is not None else clock.today().year
 
 
 def linkable(assignee: User | None, year: int) -> list[Rhk]:
@@ -575,7 +576,7 @@ def clean_goal_rhk(value, board, start: date | None) -> int | None:
         rhk_id = v.record_id(value)
     except v.FieldError:
         raise v.FieldError(_("Choose an RHK from the list.")) from None
-    year = start.year if start is not None else date.today().year
+    year = start.year if start is not None else clock.today().year
     if rhk_id not in {row.id for row in goal_rhks(board, year)}:
         raise v.FieldError(_("Choose an RHK of a head of this board for %(year)d.", year=year))
     return rhk_id

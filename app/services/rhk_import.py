@@ -16,11 +16,11 @@ in the same file, above.
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
+from app import clock
 from app.extensions import db
 from app.models import INDICATOR_ASPECTS, RHK_KINDS, Rhk, User
 from app.services import admin_log, import_files, performance_access
@@ -193,7 +193,7 @@ def plan(actor: User | None, data: bytes, filename: str = "") -> RhkReport:
     items: list[PlannedRhk] = []
     by_key: dict[tuple, PlannedRhk] = {}
     people: dict[str, User | None] = {}
-    this_year = date.today().year
+    this_year = clock.today().year
     for line, cells in rows:
         login = "".join(cells.get("nip", "").split())
         errors: list[str] = []

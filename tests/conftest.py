@@ -397,6 +397,7 @@ def _org_from_template(app) -> SimpleNamespace:
 ORG_TYPES = ("izin", "informasi", "informasi-publik", "permohonan-informasi", "keberatan")
 ORG_LABELS = (
     *("rutin", "bulanan", "penting", "urgent", "ppid", "bps", "spbe", "data", "rapat"),
+    *("mendesak", "surat", "hukum"),
     *("perizinan", "informasi-publik", "No. 800/1/2026", *(f"bidang-{i}" for i in range(5))),
     *(f"l{i}" for i in range(3)),
 )

@@ -132,12 +132,12 @@ def test_bulk_label_adds_and_removes_labels_keeping_the_others(app, org):
             org.board_id,
             [first, second],
             "label",
-            {"add_labels": "2026, rapat", "remove_labels": ["urgent"]},
+            {"add_labels": "data, rapat", "remove_labels": ["urgent"]},
         )
 
         assert len(result.done) == 2
-        assert get_card(first).labels == ["ppid", "2026", "rapat"]
-        assert get_card(second).labels == ["ppid", "2026", "rapat"]
+        assert get_card(first).labels == ["ppid", "data", "rapat"]
+        assert get_card(second).labels == ["ppid", "data", "rapat"]
 
 
 def test_bulk_sprint_actions_are_for_heads_and_go_through_the_sprint_services(app, org):

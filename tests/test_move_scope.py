@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BoardPlugin, Card, User
-from app.services import cards
+from app.services import card_types, cards
 from app.services import plugins as board_plugins
 from app.services.errors import Vetoed
 from app.services.plugin_store import board_plugins_version
@@ -194,6 +194,7 @@ def test_a_declared_scope_sends_only_its_moves_to_the_veto(database_url, premise
         with app.app_context():
             head, board = head_with_board()
             _backlog, doing, _review, done = board.columns
+            card_types.add(head, "type", board.id, "Surat")  # the type the plugin scopes
             fields = {"title": "A", "due_date": DUE}
             task = cards.create_card(head, board.id, {**fields, "type": "tugas"}).card.id
             letter = cards.create_card(head, board.id, {**fields, "type": "surat"}).card.id

@@ -143,6 +143,21 @@ MATRIX = [
         {"name": "Papan", "personal_wip_limit": "2"},
         "manage",
     ),
+    # The board's card types and labels (issue 26).
+    (
+        "boards.add_name",
+        "POST",
+        "/boards/{board}/names/type",
+        {"name": "Rapat koordinasi", "colour": "blue"},
+        "manage",
+    ),
+    (
+        "boards.change_name",
+        "POST",
+        "/boards/{board}/names/type/{card_type}/save",
+        {"name": "Tugas", "colour": "grey"},
+        "manage",
+    ),
     ("boards.add_column", "POST", "/boards/{board}/columns", {**COLUMN, "name": "Arsip"}, "manage"),
     ("boards.update_column", "POST", "/boards/{board}/columns/{review}", COLUMN, "manage"),
     (
@@ -1243,6 +1258,11 @@ def seed_matrix(app) -> SimpleNamespace:
         seksi_id = unit_id("SEKSI-APL")
         # The card as its edit forms know it, after the fixtures that changed it.
         card_version = db.session.get(Card, card_id).version
+        from app.models import CardType
+
+        card_type_id = db.session.scalar(
+            select(CardType.id).where(CardType.board_id == org.board_id, CardType.key == "tugas")
+        )
     ids = {
         "rhk": rhk_id,
         "seksi": seksi_id,
@@ -1271,6 +1291,7 @@ def seed_matrix(app) -> SimpleNamespace:
         "document": attachment_id,
         "removed_document": removed_attachment_id,
         "card_version": card_version,
+        "card_type": card_type_id,
         **performance_ids,
         "saved_filter": saved_filter_id,
     }

@@ -145,10 +145,11 @@ def test_an_api_move_takes_few_statements(app, org, api, premises_held):
     # The caller; their standing (memberships, acting appointments and teams, one query); the
     # card with its board, columns and assignee; the answer is not read again. PostgreSQL: the
     # move is the pipeline (psycopg's, not seen by SQLAlchemy). SQLite: the premises, the shift,
-    # the card and the event.
+    # the card and the event. Both: the board's card types and labels, which the answer names
+    # (issue 26).
     with app.app_context():
         queries = [sql for sql in statements if not sql.startswith("BEGIN")]
-        assert len(queries) == (3 if postgresql() else 7), queries
+        assert len(queries) == (4 if postgresql() else 8), queries
 
 
 def test_reordering_within_a_column_shifts_only_the_cards_between(app, org, premises_held):

@@ -63,8 +63,9 @@ import plugins.sla as sla_plugin
 import plugins.workload as workload_plugin
 from app.extensions import db
 from app.models import Board, BoardColumn, BoardPlugin, Card, DeadlineChange, Event, Unit, User
-from app.services import accounts, boards, cards
+from app.services import accounts, boards, card_types, cards
 from app.services import plugins as board_plugins
+from app.services.tx import write_transaction
 from plugins.approvals import paraf
 from tests.conftest import PASSWORD, SeededApp, make_app
 
@@ -189,6 +190,8 @@ def seed_world(app) -> SimpleNamespace:
         admin, "Persuratan dan Layanan", "SEKSI-APL", columns=COLUMNS, personal_wip_limit=2
     )
     kasi = users["kasi"]
+    with write_transaction():  # the types the plugins' rules name, on the board's list
+        card_types.ensure(board.id, types=sorted(set(TYPES)))
     board_plugins.set_board_plugin(kasi, board.id, "approvals", settings={"chains": [CHAIN]})
     board_plugins.set_board_plugin(kasi, board.id, "sla", settings={"policies": POLICIES})
     board_plugins.set_board_plugin(kasi, board.id, "workload", enabled=True)

@@ -255,14 +255,15 @@ def test_an_ambiguous_person_is_explained_next_to_the_step(world):
     assert "Bidang IKP" not in message
 
 
-def test_the_page_saves_an_sla_policy_with_a_new_card_type_and_pause_columns(world):
+def test_the_page_saves_an_sla_policy_for_a_board_type_and_pause_columns(world):
+    """The type is picked from the board's card types (issue 26); one not on them is refused
+    next to the field."""
     app, s = world
     client = browser(app)
     form = {
         "enabled": "1",
         "setting-policies-0-_row": "1",
-        "setting-policies-0-type": "__other__",
-        "setting-policies-0-type-other": "Izin Usaha",
+        "setting-policies-0-type": "pengaduan",
         "setting-policies-0-duration": "2,5",
         "setting-policies-0-unit": "working_hours",
         "setting-policies-0-start": "active",
@@ -274,7 +275,7 @@ def test_the_page_saves_an_sla_policy_with_a_new_card_type_and_pause_columns(wor
     with app.app_context():
         assert stored(s, "sla")["policies"] == [
             {
-                "type": "izin-usaha",
+                "type": "pengaduan",
                 "duration": 2.5,
                 "unit": "working_hours",
                 "start": "active",
@@ -282,8 +283,8 @@ def test_the_page_saves_an_sla_policy_with_a_new_card_type_and_pause_columns(wor
                 "at_risk": 0.5,
             }
         ]
-    # "Another type" without a name is refused next to the type
-    form["setting-policies-0-type-other"] = ""
+    # A type the board does not have is refused next to the type
+    form["setting-policies-0-type"] = "izin-usaha"
     response = client.post(f"/boards/{s.board_id}/plugins/sla", data=form)
     assert response.status_code == 422
     assert 'id="plugin-sla-policies-0-type-error"' in response.get_data(as_text=True)

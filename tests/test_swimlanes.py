@@ -49,7 +49,7 @@ def test_assignee_lanes_put_unassigned_first_and_keep_empty_lanes_for_people(app
 
 def test_a_card_with_two_labels_sits_in_its_first_labels_lane_only(app, org):
     with app.app_context():
-        card_id = add(org, "Pengaduan jalan", labels=["ppid", "jalan"])
+        card_id = add(org, "Pengaduan jalan", labels=["ppid", "data"])
         plain = add(org, "Tanpa label")
         result = grouped(org, "label")
         assert [lane.key for lane in result] == ["ppid", ""]
@@ -344,11 +344,11 @@ def test_the_lanes_page_query_count_does_not_grow_with_cards(app, client, auth, 
 
     with app.app_context():
         for i in range(3):
-            add(org, f"Kartu {i}", assignee=("staff", "staff2", None)[i % 3], labels=["a"])
+            add(org, f"Kartu {i}", assignee=("staff", "staff2", None)[i % 3], labels=["rutin"])
     few = queries()
     with app.app_context():
         for i in range(3, 40):
-            add(org, f"Kartu {i}", assignee=("staff", "staff2", None)[i % 3], labels=["a"])
+            add(org, f"Kartu {i}", assignee=("staff", "staff2", None)[i % 3], labels=["rutin"])
     assert few == queries()
 
 

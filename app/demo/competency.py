@@ -146,6 +146,7 @@ def plan_publication_board(player, admin: User, people: dict[str, User]) -> Boar
     """The publication board, created now (the clock at the history's start), and its ten weeks
     of cards queued on the demo's history `player`: each card arrives, waits, is started and
     (most) published on the working days its line in PUBLICATION_HISTORY says."""
+    skills.seed_catalog()  # its cards carry skill labels, which name the catalogue's skills
     board = boards.create_board(
         admin,
         "Publikasi dan Media Sosial",

@@ -297,6 +297,7 @@ def column_counts():
     ).all()
 
 
+@pytest.mark.slow  # builds a two-week demo office; in the full run
 def test_demo_fills_an_empty_database_with_the_promised_office(app, runner):
     # Two weeks of history keep this quick; tests/test_demo_history.py checks the twelve.
     result = invoke(runner, "demo", "--weeks", "2")
@@ -450,6 +451,7 @@ def test_demo_if_empty_quietly_does_nothing_when_there_are_users(app, runner, or
         assert count(Board) == 1
 
 
+@pytest.mark.slow  # builds the demo office; in the full run
 def test_demo_if_empty_fills_an_empty_database(app, runner):
     result = invoke(runner, "demo", "--if-empty")
     assert result.exit_code == 0, result.output

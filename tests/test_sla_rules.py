@@ -364,6 +364,7 @@ def test_the_tick_and_the_command_fix_the_clocks_of_older_cards(desk):
 # --- the issue's case, on the demo data ---------------------------------------------------------
 
 
+@pytest.mark.slow  # builds the twelve-week demo office; in the full run
 def test_on_the_demo_a_member_cannot_hide_an_information_request_clock(database_url):
     """`permohonan-informasi` to `tugas` by a member of the information desk: refused, the card
     keeps its clock and its line in the head's report; the head may, with a reason."""

@@ -49,7 +49,13 @@
     }
     var wantsOpen = stored === null ? document.body.dataset.boardManager === "1" : stored === "open";
     var narrow = window.matchMedia && window.matchMedia("(max-width: 40rem)").matches;
-    box.open = wantsOpen && !narrow;
+    var many = box.querySelectorAll(".board-warning-list li").length > 2;
+    box.open = wantsOpen && !narrow && !(stored === null && many);
+    if (stored === null) box.dataset.auto = "1";
+    keepFirstCardOnScreen();
+    box.addEventListener("click", function () {
+      delete box.dataset.auto; // the person chose: leave it as they set it
+    });
     box.addEventListener("toggle", function () {
       try {
         window.localStorage.setItem(key, box.open ? "open" : "closed");
@@ -59,8 +65,19 @@
     });
   }
 
+  /* Opened by default, the list must not push the board's first card off the first screen
+   * (parts of the page that load later, the saved filters, may push it too): fold it when it
+   * would; the summary line still names the most severe warning. */
+  function keepFirstCardOnScreen() {
+    var box = document.querySelector("details.warnings-box");
+    var first = document.querySelector("#board-columns .card");
+    if (!box || !box.open || !box.dataset.auto || !first) return;
+    if (first.getBoundingClientRect().top > window.innerHeight - 120) box.open = false;
+  }
+
   setupWarnings(document);
-  document.body.addEventListener("htmx:afterSettle", function (event) {
+  document.body.addEventListener("htmx:afterSettle", function () {
     setupWarnings(document);
+    keepFirstCardOnScreen();
   });
 })();

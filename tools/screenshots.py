@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -102,6 +103,11 @@ def board_paths(page) -> dict[str, str]:
     return found
 
 
+def quarter() -> str:
+    today = date.today()
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
 def pages(page) -> dict[str, str]:
     """The paths to photograph as the Kasi of Seksi PIP, found through the UI."""
     boards = board_paths(page)
@@ -131,6 +137,15 @@ def pages(page) -> dict[str, str]:
         "paraf-inbox": "/plugins/approvals/inbox",
         "profile": "/people/199411272020122005",  # Fitri Handayani
         "notifications": "/notifications",
+        # Issue 25: search, lanes, the calendar and the archive; issue 27: performance.
+        "search": "/search?q=permohonan",
+        "lanes": f"{desk}?lanes=assignee",
+        "calendar": f"/boards/{board_id}/calendar",
+        "archive": f"/boards/{board_id}/archive",
+        "performance": "/performance",
+        "skp": "/skp",
+        # Dimas's evidence of this quarter, as his Kasi reads it.
+        "evidence": f"/people/199101052015031002/evidence?period={quarter()}",
     }
     if sprint_ids:
         # The running one: the newest but one (the newest is the next, still planned).

@@ -96,6 +96,7 @@ def _optional_body() -> dict:
         "card: heads of the board's unit only, with a reason. An archived card: 409 `archived`."
     ),
     body=ArchiveCard,
+    body_optional=True,
     responses={200: m.Card},
     errors=(403, 409),
     tags=TAGS,
@@ -114,6 +115,7 @@ def archive_card(card_id: int):
         "limits. A card that is not archived: 409 `not_archived`."
     ),
     body=RestoreCard,
+    body_optional=True,
     responses={200: m.Card},
     errors=(403, 409),
     tags=TAGS,

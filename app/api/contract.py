@@ -110,6 +110,8 @@ class Operation:
     query: tuple[QueryParam, ...] = ()
     public: bool = False
     upload: Upload | None = None
+    # The JSON body may be left out altogether (the view then reads it as `{}`).
+    body_optional: bool = False
 
 
 def operation(
@@ -122,6 +124,7 @@ def operation(
     query: tuple[QueryParam, ...] = (),
     description="",
     upload: Upload | None = None,
+    body_optional: bool = False,
 ):
     """Declare an /api/v1 view: its summary, body model, response models by status and the
     error statuses it answers with besides the usual ones (401 without a token, 404 for ids in
@@ -131,7 +134,7 @@ def operation(
     validates), each response a pydantic model (`ApiResponse`: what the view answers, for the
     document and the fuzz tests), a `Download` for a file answer, or None for a JSON answer the
     document leaves undescribed. `upload` declares a file body instead (`Upload`); an operation
-    has a `body` or an `upload`."""
+    has a `body` or an `upload`; `body_optional`: a request without any body is accepted too."""
     if body is not None and upload is not None:
         raise TypeError("an operation takes a JSON body or an upload, not both")
     if body is not None and not (isinstance(body, type) and issubclass(body, ApiModel)):
@@ -153,6 +156,7 @@ def operation(
             query=tuple(query),
             public=getattr(view, "api_public", False),
             upload=upload,
+            body_optional=body_optional,
         )
         return view
 

@@ -150,7 +150,8 @@ def _operation(op: Operation, endpoint: str, parameters: list[dict], _ref) -> di
         example = (op.body.model_config.get("json_schema_extra") or {}).get("examples")
         if example:
             content["example"] = example[0]
-        item["requestBody"] = {"required": True, "content": {"application/json": content}}
+        required = not op.body_optional
+        item["requestBody"] = {"required": required, "content": {"application/json": content}}
     elif op.upload is not None:
         item["requestBody"] = _upload_body(op.upload)
     responses = {}

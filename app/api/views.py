@@ -192,7 +192,14 @@ def card_events(card_id: int):
 
 
 @bp.post("/cards/<id:card_id>/comments")
-@operation(_l("Comment on a card"), body=m.NewComment, responses={201: m.Comment}, tags=("cards",))
+@operation(
+    _l("Comment on a card"),
+    description=_l("An archived card takes no comment: 409 `archived`."),
+    body=m.NewComment,
+    responses={201: m.Comment},
+    errors=(409,),
+    tags=("cards",),
+)
 def add_comment(card_id: int):
     body = request_body()
     comment = cards.add_comment(caller(), card_id, body["body"])

@@ -135,6 +135,8 @@ def seed_bulk(admin, people, today) -> dict:
         {"name": "Selesai", "kind": "done", "wip_limit": None, "wip_policy": "hard"},
     ]
     board = boards.create_board(admin, "Papan bulk", "SEKSI-PIP", columns=columns)
+    with write_transaction():  # the labels its cards carry, on the board's list (issue 26)
+        card_types.ensure(board.id, labels=["ppid", "keberatan", "rutin", "urgent"])
     ids = [column.id for column in board.columns]
     due = working_day(today, 5)
     found = {}

@@ -87,7 +87,7 @@ def test_a_head_closes_a_sprint_and_reads_its_review(new_page, login, board, ser
     expect(figure(page, t("Added after the start"))).to_have_text("1")
 
     page.get_by_role("link", name=t("Close sprint")).click()
-    expect(page.locator("h1")).to_have_text(t("Close sprint %(name)s", name="Sprint 7"))
+    expect(page.locator("h1")).to_have_text(t("Close %(sprint)s", sprint="Sprint 7"))
     expect(page.locator("main")).to_contain_text(
         tn("%(num)d unfinished card", "%(num)d unfinished cards", 3)
     )
@@ -98,6 +98,8 @@ def test_a_head_closes_a_sprint_and_reads_its_review(new_page, login, board, ser
 
     # A goal not met needs a note: refused, with the message by the field.
     page.get_by_label(t("Not met"), exact=True).check()
+    if page.locator("#confirm-early").count():  # closing before its end date is confirmed
+        page.locator("#confirm-early").check()
     page.get_by_role("button", name=t("Close sprint")).click()
     note = page.locator("#close-note")
     expect(note).to_have_attribute("aria-invalid", "true")
@@ -114,6 +116,8 @@ def test_a_head_closes_a_sprint_and_reads_its_review(new_page, login, board, ser
     page.locator(f"#carry-{cards['Balas surat permohonan data']}").select_option("next")
     page.locator(f"#carry-{cards['Unggah DIP semester II']}").select_option("backlog")
     page.locator(f"#carry-{cards['Siapkan bahan rapat koordinasi PPID']}").select_option("backlog")
+    if page.locator("#confirm-early").count():  # closing before its end date is confirmed
+        page.locator("#confirm-early").check()
     page.get_by_role("button", name=t("Close sprint")).click()
 
     # The review: the verdict, the note, the figures, where the unfinished cards went.

@@ -92,6 +92,9 @@ def enrol_on_own_page(page) -> tuple[str, list[str]]:
 
 
 def log_out(page) -> None:
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible():  # a phone: the account links are in the header's menu
+        toggle.click()
     page.locator(".header-tools form[action$='/logout'] button").click()
     page.wait_for_url("**/login")
 

@@ -14,13 +14,16 @@ from app.services.errors import Invalid, NotFound
 from app.services.work import BoardFilters
 from app.views_common import actor, message
 
+VIEW_ARGS = {"lanes"}
+
 
 def filter_link_notice(board_id) -> None:
     """A board link whose filter values this board cannot use (an old or mistyped shared link)
     says so once, in the alert region; the board is shown with the values it can use."""
     if htmx or not request.args:
         return
-    unknown = saved_filters.unknown_parameters(request.args)
+    # `lanes` chooses how the board is shown (swimlanes), not which cards: no filter.
+    unknown = [n for n in saved_filters.unknown_parameters(request.args) if n not in VIEW_ARGS]
     assignee = request.args.get("assignee")
     if not unknown and assignee:
         board = access.visible_board(actor(), board_id)

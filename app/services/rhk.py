@@ -151,19 +151,24 @@ def leader_ids(person: User) -> set[int]:
     return found
 
 
+def _active_rhks_of(user_ids, year: int) -> list[Rhk]:
+    """The active RHK of these people for a year, with their owners, in one query."""
+    return list(
+        db.session.scalars(
+            select(Rhk)
+            .options(selectinload(Rhk.user))
+            .where(Rhk.user_id.in_(user_ids), Rhk.year == year, Rhk.archived_at.is_(None))
+            .order_by(Rhk.user_id, Rhk.position, Rhk.id)
+        )
+    )
+
+
 def leader_rhks(person: User, year: int) -> list[Rhk]:
     """The active RHK of the person's leaders for a year: what the person's RHK may support."""
     ids = leader_ids(person)
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Rhk)
-            .options(selectinload(Rhk.user))
-            .where(Rhk.user_id.in_(ids), Rhk.year == year, Rhk.archived_at.is_(None))
-            .order_by(Rhk.user_id, Rhk.position, Rhk.id)
-        )
-    )
+    return _active_rhks_of(ids, year)
 
 
 def card_counts(rhk_ids) -> dict[int, int]:
@@ -557,14 +562,7 @@ def goal_rhks(board, year: int) -> list[Rhk]:
     ids = board_manager_ids(board)
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            select(Rhk)
-            .options(selectinload(Rhk.user))
-            .where(Rhk.user_id.in_(ids), Rhk.year == year, Rhk.archived_at.is_(None))
-            .order_by(Rhk.user_id, Rhk.position, Rhk.id)
-        )
-    )
+    return _active_rhks_of(ids, year)
 
 
 def clean_goal_rhk(value, board, start: date | None) -> int | None:

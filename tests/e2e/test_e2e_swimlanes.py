@@ -27,6 +27,9 @@ def drag_into_lane(page, card_id: int, lane: str, column_id: int) -> None:
     placeholder sits in the target cell, then let go."""
     card = page.locator(f'.card[data-card-id="{card_id}"] .card-meta')
     target = page.locator(f'.lane-list[data-lane="{lane}"][data-column-id="{column_id}"]')
+    # Both ends must be on the screen when the mouse goes down: centre the card (the target
+    # lane is next to it) rather than merely scrolling the target into view.
+    card.evaluate("element => element.scrollIntoView({block: 'center', inline: 'center'})")
     target.scroll_into_view_if_needed()
     start, end = card.bounding_box(), target.bounding_box()
     x0, y0 = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2

@@ -91,10 +91,19 @@ def enrol_on_own_page(page) -> tuple[str, list[str]]:
     return secret, codes
 
 
-def log_out(page) -> None:
+def open_header_menu(page) -> None:
     toggle = page.locator(".menu-toggle")
     if toggle.is_visible():  # a phone: the account links are in the header's menu
         toggle.click()
+
+
+def expect_signed_in(page) -> None:
+    open_header_menu(page)
+    expect(page.locator(".user-name")).to_be_visible()
+
+
+def log_out(page) -> None:
+    open_header_menu(page)
     page.locator(".header-tools form[action$='/logout'] button").click()
     page.wait_for_url("**/login")
 
@@ -118,7 +127,7 @@ def test_enrol_then_sign_in_with_password_and_code(open_page, tf_server):
     code_input.fill(next_code(secret))
     page.locator("form.stacked-form button[type=submit]").click()
     page.wait_for_url(lambda url: "/login" not in url)
-    expect(page.locator(".user-name")).to_be_visible()
+    expect_signed_in(page)
 
 
 def test_sign_in_with_a_recovery_code(open_page, tf_server):
@@ -135,7 +144,7 @@ def test_sign_in_with_a_recovery_code(open_page, tf_server):
     page.fill("#second-factor-code", codes[3].upper())
     page.locator("form.stacked-form button[type=submit]").click()
     page.wait_for_url(lambda url: "/login" not in url)
-    expect(page.locator(".user-name")).to_be_visible()
+    expect_signed_in(page)
 
 
 def test_the_office_rule_walks_a_head_through_enrolment_at_sign_in(open_page, tf_server):
@@ -168,4 +177,4 @@ def test_the_office_rule_walks_a_head_through_enrolment_at_sign_in(open_page, tf
         expect(page.locator("#recovery-code-list li")).to_have_count(10)
         page.locator("#codes-stored").click()
         page.wait_for_url(lambda url: "/login" not in url)
-        expect(page.locator(".user-name")).to_be_visible()
+        expect_signed_in(page)

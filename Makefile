@@ -33,13 +33,17 @@ serve: install catalogs
 # `slow` test; spread over JOBS processes (auto: one per core, at most 4, as each holds its own
 # PostgreSQL connections). tests/conftest.py explains the markers.
 JOBS ?= auto
+# Python may keep the compiled (and pytest's assertion-rewritten) modules in __pycache__ even
+# where the environment says not to (PYTHONDONTWRITEBYTECODE, set in some containers): otherwise
+# every worker of every run compiles the whole suite again.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 test: install-test catalogs lint
-	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 -m "not slow"
+	$(PYTEST) -q -n $(JOBS) --maxprocesses 4 -m "not slow"
 
 # The full matrix: every test on both databases, the browser tests (tests/e2e), the live
 # cluster, the API fuzz test and the wheel build. `.ci/run` runs it after `make test`.
 test-full: install-test catalogs
-	$(BIN)/python -m pytest -q -n $(JOBS) --maxprocesses 4 --full-matrix
+	$(PYTEST) -q -n $(JOBS) --maxprocesses 4 --full-matrix
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -179,6 +179,24 @@ def deprecation_warnings(pm: pluggy.PluginManager, plugin) -> list[str]:
     return sorted(lines)
 
 
+# The installed plugins' entry points with their distributions' versions, found once per process
+# (scanning every installed distribution's metadata costs milliseconds, and a test run builds
+# thousands of apps), keyed by the lookup function so that a test replacing it finds its own.
+_discovered: dict = {}
+
+
+def installed_entry_points() -> list:
+    """[(entry point, version or None)] of the group, in reverse order of name."""
+    finder = entry_points
+    found = _discovered.get(finder)
+    if found is None:
+        points = sorted(finder(group=GROUP), key=lambda ep: ep.name, reverse=True)
+        found = [(ep, ep.dist.version if ep.dist else None) for ep in points]
+        _discovered.clear()  # only the current function's answer is worth keeping
+        _discovered[finder] = found
+    return found
+
+
 class PluginHost:
     def __init__(self):
         self.pm = pluggy.PluginManager(GROUP)
@@ -201,8 +219,7 @@ class PluginHost:
         allowed, denied = _names(allow), _names(deny) or set()
         # pluggy calls the last registered implementation first: registering in reverse order
         # of name makes plugins without tryfirst/trylast answer in order of name.
-        for ep in sorted(entry_points(group=GROUP), key=lambda ep: ep.name, reverse=True):
-            version = ep.dist.version if ep.dist else None
+        for ep, version in installed_entry_points():
             if (allowed is not None and ep.name not in allowed) or ep.name in denied:
                 self.records[ep.name] = PluginRecord(ep.name, version, status="disabled")
                 continue

@@ -5,7 +5,8 @@
 - Every test that takes `app` (through `database_url`) runs on in-memory SQLite. It runs on
   PostgreSQL too (TEST_DATABASE_URL, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)
   only where the database matters: tests and modules marked `pg` (transactions, locks,
-  concurrency, moves, migrations, SQL that differs by dialect, ...). The others get no
+  concurrency, moves, migrations, SQL that differs by dialect, ...), and of a test with other
+  parameters as well, its first PostgreSQL case only. The others get no
   PostgreSQL case at all, unless `--full-matrix` (or CERGAS_FULL_MATRIX=1) asks for every test
   on both databases. Without TEST_DATABASE_URL the PostgreSQL cases are skipped, with the reason.
   The rule goes by the `database_url` parameter: a module with a `database_url` fixture of its
@@ -90,16 +91,24 @@ def pytest_collection_finish(session):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Drop the PostgreSQL case of every test not marked `pg` (the fast run)."""
+    """The fast run: drop the PostgreSQL case of every test not marked `pg`, and of a test
+    marked `pg` with other parameters too, keep its first PostgreSQL case only (the full matrix
+    runs them all)."""
     if full_matrix(config):
         return
     kept, dropped = [], []
+    sampled: set[tuple[str, str]] = set()
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_postgresql = callspec is not None and callspec.params.get("database_url") == "postgresql"
-        if on_postgresql and item.get_closest_marker("pg") is None:
+        if not on_postgresql:
+            kept.append(item)
+            continue
+        test = (item.nodeid.split("::")[0], item.originalname)
+        if item.get_closest_marker("pg") is None or test in sampled:
             dropped.append(item)
         else:
+            sampled.add(test)
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/search.py [--cards 100000] [--comments 200000] [--repeat 15]
         [--pg postgresql+psycopg://postgres@127.0.0.1:5432/cergas_bench_search] [--no-sqlite]
-        [--check] [--json FILE]
+        [--check] [--json FILE] [--reuse]
 
 For each database (a fresh SQLite file; with --pg a PostgreSQL database whose name contains
 "bench", emptied first) it migrates like production, builds an office through the services (a
@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import flask_migrate  # noqa: E402
-from sqlalchemy import create_engine, event, insert, make_url, select, text  # noqa: E402
+from sqlalchemy import create_engine, event, func, insert, make_url, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -150,6 +150,20 @@ def seed_office(rng: random.Random) -> dict:
     return {"kadis": kadis.id, "staff": staff_of["staff"], "boards": board_ids}
 
 
+def reused_office(cards: int) -> dict:
+    """--reuse: the office an earlier run of this script left in the database (its first
+    staff member and first board, which the searches name)."""
+    from app.models import Board
+
+    kadis = db.session.scalar(select(User.id).where(User.nip == "196805121994031004"))
+    staff = db.session.scalar(select(User.id).where(User.nip == "199002022015022002"))
+    first_board = db.session.scalar(select(Board.id).order_by(Board.id))
+    found = db.session.scalar(select(func.count()).select_from(Card))
+    if None in (kadis, staff, first_board) or found != cards:
+        raise SystemExit(f"--reuse: no office of {cards} cards from an earlier run here")
+    return {"kadis": kadis, "staff": staff, "boards": [(first_board, [], [])]}
+
+
 def seed_cards(office: dict, cards: int, comments: int, rng: random.Random) -> None:
     today = date.today()
     now = datetime.utcnow()
@@ -231,15 +245,20 @@ def run(name: str, url: str, args) -> dict:
     app = make_app(url)
     result = {"database": name, "cards": args.cards, "comments": args.comments, "queries": []}
     with app.app_context():
-        flask_migrate.upgrade()
-        office = seed_office(rng)
-        started = time.perf_counter()
-        seed_cards(office, args.cards, args.comments, rng)
-        result["insert_s"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        indexed = search_index.rebuild()
-        db.session.commit()
-        result["index_s"] = round(time.perf_counter() - started, 1)
+        if args.reuse and name == "postgresql":
+            office = reused_office(args.cards)
+            indexed = args.cards
+            result["insert_s"] = result["index_s"] = None
+        else:
+            flask_migrate.upgrade()
+            office = seed_office(rng)
+            started = time.perf_counter()
+            seed_cards(office, args.cards, args.comments, rng)
+            result["insert_s"] = round(time.perf_counter() - started, 1)
+            started = time.perf_counter()
+            indexed = search_index.rebuild()
+            db.session.commit()
+            result["index_s"] = round(time.perf_counter() - started, 1)
         if name == "postgresql":
             db.session.execute(text("ANALYZE"))
             db.session.commit()
@@ -317,13 +336,19 @@ def main(argv=None) -> int:
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="search the PostgreSQL office an earlier run left (no emptying, no seeding)",
+    )
     args = parser.parse_args(argv)
     results = []
     with tempfile.TemporaryDirectory() as folder:
         if not args.no_sqlite:
             results.append(run("sqlite", f"sqlite:///{Path(folder) / 'search.db'}", args))
     if args.pg:
-        empty_postgresql(args.pg)
+        if not args.reuse:
+            empty_postgresql(args.pg)
         results.append(run("postgresql", args.pg, args))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

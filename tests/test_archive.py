@@ -18,6 +18,7 @@ from app.services import (
     exports,
     follows,
     metrics,
+    search,
     sprint_reports,
     sprints,
     work,
@@ -340,6 +341,26 @@ def test_archive_due_takes_old_done_cards_in_batches_once(app, org):
         # Idempotent: a second run finds nothing.
         assert archive.archive_due(utcnow()) == 0
         assert kinds(old[0]).count("archived") == 1
+
+
+@pytest.mark.pg  # the search index's archived flag decides PostgreSQL's searches
+def test_search_leaves_out_what_is_archived_by_every_path_and_finds_it_restored(app, org):
+    def found(**filters):
+        page = search.search(get_user("kasi", org), "kuitansi", **filters)
+        return sorted(result.card.id for result in page.results)
+
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        by_tick = done_card(org, "Kuitansi perjalanan dinas")
+        by_hand = done_card(org, "Kuitansi honor narasumber")
+        age_done([by_tick], 15)
+        assert archive.archive_due(utcnow()) == 1
+        archive.archive_card(kasi, by_hand)
+        assert found() == []
+        assert found(status="archived") == sorted([by_tick, by_hand])
+        archive.restore_card(kasi, by_tick)
+        assert found() == [by_tick]
+        assert found(archived=True) == sorted([by_tick, by_hand])
 
 
 def test_archive_due_follows_each_boards_delay_and_zero_means_never(app, org):

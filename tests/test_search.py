@@ -6,11 +6,11 @@ tests/test_search_visibility.py."""
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import text
 
 from app.extensions import db
-from app.models import Card, utcnow
-from app.services import attachments, cards, checklists, people, search, search_index
+from app.models import Card
+from app.services import archive, attachments, cards, checklists, people, search, search_index
 from app.services.errors import Invalid
 from tests.conftest import get_user
 from tests.documents import pdf, upload
@@ -96,8 +96,7 @@ def test_archived_cards_are_found_only_on_request(app, org):
     with app.app_context():
         kept = new_card(org, "Arsip surat masuk")
         gone = new_card(org, "Arsip surat lama")
-        db.session.execute(update(Card).where(Card.id == gone).values(archived_at=utcnow()))
-        db.session.commit()
+        archive.archive_card(get_user("kasi", org), gone, reason="Tidak jadi dikirim")
         assert found(org, "arsip") == [kept]
         assert sorted(found(org, "arsip", archived=True)) == sorted([kept, gone])
         assert found(org, "arsip", status="archived") == [gone]

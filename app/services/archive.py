@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Board, BoardColumn, Card, Event, User, utcnow
+from app.models import Board, BoardColumn, Card, CardSearch, Event, User, utcnow
 
 # `moves` imports this module's guard, so it is used as a module here (no import cycle).
 from app.services import live, moves
@@ -265,6 +265,14 @@ def _archive_batch(
                 version=Card.version + 1,
                 updated_at=now,
             )
+            .execution_options(synchronize_session=False)
+        )
+        # The search index's copy of the flag, by hand: this statement bypasses the ORM, and
+        # rewriting the cards' whole index rows would cost more than the archiving.
+        db.session.execute(
+            update(CardSearch)
+            .where(CardSearch.card_id.in_(ids))
+            .values(archived=True)
             .execution_options(synchronize_session=False)
         )
         db.session.execute(

@@ -249,37 +249,58 @@ def search(actor: User, q: str, **filters) -> SearchPage:
 
 def _ranked(actor: User, terms: Terms, f: dict):
     """SELECT card_id, total: the matching visible cards, best first (ties: newest first)."""
-    postgresql = db.session.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        # The matches of the boards the person may see (and picked), with their rank, in a
-        # narrow materialised set: ts_rank is computed only for those, and sorting (card, rank)
-        # pairs stays in memory where sorting the wide index rows spilled to disk. The outer
-        # query checks visibility again on the card's own board.
-        query = func.to_tsquery(literal_column("'cergas_search'"), terms.tsquery())
-        tsv = literal_column("card_search.tsv")
-        hits = select(CardSearch.card_id, func.ts_rank(tsv, query).label("score")).where(
-            tsv.op("@@")(query), CardSearch.board_id.in_(_board_scope(actor, f))
-        )
-        hits = hits.cte("hits").prefix_with("MATERIALIZED")
-        card_id = hits.c.card_id
-        stmt = select(card_id.label("card_id"), func.count().over().label("total"))
-        order = hits.c.score.desc()
-        stmt = stmt.join(Card, Card.id == card_id)
-    else:
-        card_id = _FTS.c.rowid
-        stmt = (
-            select(card_id.label("card_id"), func.count().over().label("total"))
-            .select_from(_FTS)
-            .where(literal_column("card_search_fts").op("MATCH")(terms.fts5()))
-        )
-        # The table's default rank: bm25 with the weights of app/models/search.py. (bm25()
-        # itself cannot be called beside the window function that counts the total.)
-        order = _FTS.c.rank
-        stmt = stmt.join(Card, Card.id == card_id)
-    board_of, column_of = _card_board_and_column(postgresql)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _ranked_postgresql(actor, terms, f)
+    card_id = _FTS.c.rowid
+    stmt = (
+        select(card_id.label("card_id"), func.count().over().label("total"))
+        .select_from(_FTS)
+        .where(literal_column("card_search_fts").op("MATCH")(terms.fts5()))
+    )
+    stmt = stmt.join(Card, Card.id == card_id)
+    board_of, column_of = _sqlite_board_and_column()
     stmt = stmt.join(Board, Board.id == board_of).where(access.visible_boards_clause(actor))
     stmt = _filtered(stmt, f, board_of, column_of)
-    return stmt.order_by(order, Card.id.desc())
+    # The table's default rank: bm25 with the weights of app/models/search.py. (bm25() itself
+    # cannot be called beside the window function that counts the total.)
+    return stmt.order_by(_FTS.c.rank, Card.id.desc())
+
+
+def _ranked_postgresql(actor: User, terms: Terms, f: dict):
+    """The matches on the boards the person may see (and picked) that pass the filters, with
+    their rank, in a narrow materialised set: `ts_rank` (which reads each match's tsvector
+    again) is computed only for the cards the filters keep, and sorting (card, rank) pairs stays
+    in memory where sorting the wide index rows spilled to disk. The index row's own board and
+    archived flag decide most searches; the cards table is joined only for the filters that
+    need it (done or open, dates, overdue), so a common word over 100,000 cards does not read
+    them all."""
+    query = func.to_tsquery(literal_column("'cergas_search'"), terms.tsquery())
+    tsv = literal_column("card_search.tsv")
+    hits = select(
+        CardSearch.card_id.label("card_id"), func.ts_rank(tsv, query).label("score")
+    ).where(tsv.op("@@")(query), CardSearch.board_id.in_(_board_scope(actor, f)))
+    status = f["status"]
+    if status == "archived":
+        hits = hits.where(CardSearch.archived)
+    elif status != "all" and not f["archived"]:
+        hits = hits.where(~CardSearch.archived)
+    card_filters = _card_filters(f, Card.column_id)
+    if card_filters or f["overdue"]:
+        # The board scope again on the card's side, so that the planner may start from the
+        # cards of a few boards (their index) rather than from every card.
+        hits = hits.join(Card, Card.id == CardSearch.card_id).where(
+            Card.board_id.in_(_board_scope(actor, f)), *card_filters
+        )
+    if f["overdue"]:
+        hits = (
+            hits.join(Board, Board.id == Card.board_id)
+            .join(Unit, Unit.id == Board.unit_id)
+            .where(_overdue(Card.column_id))
+        )
+    hits = hits.cte("hits").prefix_with("MATERIALIZED")
+    return select(hits.c.card_id, func.count().over().label("total")).order_by(
+        hits.c.score.desc(), hits.c.card_id.desc()
+    )
 
 
 def _board_scope(actor: User, f: dict):
@@ -300,13 +321,11 @@ def _units_under(unit_ids) -> set[int]:
     return units
 
 
-def _card_board_and_column(postgresql: bool):
-    """`cards.board_id` and `cards.column_id` as the ranked query compares them. On SQLite as
-    `x + 0`, which keeps their indexes out of the plan: SQLite's planner may otherwise start
+def _sqlite_board_and_column():
+    """`cards.board_id` and `cards.column_id` as SQLite's ranked query compares them: as
+    `x + 0`, which keeps their indexes out of the plan. SQLite's planner may otherwise start
     from a board's cards and probe the full-text index once per card (4 s for a board filter
     over 100,000 cards, instead of 20 ms when the matches drive the join)."""
-    if postgresql:
-        return Card.board_id, Card.column_id
     return Card.board_id + 0, Card.column_id + 0
 
 
@@ -316,26 +335,35 @@ def _filtered(stmt, f: dict, board_of, column_of):
     if f["units"]:
         stmt = stmt.where(Board.unit_id.in_(_units_under(f["units"])))
     status = f["status"]
-    if status in ("open", "done"):
-        kinds = select(BoardColumn.id).where(BoardColumn.kind == "done")
-        done = column_of.in_(kinds)
-        stmt = stmt.where(done if status == "done" else ~done)
     if status == "archived":
         stmt = stmt.where(Card.archived_at.is_not(None))
     elif status != "all" and not f["archived"]:
         stmt = stmt.where(Card.archived_at.is_(None))
-    if f["created_from"]:
-        stmt = stmt.where(Card.created_at >= datetime.combine(f["created_from"], time()))
-    if f["created_to"]:
-        end = datetime.combine(f["created_to"] + timedelta(days=1), time())
-        stmt = stmt.where(Card.created_at < end)
-    if f["due_from"]:
-        stmt = stmt.where(Card.due_date >= f["due_from"])
-    if f["due_to"]:
-        stmt = stmt.where(Card.due_date <= f["due_to"])
+    card_filters = _card_filters(f, column_of)
+    if card_filters:
+        stmt = stmt.where(*card_filters)
     if f["overdue"]:
         stmt = stmt.join(Unit, Unit.id == Board.unit_id).where(_overdue(column_of))
     return stmt
+
+
+def _card_filters(f: dict, column_of) -> list:
+    """The conditions on the card's own columns: done or open, created and due dates (the
+    board, unit, archived and overdue filters are applied by the callers)."""
+    conditions = []
+    if f["status"] in ("open", "done"):
+        done = column_of.in_(select(BoardColumn.id).where(BoardColumn.kind == "done"))
+        conditions.append(done if f["status"] == "done" else ~done)
+    if f["created_from"]:
+        conditions.append(Card.created_at >= datetime.combine(f["created_from"], time()))
+    if f["created_to"]:
+        end = datetime.combine(f["created_to"] + timedelta(days=1), time())
+        conditions.append(Card.created_at < end)
+    if f["due_from"]:
+        conditions.append(Card.due_date >= f["due_from"])
+    if f["due_to"]:
+        conditions.append(Card.due_date <= f["due_to"])
+    return conditions
 
 
 def _overdue(column_of):

@@ -3,12 +3,13 @@
 `refresh(card_ids, people=...)` rewrites the index rows of those cards (and of the cards assigned
 to those people) from the stored data, in the current transaction. Nobody has to remember to call
 it for ordinary writes: every ORM flush that creates, changes or removes something indexed (a
-card's title, description, type, labels, assignee or board; a comment; a checklist item's text;
-a document's name or removal; a person's name or NIP) notes the cards concerned, and the notes
-are refreshed just before that transaction commits (`before_commit`), so the index changes with
-the data, in the same transaction, whichever path wrote it (page, API, CLI, import, plugin
-helper, template, recurrence). Statements that bypass the ORM (bulk `update(User)` of the staff
-import) call `note_people` / `note_cards` themselves. A rolled-back transaction drops its notes.
+card's title, description, type, labels, assignee, board or archiving; a comment; a checklist
+item's text; a document's name or removal; a person's name or NIP) notes the cards concerned,
+and the notes are refreshed just before that transaction commits (`before_commit`), so the
+index changes with the data, in the same transaction, whichever path wrote it (page, API, CLI,
+import, plugin helper, template, recurrence). Statements that bypass the ORM (bulk
+`update(User)` of the staff import) call `note_people` / `note_cards` themselves; the periodic
+archiving sets the rows' `archived` flag itself. A rolled-back transaction drops its notes.
 
 `rebuild()` (`cergas search reindex`, migration 0018) writes every row again.
 """
@@ -25,7 +26,16 @@ from app.models.search import FIELDS
 _CARDS = "cergas_search_cards"
 _PEOPLE = "cergas_search_people"
 # What each indexed model contributes, by attribute.
-_CARD_ATTRS = ("title", "description", "type", "labels", "assignee", "assignee_id", "board_id")
+_CARD_ATTRS = (
+    "title",
+    "description",
+    "type",
+    "labels",
+    "assignee",
+    "assignee_id",
+    "board_id",
+    "archived_at",
+)
 _WATCHED = {
     Comment: ("body", "card_id"),
     ChecklistItem: ("text", "card_id"),
@@ -47,7 +57,8 @@ SELECT c.id AS card_id, c.board_id AS board_id, c.title AS title,
   replace(coalesce(c.type, ''), '-', ' ') AS kind,
   coalesce(u.name || ' ' || coalesce(u.nip, ''), '') AS people,
   coalesce((SELECT group_concat(a.name, char(10)) FROM attachments a
-    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents
+    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents,
+  c.archived_at IS NOT NULL AS archived
 FROM cards c LEFT JOIN users u ON u.id = c.assignee_id
 {where}"""
 SELECT_POSTGRESQL = """
@@ -62,10 +73,11 @@ SELECT c.id AS card_id, c.board_id AS board_id, c.title AS title,
   replace(coalesce(c.type, ''), '-', ' ') AS kind,
   coalesce(u.name || ' ' || coalesce(u.nip, ''), '') AS people,
   coalesce((SELECT string_agg(a.name, E'\\n') FROM attachments a
-    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents
+    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents,
+  c.archived_at IS NOT NULL AS archived
 FROM cards c LEFT JOIN users u ON u.id = c.assignee_id
 {where}"""
-_COLUMNS = "card_id, board_id, " + ", ".join(FIELDS)
+_COLUMNS = "card_id, board_id, " + ", ".join(FIELDS) + ", archived"
 INSERT_SQLITE = f"INSERT INTO card_search ({_COLUMNS}) {SELECT_SQLITE}"
 # Weights: A the title; B labels, type, person, documents (file names split at . _ - /);
 # C the description; D comments and checklist.

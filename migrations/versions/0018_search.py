@@ -27,9 +27,9 @@ log = logging.getLogger("alembic.runtime.migration")
 SEARCH_INDEX_SQLITE = [
     "CREATE VIRTUAL TABLE card_search_fts USING fts5(title, description, comments, checklist, labels, kind, people, documents, content='card_search', content_rowid='card_id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     "INSERT INTO card_search_fts(card_search_fts, rank) VALUES ('rank', 'bm25(10, 2, 1, 1, 5, 3, 3, 3)')",
-    "CREATE TRIGGER card_search_ai AFTER INSERT ON card_search BEGIN INSERT INTO card_search_fts(rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES (new.card_id, new.title, new.description, new.comments, new.checklist, new.labels, new.kind, new.people, new.documents); END",
+    'CREATE TRIGGER card_search_ai AFTER INSERT ON card_search BEGIN INSERT INTO card_search_fts(rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES (new.card_id, new.title, new.description, new.comments, new.checklist, new.labels, new.kind, new.people, new.documents); END',
     "CREATE TRIGGER card_search_ad AFTER DELETE ON card_search BEGIN INSERT INTO card_search_fts(card_search_fts, rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES ('delete', old.card_id, old.title, old.description, old.comments, old.checklist, old.labels, old.kind, old.people, old.documents); END",
-    "CREATE TRIGGER card_search_au AFTER UPDATE ON card_search BEGIN INSERT INTO card_search_fts(card_search_fts, rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES ('delete', old.card_id, old.title, old.description, old.comments, old.checklist, old.labels, old.kind, old.people, old.documents); INSERT INTO card_search_fts(rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES (new.card_id, new.title, new.description, new.comments, new.checklist, new.labels, new.kind, new.people, new.documents); END",
+    "CREATE TRIGGER card_search_au AFTER UPDATE OF title, description, comments, checklist, labels, kind, people, documents ON card_search BEGIN INSERT INTO card_search_fts(card_search_fts, rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES ('delete', old.card_id, old.title, old.description, old.comments, old.checklist, old.labels, old.kind, old.people, old.documents); INSERT INTO card_search_fts(rowid, title, description, comments, checklist, labels, kind, people, documents) VALUES (new.card_id, new.title, new.description, new.comments, new.checklist, new.labels, new.kind, new.people, new.documents); END",
 ]
 
 SEARCH_INDEX_SQLITE_DROP = [
@@ -50,7 +50,7 @@ SEARCH_INDEX_POSTGRESQL_DROP = [
     "DROP TEXT SEARCH CONFIGURATION IF EXISTS cergas_search",
 ]
 
-INSERT_SQLITE = """INSERT INTO card_search (card_id, board_id, title, description, comments, checklist, labels, kind, people, documents) 
+INSERT_SQLITE = """INSERT INTO card_search (card_id, board_id, title, description, comments, checklist, labels, kind, people, documents, archived) 
 SELECT c.id AS card_id, c.board_id AS board_id, c.title AS title,
   coalesce(c.description, '') AS description,
   coalesce((SELECT group_concat(m.body, char(10)) FROM comments m WHERE m.card_id = c.id), '')
@@ -61,12 +61,13 @@ SELECT c.id AS card_id, c.board_id AS board_id, c.title AS title,
   replace(coalesce(c.type, ''), '-', ' ') AS kind,
   coalesce(u.name || ' ' || coalesce(u.nip, ''), '') AS people,
   coalesce((SELECT group_concat(a.name, char(10)) FROM attachments a
-    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents
+    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents,
+  c.archived_at IS NOT NULL AS archived
 FROM cards c LEFT JOIN users u ON u.id = c.assignee_id
 {where}"""
 
 INSERT_POSTGRESQL = """
-INSERT INTO card_search (card_id, board_id, title, description, comments, checklist, labels, kind, people, documents, tsv)
+INSERT INTO card_search (card_id, board_id, title, description, comments, checklist, labels, kind, people, documents, archived, tsv)
 SELECT s.*,
   setweight(to_tsvector('cergas_search', s.title), 'A')
   || setweight(to_tsvector('cergas_search', s.labels || ' ' || s.kind || ' ' || s.people || ' '
@@ -85,7 +86,8 @@ SELECT c.id AS card_id, c.board_id AS board_id, c.title AS title,
   replace(coalesce(c.type, ''), '-', ' ') AS kind,
   coalesce(u.name || ' ' || coalesce(u.nip, ''), '') AS people,
   coalesce((SELECT string_agg(a.name, E'\\n') FROM attachments a
-    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents
+    WHERE a.card_id = c.id AND a.removed_at IS NULL), '') AS documents,
+  c.archived_at IS NOT NULL AS archived
 FROM cards c LEFT JOIN users u ON u.id = c.assignee_id
 {where}) s"""
 
@@ -103,6 +105,7 @@ def upgrade():
         sa.Column("kind", sa.String(length=200), nullable=False),
         sa.Column("people", sa.Text(), nullable=False),
         sa.Column("documents", sa.Text(), nullable=False),
+        sa.Column("archived", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["board_id"],
             ["boards.id"],

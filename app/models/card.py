@@ -41,6 +41,18 @@ class Card(db.Model):
             sqlite_where=text("archived_at IS NULL"),
             postgresql_where=text("archived_at IS NULL"),
         ),
+        # The unarchived cards by due date, with what the overdue search filter reads (column
+        # and board), so that PostgreSQL finds the overdue cards in the index alone
+        # (migration 0017).
+        Index(
+            "ix_cards_open_due",
+            "due_date",
+            "column_id",
+            "board_id",
+            "id",
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -295,7 +295,7 @@ def _ranked_postgresql(actor: User, terms: Terms, f: dict):
         hits = (
             hits.join(Board, Board.id == Card.board_id)
             .join(Unit, Unit.id == Board.unit_id)
-            .where(_overdue(Card.column_id))
+            .where(_overdue(Card.column_id, bounded=True))
         )
     hits = hits.cte("hits").prefix_with("MATERIALIZED")
     return select(hits.c.card_id, func.count().over().label("total")).order_by(
@@ -366,15 +366,21 @@ def _card_filters(f: dict, column_of) -> list:
     return conditions
 
 
-def _overdue(column_of):
+def _overdue(column_of, *, bounded: bool = False):
     """Due before today in the board's unit's time zone, not done, not archived (the query
-    joins the board's unit for it)."""
+    joins the board's unit for it). `bounded` adds the latest of the zones' todays as a plain
+    bound, which lets PostgreSQL read the open cards' due dates from their index
+    (`ix_cards_open_due`); SQLite's plan is better left to the full-text matches."""
     today = case(
         *((Unit.timezone == name, access.local_today(name)) for name in _ZONES[1:]),
         else_=access.local_today(_ZONES[0]),
     )
     not_done = ~column_of.in_(select(BoardColumn.id).where(BoardColumn.kind == "done"))
-    return and_(Card.due_date < today, not_done, Card.archived_at.is_(None))
+    overdue = and_(Card.due_date < today, not_done, Card.archived_at.is_(None))
+    if bounded:
+        latest = max(access.local_today(zone) for zone in _ZONES)
+        overdue = and_(Card.due_date < latest, overdue)
+    return overdue
 
 
 def _load(card_ids: list[int], terms: Terms) -> list[SearchResult]:

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import AdminEvent, Card, Event, Rhk, Unit
 from app.services import cards, rhk_import, sprints
 from app.services import rhk as rhk_service
+from app.services.access import local_today
 from app.services.errors import Invalid, NotFound
 from tests.conftest import get_user
 
@@ -111,7 +112,7 @@ def test_acting_head_is_a_leader_while_acting(app, org, plan):
     from app.services import acting
 
     with app.app_context():
-        today = date.today().isoformat()
+        today = local_today("Asia/Jakarta").isoformat()
         acting.appoint(
             get_user("admin", org), "SEKSI-APL", org.nips["staff2"], "plh", today, today, "800/1"
         )
@@ -454,7 +455,7 @@ def test_a_member_acting_as_head_of_their_own_unit_keeps_their_head_as_leader(ap
     from app.services import acting
 
     with app.app_context():
-        today = date.today().isoformat()
+        today = local_today("Asia/Jakarta").isoformat()
         acting.appoint(
             get_user("admin", org), "SEKSI-APL", org.nips["staff"], "plh", today, today, "800/2"
         )

@@ -298,8 +298,14 @@ def _unit_digests(now: datetime) -> int:
         if content is None:
             continue
         title, body = content
+        # Made at `now`, the moment the day's "already made?" check above reads.
         notification = Notification(
-            user_id=user.id, title=title[:200], body=body, link="", kind="unit_digest"
+            user_id=user.id,
+            title=title[:200],
+            body=body,
+            link="",
+            kind="unit_digest",
+            created_at=_naive(now),
         )
         db.session.add(notification)
         db.session.flush()

@@ -7,10 +7,10 @@ import pytest
 
 from app.extensions import db
 from app.models import Card, Event
-from app.services import boards, cards, lanes
+from app.services import boards, card_types, cards, lanes
 from app.services.errors import Conflict, Invalid
 from cergas.plugin import Veto, hookimpl
-from tests.conftest import get_board, get_card, get_user, make_app
+from tests.conftest import PASSWORD, get_board, get_card, get_user, make_app
 from tests.query_counter import count_queries
 
 DUE = "2026-12-20"
@@ -31,7 +31,7 @@ def lane_of(result, key):
 def grouped(org, kind, who="staff"):
     view = boards.load_board(get_user(who, org), org.board_id)
     people = [get_user("staff", org), get_user("staff2", org)]
-    return lanes.group(view, view.cards, kind, people)
+    return lanes.group(view, view.cards, kind, people, card_types.lists_of(org.board_id))
 
 
 def test_assignee_lanes_put_unassigned_first_and_keep_empty_lanes_for_people(app, org):
@@ -58,8 +58,26 @@ def test_a_card_with_two_labels_sits_in_its_first_labels_lane_only(app, org):
         assert sum(lane.count for lane in result) == 2
 
 
-def test_type_lanes_name_types_in_words():
-    assert lanes.type_title("surat-keluar") == "Surat keluar"
+def test_type_and_label_lanes_carry_the_boards_names_not_the_keys(app, org, client):
+    with app.app_context():
+        kasi = get_user("kasi", org)
+        add(org, "Nota dinas", type_="surat-keluar", labels=["ppid"])
+        lists = card_types.lists_of(org.board_id)
+        card_types.rename(kasi, "type", lists.types["surat-keluar"].id, "Surat untuk instansi lain")
+        card_types.rename(kasi, "label", lists.labels["ppid"].id, "Keterbukaan informasi")
+        by_type = grouped(org, "type")
+        by_label = grouped(org, "label")
+        assert [lane.title for lane in by_type] == ["Surat untuk instansi lain"]
+        assert [lane.title for lane in by_label][0] == "Keterbukaan informasi"
+    client.post("/login", data={"username": org.nips["staff"], "password": PASSWORD})
+    for kind, shown in (("type", "Surat untuk instansi lain"), ("label", "Keterbukaan informasi")):
+        page = client.get(f"/boards/{org.board_id}?lanes={kind}").get_data(as_text=True)
+        assert f'<span class="lane-title">{shown}</span>' in page
+    # A card in another grouping shows the names on its chips too.
+    page = client.get(f"/boards/{org.board_id}?lanes=assignee").get_data(as_text=True)
+    lane_cards = page[page.index("lanes-area") :]
+    assert "Surat untuk instansi lain" in lane_cards and "Keterbukaan informasi" in lane_cards
+    assert ">surat-keluar<" not in lane_cards and ">ppid<" not in lane_cards
 
 
 def test_dropping_a_card_in_another_persons_lane_assigns_it_and_records_it(app, org):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.boards import bp
+from app.display_names import board_lists
 from app.extensions import htmx
 from app.models import User
 from app.services import access, lanes, work
@@ -26,7 +27,9 @@ def lane_context(user: User, board_id, filters: work.BoardFilters, kind: str, **
     context = board_context(user, board_id, filters)
     people = access.board_viewers(context["board"]) if kind == "assignee" else []
     context.update(
-        lanes=lanes.group(context["view"], context["shown"], kind, people),
+        lanes=lanes.group(
+            context["view"], context["shown"], kind, people, board_lists(context["board"].id)
+        ),
         lane_kind=kind,
         lane_title=LANE_TITLES[kind](),
         refused=extra.get("refused", {}),

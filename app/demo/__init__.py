@@ -47,7 +47,7 @@ from app.demo.player import Player
 from app.demo.teams import TEAM_CARDS, create_team_demo
 from app.extensions import db
 from app.models import Board, Card, Sprint, User
-from app.services import accounts, boards, card_types, cards, sprints
+from app.services import accounts, archive, boards, card_types, cards, sprints
 from app.services import plugins as board_plugins
 from app.services.tx import write_transaction
 
@@ -165,6 +165,9 @@ def create_demo(password: str = PASSWORD, *, weeks: int = WEEKS) -> DemoSummary:
     )
     for day in player.days():
         player.at(day, 14, 0, lambda day=day: office._run(office._daily, day))
+        # What `cergas tick` does every night: done cards leave their boards after the board's
+        # archive delay (14 days), so twelve weeks of history leave an archive behind.
+        player.at(day, 1, 0, archive.archive_due)
     player.run()
     refused = history.finish()
     card_count = history.created

@@ -22,6 +22,7 @@ from app.services import cards as card_service
 from app.services import validation as v
 from app.services.access import visible_card
 from app.services.boards import BoardView
+from app.services.card_types import BoardLists
 from app.services.errors import Conflict
 from app.services.moves import MoveResult, column_of, move_card_locked
 from app.services.tx import lock_board, write_transaction
@@ -57,12 +58,18 @@ def lane_key(card: Card, kind: str) -> str:
 
 
 def group(
-    view: BoardView, shown: dict[int, list[Card]], kind: str, people: list[User]
+    view: BoardView,
+    shown: dict[int, list[Card]],
+    kind: str,
+    people: list[User],
+    names: BoardLists | None = None,
 ) -> list[Lane]:
     """The lanes of a board: `shown` (column id -> cards, filtered) grouped by `kind`. Assignee
     lanes: unassigned first, then the people holding cards by name, then the other people who see
-    the board (empty lanes to drop a card in). Type and label lanes: the values in use by name,
-    "No label" last. Board order is kept inside every cell."""
+    the board (empty lanes to drop a card in). Type and label lanes: the values in use, titled
+    and ordered by the board's names for them (`names`, the board's lists; without them the
+    value made readable), "No label" last. Board order is kept inside every cell."""
+    names = names if names is not None else BoardLists()
     lanes: dict[str, Lane] = {}
     if kind == "assignee":
         lanes[NONE_KEY] = Lane(NONE_KEY, _("Not assigned"))
@@ -72,12 +79,15 @@ def group(
         for person in people:
             lanes.setdefault(str(person.id), Lane(str(person.id), person.name, person=person))
     elif kind == "type":
-        for value in sorted({c.type or "tugas" for c in _all(view)}, key=str.casefold):
-            lanes[value] = Lane(value, type_title(value))
+        used = {c.type or "tugas" for c in _all(view)}
+        titled = [(names.type_name(value), value) for value in used]
+        for title, value in sorted(titled, key=lambda pair: (pair[0].casefold(), pair[1])):
+            lanes[value] = Lane(value, title)
     else:
         used = {c.labels[0] for c in _all(view) if c.labels}
-        for value in sorted(used, key=str.casefold):
-            lanes[value] = Lane(value, value)
+        titled = [(names.label_name(value), value) for value in used]
+        for title, value in sorted(titled, key=lambda pair: (pair[0].casefold(), pair[1])):
+            lanes[value] = Lane(value, title)
         lanes[NONE_KEY] = Lane(NONE_KEY, _("No label"))
     for lane in lanes.values():
         lane.cards = {column.id: [] for column in view.columns}
@@ -89,12 +99,6 @@ def group(
                 lanes[key] = Lane(key, title, {c.id: [] for c in view.columns}, card.assignee)
             lanes[key].cards[column.id].append(card)
     return list(lanes.values())
-
-
-def type_title(value: str) -> str:
-    """A card type as people read it: `surat-keluar` -> "Surat keluar"."""
-    words = value.replace("-", " ").replace("_", " ").strip()
-    return words[:1].upper() + words[1:]
 
 
 def _all(view: BoardView):

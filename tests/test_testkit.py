@@ -189,6 +189,7 @@ def author_project(pytester):
     return pytester
 
 
+@pytest.mark.slow  # a pytest run of its own in a subprocess (6 s): the full run has it
 @pytest.mark.skipif(not KIT_INSTALLED, reason="needs `pip install -e .` (the pytest11 entry point)")
 def test_installed_kit_needs_no_conftest(author_project):
     """A plugin author's project: no conftest.py, the fixtures come from the entry point."""

@@ -3,6 +3,8 @@
 import re
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.models import Card
 from app.services import boards, cards
@@ -251,6 +253,7 @@ def test_inline_add_card_with_htmx_swaps_the_column(client, auth, org):
     assert "Draf SK" in column_html(html, org.backlog)
 
 
+@pytest.mark.slow  # 500 cards made through the services (4 s): the full run has it
 def test_five_hundred_card_board_page_stays_small(app, client, auth, org):
     today = local_today("Asia/Jakarta")
     with app.app_context():

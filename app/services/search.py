@@ -279,11 +279,9 @@ def _ranked_postgresql(actor: User, terms: Terms, f: dict):
     hits = select(
         CardSearch.card_id.label("card_id"), func.ts_rank(tsv, query).label("score")
     ).where(tsv.op("@@")(query), CardSearch.board_id.in_(_board_scope(actor, f)))
-    status = f["status"]
-    if status == "archived":
-        hits = hits.where(CardSearch.archived)
-    elif status != "all" and not f["archived"]:
-        hits = hits.where(~CardSearch.archived)
+    archived = _archived_filter(f, CardSearch.archived)
+    if archived is not None:
+        hits = hits.where(archived)
     card_filters = _card_filters(f, Card.column_id)
     if card_filters or f["overdue"]:
         # The board scope again on the card's side, so that the planner may start from the
@@ -334,17 +332,26 @@ def _filtered(stmt, f: dict, board_of, column_of):
         stmt = stmt.where(board_of.in_(f["boards"]))
     if f["units"]:
         stmt = stmt.where(Board.unit_id.in_(_units_under(f["units"])))
-    status = f["status"]
-    if status == "archived":
-        stmt = stmt.where(Card.archived_at.is_not(None))
-    elif status != "all" and not f["archived"]:
-        stmt = stmt.where(Card.archived_at.is_(None))
+    archived = _archived_filter(f, Card.archived_at.is_not(None))
+    if archived is not None:
+        stmt = stmt.where(archived)
     card_filters = _card_filters(f, column_of)
     if card_filters:
         stmt = stmt.where(*card_filters)
     if f["overdue"]:
         stmt = stmt.join(Unit, Unit.id == Board.unit_id).where(_overdue(column_of))
     return stmt
+
+
+def _archived_filter(f: dict, is_archived):
+    """Archived cards only (`status="archived"`), both (`"all"` or `archived=True`), or else
+    unarchived ones only; `is_archived` says it of a row (the index row's flag on PostgreSQL,
+    the card's own column on SQLite)."""
+    if f["status"] == "archived":
+        return is_archived
+    if f["status"] != "all" and not f["archived"]:
+        return ~is_archived
+    return None
 
 
 def _card_filters(f: dict, column_of) -> list:
